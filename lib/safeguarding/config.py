@@ -1,0 +1,77 @@
+"""Every path and setting in one place. Nothing here runs at import beyond constants.
+
+Directories resolve in this order: an explicit argument, then an environment
+variable, then the default beside the project.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parents[1]
+
+#: Environment variables an analyst can set instead of passing arguments.
+ENV_PUBLISHED = "SAFEGUARDING_PUBLISHED"
+ENV_DATA = "SAFEGUARDING_DATA"
+ENV_OUTPUTS = "SAFEGUARDING_OUTPUTS"
+
+#: Disclosure control: counts from 1 to this value are shown as "c".
+DEFAULT_SUPPRESSION_THRESHOLD = 5
+#: Confidence level used for every interval unless a caller says otherwise.
+CONFIDENCE_LEVEL = 0.95
+#: Default reporting period: the financial year ending on this date.
+DEFAULT_PERIOD_END = "2025-03-31"
+
+
+def published_dir(override: str | os.PathLike | None = None) -> Path | None:
+    """Directory of the DfE/ONS published files, or None when it is not available.
+
+    Order: ``override``; ``$SAFEGUARDING_PUBLISHED``; ``../shared/data/published``
+    beside the project. When none exists the shipped compact table is used instead.
+    """
+    candidates = []
+    if override:
+        candidates.append(Path(override))
+    if os.environ.get(ENV_PUBLISHED):
+        candidates.append(Path(os.environ[ENV_PUBLISHED]))
+    candidates.append(PROJECT_ROOT.parent / "shared" / "data" / "published")
+    for path in candidates:
+        if path.is_dir():
+            return path.resolve()
+    if override:
+        raise FileNotFoundError(f"Published statistics directory not found: {override}")
+    return None
+
+
+def data_dir(override: str | os.PathLike | None = None) -> Path:
+    """Top of the data tree (holds raw/ and processed/)."""
+    if override:
+        return Path(override)
+    if os.environ.get(ENV_DATA):
+        return Path(os.environ[ENV_DATA])
+    return PROJECT_ROOT / "data"
+
+
+def raw_dir(borough_slug: str, base: str | os.PathLike | None = None) -> Path:
+    """Where an LA's own files for one borough live: data/raw/<borough>/."""
+    return data_dir(base) / "raw" / borough_slug
+
+
+def processed_dir(borough_slug: str, base: str | os.PathLike | None = None) -> Path:
+    """Where the tidy, validated tables for one borough are written: data/processed/<borough>/."""
+    return data_dir(base) / "processed" / borough_slug
+
+
+def outputs_dir(override: str | os.PathLike | None = None) -> Path:
+    """Where briefings are written: outputs/<period>/<borough>/<theme>.html."""
+    if override:
+        return Path(override)
+    if os.environ.get(ENV_OUTPUTS):
+        return Path(os.environ[ENV_OUTPUTS])
+    return PROJECT_ROOT / "outputs"
+
+
+def notebooks_dir() -> Path:
+    return PROJECT_ROOT / "notebooks"
