@@ -1,0 +1,99 @@
+"""Pupil-level exclusions extract (school census exclusions module) and the pupil roll
+(school census pupil characteristics) used as the denominator.
+
+Reason codes differ by academic year (DfE withdrew "Other" and added reasons from
+2020/21): they are checked against the list valid for each row's own academic year and
+unmapped codes are reported, never dropped.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from safeguarding.codes import lists as cl
+from safeguarding.issues import Issue, ReadResult, issues_frame
+from safeguarding.readers.base import ColumnSpec as C, TableSpec, read_table
+
+_ACADEMIC_YEAR = C("AcademicYear", "text", aliases=("academic_year", "acadyr", "year"))
+_PUPIL = (C("UPN", "id", aliases=("pupil_upn",)), C("URN", "text", nullable=True, reject=False, aliases=("school_urn", "laestab")),
+          C("Phase", "code", code_list=cl.SCHOOL_PHASE, reject=False, nullable=True))
+_CHARACTERISTICS = (
+    C("Ethnicity", "ethnicity", nullable=True, reject=False, aliases=("ETHNIC",)),
+    C("Sex", "code", code_list=cl.SEX, nullable=True, reject=False, aliases=("Gender",)),
+    C("SENprovision", "code", code_list=cl.SEN_PROVISION, nullable=True, reject=False, aliases=("sen_provision", "SEN")),
+    C("FSMeligible", "bool", nullable=True, reject=False, aliases=("fsm", "FSM", "fsm_eligible")),
+)
+
+EXCLUSIONS = TableSpec(
+    "exclusions", "exclusions extract",
+    _PUPIL + (_ACADEMIC_YEAR, C("Category", "code", code_list=cl.EXCLUSION_CATEGORY),
+              C("StartDate", "date", nullable=True, reject=False, aliases=("start_date",)),
+              C("Sessions", "float", nullable=True, reject=False, minimum=0, maximum=400, aliases=("ActualSessions",)),
+              C("Reason", "text", nullable=True, reject=False, aliases=("ReasonCode", "reason_code"))) + _CHARACTERISTICS,
+    signature=("Category",),
+)
+
+PUPILS = TableSpec(
+    "pupils", "pupil roll (school census)",
+    _PUPIL + (_ACADEMIC_YEAR,) + _CHARACTERISTICS,
+    signature=("SENprovision",), unique=("UPN", "AcademicYear"),
+)
+
+SPECS = (EXCLUSIONS, PUPILS)
+BY_NAME = {s.name: s for s in SPECS}
+
+
+def parse_academic_year(values: pd.Series) -> pd.Series:
+    """'2023/24', '2023-24', '202324', '2024' -> 2024 (the year the academic year ends)."""
+    text = values.astype("string").str.strip()
+    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    six = text.str.fullmatch(r"(19|20)\d{4}")
+    out[six.fillna(False)] = text[six.fillna(False)].str[:4].astype(int) + 1
+    pair = text.str.extract(r"^((?:19|20)\d{2})\s*[/-]\s*(\d{2}|\d{4})$")
+    ok = pair[0].notna()
+    out[ok] = pair.loc[ok, 0].astype(int) + 1
+    four = text.str.fullmatch(r"(19|20)\d{2}").fillna(False)
+    out[four] = text[four].astype(int)
+    return out
+
+
+def _finish(result: ReadResult, check_reason: bool) -> ReadResult:
+    """Turn AcademicYear text into the ending year and check reasons against that year's list."""
+    frame = result.frame.copy()
+    issues = [] if result.issues.empty else result.issues.to_dict("records")
+    years = parse_academic_year(frame["AcademicYear"])
+    bad_year = years.isna().to_numpy()
+    reject = set(np.flatnonzero(bad_year))
+    for pos in reject:
+        issues.append(dict(source=result.source, table=result.table, row=int(frame["source_row"].iat[pos]),
+                           column="AcademicYear", value=str(frame["AcademicYear"].iat[pos]), code="academic_year",
+                           severity="error", message="not an academic year; expected e.g. 2023/24"))
+    frame["AcademicYear"] = years
+    if check_reason:
+        reasons = []
+        for pos, (raw, year) in enumerate(zip(frame["Reason"], years)):
+            code = cl.EXCLUSION_REASON.normalise(raw, None if pd.isna(year) else int(year))
+            if code is not None and not pd.isna(year) and code not in cl.EXCLUSION_REASON.valid(int(year)):
+                issues.append(dict(source=result.source, table=result.table, row=int(frame["source_row"].iat[pos]),
+                                   column="Reason", value=str(raw), code="unmapped_reason", severity="warning",
+                                   message=f"reason not valid in {cl.academic_year_label(int(year))}; kept as "
+                                           f"'Unmapped'. Expected {cl.EXCLUSION_REASON.expected(int(year))}"))
+                code = "UNMAPPED"
+            reasons.append(code)
+        frame["Reason"] = pd.Series(reasons, index=frame.index, dtype="object")
+    keep = np.ones(len(frame), dtype=bool)
+    keep[list(reject)] = False
+    records = [Issue(**{**r, "row": None if pd.isna(r["row"]) else int(r["row"])}) for r in issues]
+    return ReadResult(result.table, result.source, frame[keep].reset_index(drop=True), issues_frame(records),
+                      result.n_read, result.n_rejected + int((~keep).sum()), result.sha256)
+
+
+def read_exclusions(path) -> ReadResult:
+    """Read a pupil-level exclusions extract (one row per exclusion)."""
+    return _finish(read_table(path, EXCLUSIONS), check_reason=True)
+
+
+def read_pupils(path) -> ReadResult:
+    """Read a pupil roll (one row per pupil per academic year), the denominator for rates per 100 pupils."""
+    return _finish(read_table(path, PUPILS), check_reason=False)
