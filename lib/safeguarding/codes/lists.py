@@ -63,7 +63,7 @@ class CodeList:
 
     def expected(self, year: int | None = None) -> str:
         codes = sorted(self.valid(year))
-        shown = ", ".join(codes[:25]) + (" ..." if len(codes) > 25 else "")
+        shown = ", ".join(codes[:40]) + (" ..." if len(codes) > 40 else "")
         when = f" in collection year {year}" if year else ""
         return f"one of the {self.name} codes valid{when}: {shown}"
 

@@ -1,0 +1,251 @@
+"""A borough's published figure beside its comparators.
+
+:func:`compare` gathers, for one measure and one year, the borough's value and the
+values it is judged against: England, its region (London), Inner / Outer London where
+published, its ten statistical neighbours (DfE 2025 model) and their median, every LA
+(for a funnel plot), and the borough's own trend over all published years.
+
+Source: Department for Education / Office for National Statistics, Open Government
+Licence v3.0.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from safeguarding import config
+from safeguarding.codes.areas import Area, neighbours_of, resolve_area
+from safeguarding.issues import InputError
+from safeguarding.published import catalogue as cat
+from safeguarding.published.ees import year_label
+from safeguarding.published.figures import figures
+
+#: Symbol given to an area that has no row at all in a year (e.g. an LA created later).
+NO_ROW_SYMBOL = "x"
+
+
+@dataclass
+class Comparison:
+    """One measure, one year: a borough and its comparators.
+
+    Values are floats (NaN when not published; the reason is in the matching
+    ``*_symbol``: 'c' suppressed, 'x' not available, 'z' not applicable, ...).
+
+    Attributes
+    ----------
+    measure_id, measure : the catalogue id and record.
+    area : the borough (:class:`~safeguarding.codes.areas.Area`).
+    year : the year shown (the calendar year the period ends in).
+    year_requested : the year asked for (None when the latest was asked for).
+    year_note : '' or a sentence saying the asked year is not published and which is shown.
+    value, symbol, numerator, denominator : the borough's figure.
+    england, england_symbol : England.
+    region, region_symbol, region_name : the borough's region (London).
+    sub_region, sub_region_symbol, sub_region_name : Inner / Outer London (None elsewhere).
+    sn_median, sn_mean, sn_count : median and mean of the neighbours' published values,
+        and how many neighbours had one.
+    neighbours : DataFrame name, dfe_number, closeness, value, symbol (closest first).
+    all_las : DataFrame area_name, dfe_number, value, numerator, denominator, symbol.
+    trend : DataFrame year, value, symbol (the borough, every published year).
+    source : where the figures came from (a directory, or the shipped table).
+    """
+
+    measure_id: str
+    measure: cat.PublishedMeasure
+    area: Area
+    year: int
+    year_requested: int | None
+    year_note: str
+    value: float
+    symbol: str
+    numerator: float
+    denominator: float
+    england: float
+    england_symbol: str
+    region: float
+    region_symbol: str
+    region_name: str
+    sub_region: float | None
+    sub_region_symbol: str
+    sub_region_name: str | None
+    sn_median: float
+    sn_mean: float
+    sn_count: int
+    neighbours: pd.DataFrame
+    all_las: pd.DataFrame
+    trend: pd.DataFrame
+    source: str = ""
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def year_label(self) -> str:
+        """'2024-25' for a reporting year, '2023/24' for an academic year, ..."""
+        return year_label(self.year, self.measure.year_kind)
+
+    def table(self) -> pd.DataFrame:
+        """The comparison ready to show: one row per area.
+
+        Returns
+        -------
+        DataFrame
+            area (label), role ('borough', 'statistical neighbours', 'sub-region',
+            'region', 'England'), value, symbol. The neighbours row is their median.
+        """
+        rows = [
+            (self.area.name, "borough", self.value, self.symbol),
+            (
+                f"Statistical neighbours (median of {self.sn_count})",
+                "statistical neighbours",
+                self.sn_median,
+                "" if self.sn_count else NO_ROW_SYMBOL,
+            ),
+        ]
+        if self.sub_region_name:
+            rows.append((self.sub_region_name, "sub-region", self.sub_region, self.sub_region_symbol))
+        rows.append((self.region_name, "region", self.region, self.region_symbol))
+        rows.append(("England", "England", self.england, self.england_symbol))
+        return pd.DataFrame(rows, columns=["area", "role", "value", "symbol"]).astype({"value": "float64"})
+
+    def describe(self) -> str:
+        """One plain line: 'Children looked after at 31 March per 10,000 children, 2024-25:
+        Hounslow 39; statistical neighbours (median) 45; Outer London 43; London 48; England 67.'
+        """
+        parts = []
+        for label, role, value, symbol in self.table().itertuples(index=False):
+            label = "statistical neighbours (median)" if role == "statistical neighbours" else label
+            parts.append(f"{label} {_format(value, symbol, self.measure.decimals)}")
+        text = f"{self.measure.title}, {self.year_label}: " + "; ".join(parts) + "."
+        return f"{text} {self.year_note}".strip()
+
+
+def _format(value: float, symbol: str, decimals: int | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return symbol or NO_ROW_SYMBOL
+    digits = 1 if decimals is None else decimals
+    return f"{value:,.{digits}f}"
+
+
+def _pick(rows: pd.DataFrame) -> tuple[float, str, float, float]:
+    if rows.empty:
+        return np.nan, NO_ROW_SYMBOL, np.nan, np.nan
+    row = rows.iloc[0]
+    return float(row["value"]), str(row["symbol"]), float(row["numerator"]), float(row["denominator"])
+
+
+def compare(area, measure_id: str, year: int | None = None, published_dir: str | os.PathLike | None = None) -> Comparison:
+    """Compare a borough's published figure with England, its region, Inner / Outer London
+    and its statistical neighbours.
+
+    Parameters
+    ----------
+    area : Area, str or int
+        The borough: an :class:`Area` or anything :func:`resolve_area` accepts
+        ('hounslow', 'E09000018', 313, 'Hounslow').
+    measure_id : str
+        A catalogue id ('cla.rate_per_10k').
+    year : int, optional
+        The year (calendar year the period ends in). None: the latest published year of
+        the measure. A year that is not published falls back to the latest one before it;
+        ``year_requested`` and ``year_note`` say so.
+    published_dir : path-like, optional
+        The published files; by default ``config.published_dir()``, falling back to the
+        shipped compact table.
+
+    Returns
+    -------
+    Comparison
+
+    Raises
+    ------
+    InputError
+        Unknown area or measure, or no published year at or before ``year``.
+    """
+    la = resolve_area(area)
+    measure = cat.get_measure(measure_id)
+    frame = figures(measure.id, published_dir)
+    years = sorted(frame["year"].unique().tolist())
+    if not years:
+        raise InputError(f"No published figures for {measure.id}")
+    note = ""
+    if year is None:
+        shown = years[-1]
+    else:
+        earlier = [y for y in years if y <= int(year)]
+        if not earlier:
+            raise InputError(
+                f"{measure.id} ({measure.title}) is first published for {years[0]}; nothing for {year} or before"
+            )
+        shown = earlier[-1]
+        if shown != int(year):
+            note = (
+                f"{measure.title} is not published for {year_label(int(year), measure.year_kind)}; "
+                f"the latest earlier year, {year_label(shown, measure.year_kind)}, is shown."
+            )
+    in_year = frame[frame["year"] == shown]
+    las = in_year[in_year["geographic_level"] == "Local authority"]
+
+    value, symbol, numerator, denominator = _pick(las[las["dfe_number"] == la.dfe_number])
+    england, england_symbol, _, _ = _pick(in_year[in_year["geographic_level"] == "National"])
+    region, region_symbol, _, _ = _pick(
+        in_year[(in_year["geographic_level"] == "Regional") & (in_year["area_code"] == la.region_code)]
+    )
+    sub_region = sub_region_name = None
+    sub_region_symbol = ""
+    if la.sub_region_code:
+        rows = in_year[(in_year["geographic_level"] == "Sub-regional") & (in_year["area_code"] == la.sub_region_code)]
+        sub_region_name = la.sub_region
+        sub_region, sub_region_symbol, _, _ = _pick(rows)
+
+    neighbour_rows = []
+    for neighbour, closeness in zip(neighbours_of(la), la.neighbour_closeness or [""] * len(la.neighbours)):
+        n_value, n_symbol, _, _ = _pick(las[las["dfe_number"] == neighbour.dfe_number])
+        neighbour_rows.append((neighbour.name, neighbour.dfe_number, closeness, n_value, n_symbol))
+    neighbours = pd.DataFrame(neighbour_rows, columns=["name", "dfe_number", "closeness", "value", "symbol"])
+    neighbours = neighbours.astype({"dfe_number": "Int64", "value": "float64"})
+    published = neighbours["value"].dropna()
+
+    all_las = las[["area_name", "dfe_number", "value", "numerator", "denominator", "symbol"]].reset_index(drop=True)
+    trend = (
+        frame[(frame["geographic_level"] == "Local authority") & (frame["dfe_number"] == la.dfe_number)][
+            ["year", "value", "symbol"]
+        ]
+        .sort_values("year")
+        .reset_index(drop=True)
+    )
+    directory = config.published_dir(published_dir)
+    notes = []
+    if not published.size:
+        notes.append("None of the statistical neighbours has a published value this year.")
+    return Comparison(
+        measure_id=measure.id,
+        measure=measure,
+        area=la,
+        year=int(shown),
+        year_requested=None if year is None else int(year),
+        year_note=note,
+        value=value,
+        symbol=symbol,
+        numerator=numerator,
+        denominator=denominator,
+        england=england,
+        england_symbol=england_symbol,
+        region=region,
+        region_symbol=region_symbol,
+        region_name=la.region_name,
+        sub_region=sub_region,
+        sub_region_symbol=sub_region_symbol,
+        sub_region_name=sub_region_name,
+        sn_median=float(published.median()) if published.size else np.nan,
+        sn_mean=float(published.mean()) if published.size else np.nan,
+        sn_count=int(published.size),
+        neighbours=neighbours,
+        all_las=all_las,
+        trend=trend,
+        source=str(directory) if directory is not None else "shipped table",
+        notes=notes,
+    )
