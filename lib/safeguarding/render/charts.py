@@ -1,0 +1,891 @@
+"""Charts for briefings: each returns a :class:`Chart` carrying the PNG and its alt text.
+
+A :class:`Chart` displays in a notebook (and so in the exported briefing) as::
+
+    <figure class="chart">
+      <figcaption>title that states the finding</figcaption>
+      <img src="data:image/png;base64,..." alt="what the chart shows, in words">
+      <p class="chart-note">notes</p>
+    </figure>
+
+so the briefing stays one self-contained file and screen readers get the alt text.
+Figures are built with :class:`matplotlib.figure.Figure` directly, never through
+``pyplot``, so the inline backend has nothing else to display and no figure is left open.
+
+Every chart:
+
+- requires ``title`` (state the finding, e.g. "Hounslow's rate is below England's") and
+  ``alt`` (raise ``ValueError`` when either is empty);
+- is drawn in the house style (:func:`safeguarding.render.palette.chart_style`), 6.8 in
+  wide (fits A4 with margins) at 130 dpi;
+- uses markers and line styles as well as colour, so it reads in greyscale print;
+- never computes a statistic: values, intervals and control limits are passed in.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+from safeguarding.config import CONFIDENCE_LEVEL, DEFAULT_SUPPRESSION_THRESHOLD
+from safeguarding.render.formats import (
+    UNITS,
+    clean_symbol,
+    format_number_for_unit,
+    is_missing,
+    resolve_unit,
+    smallest_shown_count,
+    unit_label,
+)
+from safeguarding.render.palette import (
+    A4_WIDTH_IN,
+    NEUTRAL_GREY,
+    OKABE_ITO,
+    ROLE_STYLES,
+    TEXT_GREY,
+    chart_style,
+    infer_role,
+    resolve_role,
+)
+
+#: Resolution of the embedded PNG. 6.8 in x 130 dpi = 884 px: sharp on screen and paper.
+CHART_DPI = 130
+#: CSS pixels per inch, used for the <img> width/height attributes.
+_CSS_DPI = 96
+
+#: Words shown on a chart in place of a hidden or missing point.
+SYMBOL_CHART_TEXT = {
+    "c": "c (hidden)",
+    "x": "x (not available)",
+    "z": "z (not applicable)",
+    "low": "low (rounds to zero)",
+}
+
+#: Tick positions and labels of the relative rate index axis.
+RRI_TICKS: dict[float, str] = {
+    1 / 8: "an eighth\nas likely",
+    1 / 4: "a quarter\nas likely",
+    1 / 2: "half as\nlikely",
+    1.0: "same",
+    2.0: "twice as\nlikely",
+    4.0: "4 times\nas likely",
+    8.0: "8 times\nas likely",
+}
+
+
+@dataclass(frozen=True, eq=False)
+class Chart:
+    """A finished chart: the matplotlib figure, its PNG, and the words that go with it.
+
+    Attributes
+    ----------
+    figure
+        The :class:`matplotlib.figure.Figure` (not registered with pyplot).
+    png
+        The figure encoded as PNG at ``dpi``.
+    alt
+        Alternative text: what the chart shows, for screen readers and when images are off.
+    title
+        The finding, shown as the figure caption.
+    notes
+        Notes shown under the chart (intervals, symbols, source).
+    """
+
+    figure: Figure
+    png: bytes
+    alt: str
+    title: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+    dpi: int = CHART_DPI
+
+    @property
+    def width_px(self) -> int:
+        """Display width in CSS pixels."""
+        return round(self.figure.get_figwidth() * _CSS_DPI)
+
+    @property
+    def height_px(self) -> int:
+        """Display height in CSS pixels."""
+        return round(self.figure.get_figheight() * _CSS_DPI)
+
+    def png_base64(self) -> str:
+        """The PNG as base64 text, for a ``data:`` URL."""
+        return base64.b64encode(self.png).decode("ascii")
+
+    def to_html(self) -> str:
+        """The ``<figure>`` markup (self-contained: the image is a data URL)."""
+        notes = "".join(f'<p class="chart-note">{html.escape(n)}</p>' for n in self.notes)
+        return (
+            '<figure class="chart">'
+            f'<figcaption>{html.escape(self.title)}</figcaption>'
+            f'<img src="data:image/png;base64,{self.png_base64()}" '
+            f'alt="{html.escape(self.alt, quote=True)}" '
+            f'width="{self.width_px}" height="{self.height_px}" '
+            'style="max-width:100%;height:auto">'
+            f"{notes}"
+            "</figure>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+    def __html__(self) -> str:
+        return self.to_html()
+
+    def save(self, path: str | Path) -> Path:
+        """Write the PNG to ``path`` (for a slide or a check by eye) and return the path."""
+        target = Path(path)
+        target.write_bytes(self.png)
+        return target
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _require_text(value: object, what: str) -> str:
+    if value is None or not str(value).strip():
+        raise ValueError(
+            f"A chart needs {what}: "
+            + ("describe in words what the chart shows, for readers who cannot see it"
+               if what == "alt text" else "state the finding the chart shows")
+        )
+    return str(value).strip()
+
+
+def _finish(fig: Figure, *, title: str, alt: str, notes: Sequence[str | None]) -> Chart:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})
+    return Chart(
+        figure=fig,
+        png=buffer.getvalue(),
+        alt=alt,
+        title=title,
+        notes=tuple(n for n in notes if n),
+        dpi=CHART_DPI,
+    )
+
+
+def _new_figure(height: float, width: float = A4_WIDTH_IN) -> Figure:
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def _as_floats(values: Sequence[object] | None, n: int, what: str) -> np.ndarray:
+    if values is None:
+        return np.full(n, np.nan)
+    array = np.array([np.nan if is_missing(v) else float(v) for v in values], dtype=float)
+    if len(array) != n:
+        raise ValueError(f"{what} has {len(array)} items; expected {n}")
+    return array
+
+
+def _as_symbols(symbols: Sequence[object] | None, n: int) -> list[str | None]:
+    if symbols is None:
+        return [None] * n
+    out = [clean_symbol(s) for s in symbols]
+    if len(out) != n:
+        raise ValueError(f"symbols has {len(out)} items; expected {n}")
+    return out
+
+
+def _value_formatter(unit: str) -> FuncFormatter:
+    spec = UNITS[resolve_unit(unit)]
+
+    def tick(value: float, _pos: int) -> str:
+        scaled = value * spec.scale
+        places = 0 if float(scaled).is_integer() or abs(scaled) >= 10 else 1
+        text = f"{scaled:,.{places}f}"
+        return f"{text}%" if spec.suffix == "%" else text
+
+    return FuncFormatter(tick)
+
+
+def _hidden_note(symbols: Sequence[str | None], threshold: int, counts: str) -> str | None:
+    used = {s for s in symbols if s}
+    if not used:
+        return None
+    parts = []
+    if "c" in used:
+        parts.append(f"c = hidden to protect privacy (fewer than {smallest_shown_count(threshold)} "
+                     f"{counts}, or could reveal a number that small)")
+    if "x" in used:
+        parts.append("x = not available")
+    if "z" in used:
+        parts.append("z = not applicable")
+    if "low" in used:
+        parts.append("low = rounds to zero, but is not zero")
+    return "; ".join(parts) + "."
+
+
+def _interval_note(confidence_level: float = CONFIDENCE_LEVEL,
+                   marks: str = "Lines through each point show") -> str:
+    return (f"{marks} the {confidence_level:.0%} confidence interval: "
+            "the range the true figure is likely to lie in.")
+
+
+def _wrap(label: str, width: int = 40) -> str:
+    """Wrap a long axis label onto lines of at most ``width`` characters."""
+    return "\n".join(textwrap.wrap(str(label), width)) or str(label)
+
+
+def _value_text(value: float, unit: str, decimals: int | None) -> str:
+    return format_number_for_unit(value, unit, None, decimals, with_unit=False)
+
+
+# --------------------------------------------------------------------------- bar chart
+
+
+def bar_chart_with_intervals(
+    groups: Sequence[str],
+    values: Sequence[float | None],
+    lower: Sequence[float | None] | None = None,
+    upper: Sequence[float | None] | None = None,
+    *,
+    title: str,
+    alt: str,
+    unit: str = "percent",
+    symbols: Sequence[object] | None = None,
+    reference: float | None = None,
+    reference_label: str = "England",
+    value_label: str | None = None,
+    decimals: int | None = None,
+    highlight: Sequence[str] = (),
+    note: str | None = None,
+    threshold: int = DEFAULT_SUPPRESSION_THRESHOLD,
+    counts: str = "children",
+    confidence_level: float = CONFIDENCE_LEVEL,
+) -> Chart:
+    """Horizontal bars, one per group, with confidence intervals and an optional reference line.
+
+    Parameters
+    ----------
+    groups, values
+        Group labels (top to bottom) and their values.
+    lower, upper
+        Interval bounds (NaN where there is none).
+    title, alt
+        The finding, and the chart described in words. Both required.
+    unit, decimals
+        How values are shown on the axis and in the labels.
+    symbols
+        Official symbol per group: a hidden group gets no bar, only its symbol.
+    reference, reference_label
+        A vertical dashed line, e.g. England's value.
+    highlight
+        Groups drawn in the borough colour with hatching (e.g. 'All children').
+    note
+        Added under the chart with the interval and symbol notes.
+    """
+    title = _require_text(title, "a title")
+    alt = _require_text(alt, "alt text")
+    n = len(groups)
+    if n == 0:
+        raise ValueError("A bar chart needs at least one group")
+    vals = _as_floats(values, n, "values")
+    lows = _as_floats(lower, n, "lower")
+    highs = _as_floats(upper, n, "upper")
+    syms = _as_symbols(symbols, n)
+    hidden = [s is not None or math.isnan(v) for s, v in zip(syms, vals)]
+
+    with chart_style():
+        fig = _new_figure(height=max(2.2, 0.45 * n + 1.2))
+        ax = fig.add_subplot()
+        y = np.arange(n)
+        finite_high = [v for v in np.concatenate([vals, highs]) if not math.isnan(v)]
+        if reference is not None and not is_missing(reference):
+            finite_high.append(float(reference))
+        top = max(finite_high) if finite_high else 1.0
+        top = top if top > 0 else 1.0
+        for i in range(n):
+            if hidden[i]:
+                label = SYMBOL_CHART_TEXT.get(syms[i] or "x", syms[i] or "x")
+                ax.text(top * 0.01, y[i], label, va="center", ha="left", fontsize=10,
+                        color=TEXT_GREY, style="italic")
+                continue
+            is_highlight = groups[i] in set(highlight)
+            ax.barh(
+                y[i], vals[i], height=0.62,
+                color=OKABE_ITO["vermillion"] if is_highlight else OKABE_ITO["sky_blue"],
+                edgecolor="#1b1b1b", linewidth=0.6,
+                hatch="///" if is_highlight else None, zorder=2,
+            )
+            if not (math.isnan(lows[i]) or math.isnan(highs[i])):
+                ax.errorbar(vals[i], y[i], xerr=[[vals[i] - lows[i]], [highs[i] - vals[i]]],
+                            fmt="none", ecolor="#1b1b1b", elinewidth=1.4, capsize=4, zorder=3)
+            right = highs[i] if not math.isnan(highs[i]) else vals[i]
+            ax.text(right + top * 0.015, y[i], _value_text(vals[i], unit, decimals),
+                    va="center", ha="left", fontsize=10, color="#1b1b1b", zorder=4)
+        if reference is not None and not is_missing(reference):
+            ax.axvline(float(reference), color=OKABE_ITO["black"], linestyle="--", linewidth=1.5,
+                       zorder=5)
+            ax.text(float(reference), 1.0, f" {reference_label} {_value_text(float(reference), unit, decimals)}",
+                    transform=ax.get_xaxis_transform(), ha="left", va="bottom", fontsize=10,
+                    color=OKABE_ITO["black"])
+        ax.set_yticks(y, [str(g) for g in groups])
+        ax.set_ylim(n - 0.4, -0.6)
+        ax.set_xlim(0, top * 1.18)
+        ax.xaxis.set_major_formatter(_value_formatter(unit))
+        ax.set_xlabel(_wrap(value_label or unit_label(unit), 70))
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.grid(axis="x", zorder=0)
+        ax.set_axisbelow(True)
+        has_interval = not (np.all(np.isnan(lows)) or np.all(np.isnan(highs)))
+        notes = [
+            _interval_note(confidence_level, "The black line across the end of each bar shows")
+            if has_interval else None,
+            _hidden_note(syms, threshold, counts),
+            note,
+        ]
+        return _finish(fig, title=title, alt=alt, notes=notes)
+
+
+# --------------------------------------------------------------------------- trend chart
+
+
+def _spread_labels(positions: list[float], min_gap: float) -> list[float]:
+    """Push label positions (0-1, axes fraction) apart so they do not overlap."""
+    if not positions:
+        return []
+    order = sorted(range(len(positions)), key=lambda i: positions[i])
+    placed = [positions[i] for i in order]
+    for _ in range(50):
+        moved = False
+        for j in range(1, len(placed)):
+            if placed[j] - placed[j - 1] < min_gap:
+                shift = (min_gap - (placed[j] - placed[j - 1])) / 2
+                placed[j - 1] -= shift
+                placed[j] += shift
+                moved = True
+        if not moved:
+            break
+    out = [0.0] * len(positions)
+    for rank, i in enumerate(order):
+        out[i] = placed[rank]
+    return out
+
+
+def trend_chart(
+    periods: Sequence[object],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    title: str,
+    alt: str,
+    unit: str,
+    symbols: Mapping[str, Sequence[object]] | None = None,
+    intervals: Mapping[str, tuple[Sequence[float | None], Sequence[float | None]]] | None = None,
+    roles: Mapping[str, str] | None = None,
+    value_label: str | None = None,
+    decimals: int | None = None,
+    start_at_zero: bool = True,
+    note: str | None = None,
+    threshold: int = DEFAULT_SUPPRESSION_THRESHOLD,
+    counts: str = "children",
+    confidence_level: float = CONFIDENCE_LEVEL,
+) -> Chart:
+    """Lines over time: the borough against its comparators, labelled at the line ends.
+
+    Parameters
+    ----------
+    periods
+        Period labels in time order ('2020-21', ..., or months).
+    series
+        Name -> values, one per period. The first series is the borough unless ``roles``
+        says otherwise; 'England', 'London', 'Inner London', 'Outer London' and
+        'statistical neighbours (median)' are recognised by name.
+    symbols
+        Name -> official symbol per period. Hidden or missing points are gaps in the line,
+        marked with their symbol just above the axis.
+    intervals
+        Name -> (lower, upper) drawn as a light band (usually only the borough).
+    roles
+        Name -> role in :data:`safeguarding.render.palette.ROLE_STYLES`.
+    """
+    title = _require_text(title, "a title")
+    alt = _require_text(alt, "alt text")
+    n = len(periods)
+    if n == 0 or not series:
+        raise ValueError("A trend chart needs at least one period and one series")
+    names = list(series)
+    role_of = {
+        name: resolve_role((roles or {}).get(name) or infer_role(name, is_first=(i == 0)))
+        for i, name in enumerate(names)
+    }
+    data = {name: _as_floats(series[name], n, f"series {name!r}") for name in names}
+    syms = {name: _as_symbols((symbols or {}).get(name), n) for name in names}
+    for name in names:
+        # a symbol always hides the point, whatever number came with it
+        data[name] = np.where([s not in {None} for s in syms[name]], np.nan, data[name])
+
+    with chart_style():
+        fig = _new_figure(height=3.6)
+        ax = fig.add_subplot()
+        x = np.arange(n)
+        gap_marks: dict[int, list[tuple[str, str]]] = {}
+        for name in sorted(names, key=lambda nm: ROLE_STYLES[role_of[nm]].zorder):
+            style = ROLE_STYLES[role_of[name]]
+            values = data[name]
+            if intervals and name in intervals:
+                low = _as_floats(intervals[name][0], n, f"lower of {name!r}")
+                high = _as_floats(intervals[name][1], n, f"upper of {name!r}")
+                keep = ~np.isnan(values)
+                ax.fill_between(x, np.where(keep, low, np.nan), np.where(keep, high, np.nan),
+                                color=style.color, alpha=0.18, linewidth=0, zorder=style.zorder - 1)
+            ax.plot(x, values, color=style.color, linestyle=style.linestyle,
+                    linewidth=style.linewidth, marker=style.marker, markersize=style.markersize,
+                    markerfacecolor=style.color if style.filled else "white",
+                    markeredgecolor="white" if role_of[name] == "borough" else style.color,
+                    markeredgewidth=0.8, zorder=style.zorder, label=name)
+            for i in range(n):
+                if math.isnan(values[i]):
+                    gap_marks.setdefault(i, []).append((syms[name][i] or "x", style.color))
+        ax.set_xticks(x, [str(p) for p in periods])
+        if n > 8:
+            step = math.ceil(n / 8)
+            for i, label in enumerate(ax.get_xticklabels()):
+                label.set_visible(i % step == 0 or i == n - 1)
+        finite = np.concatenate([v[~np.isnan(v)] for v in data.values()])
+        if finite.size:
+            low_lim = 0.0 if start_at_zero and finite.min() >= 0 else finite.min()
+            span = finite.max() - low_lim
+            span = span if span > 0 else max(abs(finite.max()), 1.0)
+            ax.set_ylim(low_lim - (0 if low_lim == 0 else 0.08 * span), finite.max() + 0.12 * span)
+        ax.yaxis.set_major_formatter(_value_formatter(unit))
+        ax.set_ylabel(_wrap(value_label or unit_label(unit)))
+        ax.grid(axis="y")
+        ax.set_axisbelow(True)
+        ax.set_xlim(-0.3, n - 1 + 0.3)
+
+        # hidden points: their symbol just above the x axis, in the series' colour
+        for i, marks in gap_marks.items():
+            for k, (symbol, color) in enumerate(marks):
+                ax.text(x[i], 0.03 + 0.07 * k, symbol, transform=ax.get_xaxis_transform(),
+                        ha="center", va="bottom", fontsize=10, fontweight="bold", color=color)
+
+        # direct labels at the end of each line instead of a legend box
+        y0, y1 = ax.get_ylim()
+        ends = []
+        for name in names:
+            shown = np.flatnonzero(~np.isnan(data[name]))
+            if shown.size:
+                last = shown[-1]
+                ends.append((name, last, (data[name][last] - y0) / (y1 - y0)))
+        if len(ends) <= 7:
+            spread = _spread_labels([e[2] for e in ends], min_gap=0.075)
+            for (name, last, _), pos in zip(ends, spread):
+                style = ROLE_STYLES[role_of[name]]
+                ax.annotate(
+                    name, xy=(x[last], data[name][last]), xycoords="data",
+                    xytext=(n - 1 + 0.38, y0 + pos * (y1 - y0)), textcoords="data",
+                    va="center", ha="left", fontsize=10, color=style.color if style.color !=
+                    OKABE_ITO["sky_blue"] else "#2A7FB0",
+                    fontweight="bold" if role_of[name] == "borough" else "normal",
+                    annotation_clip=False,
+                    arrowprops=None if last == n - 1 else dict(arrowstyle="-", color=NEUTRAL_GREY,
+                                                               linewidth=0.6),
+                )
+        else:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        gap_symbols = [symbol for marks in gap_marks.values() for symbol, _ in marks]
+        notes = [
+            (f"The shaded band shows the {confidence_level:.0%} confidence interval: the range "
+             "the true figure is likely to lie in." if intervals else None),
+            ("A gap in a line is a period whose figure is hidden or not available; the letter "
+             "just above the axis says which." if gap_symbols else None),
+            _hidden_note(gap_symbols, threshold, counts),
+            note,
+        ]
+        return _finish(fig, title=title, alt=alt, notes=notes)
+
+
+# --------------------------------------------------------------------------- funnel plot
+
+
+def funnel_plot(
+    points: pd.DataFrame,
+    limits: pd.DataFrame,
+    *,
+    borough: str,
+    title: str,
+    alt: str,
+    unit: str,
+    neighbours: Sequence[str] = (),
+    centre: float | None = None,
+    centre_label: str = "England",
+    area_column: str = "area",
+    value_column: str = "value",
+    denominator_column: str = "denominator",
+    denominator_label: str = "Number of children (the denominator)",
+    value_label: str | None = None,
+    decimals: int | None = None,
+    log_x: bool = False,
+    note: str | None = None,
+) -> Chart:
+    """Every local authority's value against its size, inside 95% and 99.8% control limits.
+
+    Parameters
+    ----------
+    points
+        One row per LA with ``area_column``, ``value_column``, ``denominator_column``.
+        Rows with a missing value (suppressed) are left out.
+    limits
+        Control limits computed by the measures layer: columns ``denominator``,
+        ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998`` (any order of rows).
+    borough
+        The highlighted LA (matched against ``area_column``), labelled on the chart.
+    neighbours
+        Statistical neighbours, drawn as blue triangles.
+    centre, centre_label
+        The line the limits are drawn around (usually England's value).
+    """
+    title = _require_text(title, "a title")
+    alt = _require_text(alt, "alt text")
+    needed = {area_column, value_column, denominator_column}
+    if missing := needed - set(points.columns):
+        raise ValueError(f"points is missing columns {sorted(missing)}")
+    limit_cols = {"denominator", "lower_95", "upper_95", "lower_998", "upper_998"}
+    if missing := limit_cols - set(limits.columns):
+        raise ValueError(f"limits is missing columns {sorted(missing)}")
+    shown = points.loc[points[value_column].notna() & points[denominator_column].notna(),
+                       [area_column, value_column, denominator_column]]
+    lim = limits.sort_values("denominator")
+    neighbour_set = set(neighbours)
+    is_borough = shown[area_column] == borough
+    is_neighbour = shown[area_column].isin(neighbour_set) & ~is_borough
+    others = shown[~is_borough & ~is_neighbour]
+
+    with chart_style():
+        fig = _new_figure(height=4.2)
+        ax = fig.add_subplot()
+        ax.plot(lim["denominator"], lim["upper_998"], color="#1b1b1b", linestyle=":",
+                linewidth=1.4, label="99.8% limits", zorder=2)
+        ax.plot(lim["denominator"], lim["lower_998"], color="#1b1b1b", linestyle=":",
+                linewidth=1.4, zorder=2)
+        ax.plot(lim["denominator"], lim["upper_95"], color="#1b1b1b", linestyle="--",
+                linewidth=1.1, label="95% limits", zorder=2)
+        ax.plot(lim["denominator"], lim["lower_95"], color="#1b1b1b", linestyle="--",
+                linewidth=1.1, zorder=2)
+        if centre is not None and not is_missing(centre):
+            ax.axhline(float(centre), color="#1b1b1b", linewidth=1.0, zorder=2,
+                       label=f"{centre_label} ({_value_text(float(centre), unit, decimals)})")
+        other_style = ROLE_STYLES["other"]
+        ax.scatter(others[denominator_column], others[value_column], s=22,
+                   color=other_style.color, marker=other_style.marker, alpha=0.75,
+                   edgecolor="none", zorder=3, label="Other local authorities")
+        if is_neighbour.any():
+            nb = ROLE_STYLES["neighbours"]
+            ax.scatter(shown.loc[is_neighbour, denominator_column],
+                       shown.loc[is_neighbour, value_column], s=46, color=nb.color,
+                       marker=nb.marker, edgecolor="#1b1b1b", linewidth=0.6, zorder=4,
+                       label="Statistical neighbours")
+        notes = [
+            "Each dot is a local authority. Points outside the dashed lines (95%) or dotted "
+            "lines (99.8%) differ from the centre line by more than chance would usually give; "
+            "smaller areas naturally vary more, which is why the lines widen to the left.",
+        ]
+        if is_borough.any():
+            row = shown[is_borough].iloc[0]
+            bs = ROLE_STYLES["borough"]
+            ax.scatter([row[denominator_column]], [row[value_column]], s=110, color=bs.color,
+                       marker=bs.marker, edgecolor="#1b1b1b", linewidth=1.0, zorder=6,
+                       label=borough)
+            ax.annotate(
+                f"{borough} ({_value_text(row[value_column], unit, decimals)})",
+                xy=(row[denominator_column], row[value_column]), xytext=(12, 14),
+                textcoords="offset points", fontsize=10.5, fontweight="bold", color="#1b1b1b",
+                arrowprops=dict(arrowstyle="-", color="#1b1b1b", linewidth=0.8), zorder=7,
+            )
+        else:
+            notes.append(f"{borough}'s figure is hidden or not available, so it is not shown.")
+        if log_x:
+            ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+        ax.yaxis.set_major_formatter(_value_formatter(unit))
+        ax.set_xlabel(_wrap(denominator_label, 70))
+        ax.set_ylabel(_wrap(value_label or unit_label(unit)))
+        ax.grid(axis="y")
+        ax.set_axisbelow(True)
+        x_max = max(shown[denominator_column].max() if len(shown) else 0,
+                    lim["denominator"].max() if len(lim) else 0)
+        if not log_x:
+            ax.set_xlim(0, x_max * 1.04)
+        values = pd.concat([shown[value_column], lim["upper_998"], lim["lower_998"]]).dropna()
+        if len(values):
+            span = (values.max() - values.min()) or 1.0
+            bottom = values.min() - 0.05 * span
+            if len(shown) and shown[value_column].min() >= 0:
+                bottom = max(bottom, 0.0)  # a rate or share cannot be negative
+            ax.set_ylim(bottom, values.max() + 0.08 * span)
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=9.5,
+                  handlelength=2.6)
+        notes.append(note)
+        return _finish(fig, title=title, alt=alt, notes=notes)
+
+
+# --------------------------------------------------------------------------- comparators
+
+_ROLE_ORDER = list(ROLE_STYLES)  # borough first ... neighbours, other last
+_SINGLE_ROLES = {"neighbours", "other"}
+
+
+def comparator_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    alt: str,
+    unit: str,
+    label_column: str = "label",
+    value_column: str = "value",
+    role_column: str = "role",
+    symbol_column: str = "symbol",
+    value_label: str | None = None,
+    decimals: int | None = None,
+    note: str | None = None,
+    threshold: int = DEFAULT_SUPPRESSION_THRESHOLD,
+    counts: str = "children",
+) -> Chart:
+    """Dots for the borough, England, London, inner/outer London, the SN median and each neighbour.
+
+    Parameters
+    ----------
+    frame
+        One row per area: ``label`` (display name), ``value``, optional ``role`` (see
+        :data:`~safeguarding.render.palette.ROLE_STYLES`; inferred from the label when
+        absent, the first row being the borough and unknown names neighbours) and optional
+        ``symbol``. Summary rows come first in role order, then neighbours by value.
+    """
+    title = _require_text(title, "a title")
+    alt = _require_text(alt, "alt text")
+    if frame.empty:
+        raise ValueError("A comparator chart needs at least one row")
+    for column in (label_column, value_column):
+        if column not in frame.columns:
+            raise ValueError(f"frame is missing column {column!r}")
+    rows = []
+    for i, (_, r) in enumerate(frame.iterrows()):
+        label = str(r[label_column])
+        role = r[role_column] if role_column in frame.columns and not is_missing_text(
+            r[role_column]) else None
+        if role is None:
+            role = infer_role(label, is_first=(i == 0))
+            role = "neighbours" if role == "other" else role
+        role = resolve_role(role)
+        symbol = clean_symbol(r[symbol_column]) if symbol_column in frame.columns else None
+        value = np.nan if symbol is not None or is_missing(r[value_column]) else float(
+            r[value_column])
+        rows.append((label, role, value, symbol))
+    summary = sorted([r for r in rows if r[1] not in _SINGLE_ROLES],
+                     key=lambda r: _ROLE_ORDER.index(r[1]))
+    singles = sorted([r for r in rows if r[1] in _SINGLE_ROLES],
+                     key=lambda r: (math.isnan(r[2]), -r[2] if not math.isnan(r[2]) else 0))
+    ordered = summary + singles
+    n = len(ordered)
+
+    with chart_style():
+        fig = _new_figure(height=max(2.2, 0.36 * n + 1.1))
+        ax = fig.add_subplot()
+        finite = [r[2] for r in ordered if not math.isnan(r[2])]
+        top = max(finite) if finite else 1.0
+        top = top if top > 0 else 1.0
+        borough_value = next((r[2] for r in ordered if r[1] == "borough"), np.nan)
+        if not math.isnan(borough_value):
+            ax.axvline(borough_value, color=ROLE_STYLES["borough"].color, linestyle=":",
+                       linewidth=1.0, zorder=1)
+        for y, (label, role, value, symbol) in enumerate(ordered):
+            style = ROLE_STYLES[role]
+            if math.isnan(value):
+                ax.text(top * 0.01, y, SYMBOL_CHART_TEXT.get(symbol or "x", symbol or "x"),
+                        va="center", ha="left", fontsize=10, style="italic", color=TEXT_GREY)
+                continue
+            ax.hlines(y, 0, value, color="#CCCCCC", linewidth=1.0, zorder=1)
+            ax.plot([value], [y], marker=style.marker,
+                    markersize=style.markersize + (2 if role == "borough" else 1),
+                    color=style.color, markerfacecolor=style.color if style.filled else "white",
+                    markeredgecolor="#1b1b1b" if style.filled else style.color,
+                    markeredgewidth=0.7 if style.filled else 1.8,
+                    linestyle="none", zorder=style.zorder)
+            ax.annotate(_value_text(value, unit, decimals), xy=(value, y), xytext=(9, 0),
+                        textcoords="offset points", va="center", ha="left", fontsize=10,
+                        fontweight="bold" if role == "borough" else "normal")
+        if summary and singles:
+            ax.axhline(len(summary) - 0.5, color="#BBBBBB", linewidth=0.8)
+        ax.set_yticks(range(n), [r[0] for r in ordered])
+        for tick, row in zip(ax.get_yticklabels(), ordered):
+            if row[1] == "borough":
+                tick.set_fontweight("bold")
+        ax.set_ylim(n - 0.4, -0.6)
+        ax.set_xlim(0, top * 1.15)
+        ax.xaxis.set_major_formatter(_value_formatter(unit))
+        ax.set_xlabel(_wrap(value_label or unit_label(unit), 70))
+        ax.tick_params(axis="y", length=0)
+        ax.spines["left"].set_visible(False)
+        ax.grid(axis="x")
+        ax.set_axisbelow(True)
+        notes = [_hidden_note([r[3] for r in ordered], threshold, counts), note]
+        return _finish(fig, title=title, alt=alt, notes=notes)
+
+
+def is_missing_text(value: object) -> bool:
+    """True for None, NaN, ``pd.NA`` or a blank string."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+# --------------------------------------------------------------------------- RRI chart
+
+
+def _rri_range(lows: np.ndarray, highs: np.ndarray, values: np.ndarray) -> tuple[float, float]:
+    finite = np.concatenate([a[np.isfinite(a) & (a > 0)] for a in (lows, highs, values)])
+    lo = min(0.5, finite.min()) if finite.size else 0.5
+    hi = max(2.0, finite.max()) if finite.size else 2.0
+    lo = max(lo, 1 / 8)
+    hi = min(hi, 8.0)
+    # snap outwards to the tick positions so the axis ends on a labelled tick
+    ticks = sorted(RRI_TICKS)
+    lo = max(t for t in ticks if t <= lo + 1e-9)
+    hi = min(t for t in ticks if t >= hi - 1e-9)
+    return lo, hi
+
+
+def rri_chart(
+    frame: pd.DataFrame,
+    *,
+    title: str,
+    alt: str,
+    reference_group: str = "White British",
+    group_column: str = "group",
+    stage_column: str = "stage",
+    value_column: str = "value",
+    lower_column: str = "lower",
+    upper_column: str = "upper",
+    symbol_column: str = "symbol",
+    verdict_column: str = "verdict",
+    groups: Sequence[str] | None = None,
+    stages: Sequence[str] | None = None,
+    ncols: int | None = None,
+    counts: str = "children",
+    note: str | None = None,
+    confidence_level: float = CONFIDENCE_LEVEL,
+) -> Chart:
+    """Relative rate index (RRI) by group, one panel per stage, for readers new to RRIs.
+
+    The axis is a ratio scale labelled in words ('half as likely', 'same', 'twice as
+    likely'), with a line at 'same' (1). A group whose figure is hidden, or with no
+    interval, shows 'too few to say' as text, not a point. The reference group shows
+    'comparison group'. Filled dots are clear differences (interval not including 1,
+    or the measures layer's ``verdict`` column when present); open dots could be chance.
+
+    Parameters
+    ----------
+    frame
+        Rows of group, stage, value (RRI), lower, upper, and optionally symbol, verdict.
+    reference_group
+        The group every rate is compared with (its RRI is 1 by definition).
+    groups, stages
+        Display order (default: order of first appearance).
+    ncols
+        Panels per row (default: 1 for one stage, else 2).
+    """
+    from safeguarding.render.sentences import rri_verdict
+
+    title = _require_text(title, "a title")
+    alt = _require_text(alt, "alt text")
+    for column in (group_column, stage_column, value_column, lower_column, upper_column):
+        if column not in frame.columns:
+            raise ValueError(f"frame is missing column {column!r}")
+    group_order = list(groups) if groups is not None else list(dict.fromkeys(frame[group_column]))
+    stage_order = list(stages) if stages is not None else list(dict.fromkeys(frame[stage_column]))
+    if not group_order or not stage_order:
+        raise ValueError("An RRI chart needs at least one group and one stage")
+    cols = ncols or (1 if len(stage_order) == 1 else 2)
+    nrows = math.ceil(len(stage_order) / cols)
+    vals = frame[value_column].astype(float).to_numpy()
+    lows = frame[lower_column].astype(float).to_numpy()
+    highs = frame[upper_column].astype(float).to_numpy()
+    x_lo, x_hi = _rri_range(lows, highs, vals)
+    ticks = [t for t in sorted(RRI_TICKS) if x_lo - 1e-9 <= t <= x_hi + 1e-9]
+    point = OKABE_ITO["blue"]
+
+    with chart_style():
+        panel_h = 0.34 * len(group_order) + 1.05
+        fig = _new_figure(height=max(2.4, nrows * panel_h + 0.5))
+        axes = fig.subplots(nrows, cols, sharex=True, sharey=True, squeeze=False)
+        for k, stage in enumerate(stage_order):
+            ax = axes[k // cols][k % cols]
+            sub = frame[frame[stage_column] == stage]
+            ax.set_xscale("log")
+            ax.set_xlim(x_lo / 1.12, x_hi * 1.12)
+            ax.axvline(1.0, color="#1b1b1b", linewidth=1.1, zorder=1)
+            for y, group in enumerate(group_order):
+                match = sub[sub[group_column] == group]
+                if str(group) == str(reference_group):
+                    ax.text(1.0, y, " comparison group ", ha="center", va="center", fontsize=9,
+                            style="italic", color=TEXT_GREY, zorder=3,
+                            bbox=dict(facecolor="white", edgecolor="none", pad=0.5))
+                    continue
+                if match.empty:
+                    continue
+                r = match.iloc[0]
+                symbol = clean_symbol(r[symbol_column]) if symbol_column in sub.columns else None
+                value, low, high = (float(r[value_column]), float(r[lower_column]),
+                                    float(r[upper_column]))
+                if verdict_column in sub.columns and not is_missing_text(r[verdict_column]):
+                    verdict = str(r[verdict_column])
+                else:
+                    verdict = rri_verdict(low, high, symbol)
+                if (verdict == "too few to say" or symbol is not None
+                        or not all(np.isfinite([value, low, high])) or value <= 0):
+                    ax.text(1.0, y, " too few to say ", ha="center", va="center", fontsize=9,
+                            style="italic", color=TEXT_GREY, zorder=3,
+                            bbox=dict(facecolor="white", edgecolor="none", pad=0.5))
+                    continue
+                left, right = max(low, x_lo / 1.1), min(high, x_hi * 1.1)
+                ax.plot([left, right], [y, y], color="#1b1b1b", linewidth=1.4, zorder=2,
+                        solid_capstyle="butt")
+                if low < x_lo / 1.1:
+                    ax.plot([left], [y], marker="<", color="#1b1b1b", markersize=5, zorder=2)
+                if high > x_hi * 1.1:
+                    ax.plot([right], [y], marker=">", color="#1b1b1b", markersize=5, zorder=2)
+                clear = verdict in {"over-represented", "under-represented"}
+                ax.plot([min(max(value, x_lo / 1.1), x_hi * 1.1)], [y], marker="o", markersize=7.5,
+                        color=point, markerfacecolor=point if clear else "white",
+                        markeredgecolor=point, markeredgewidth=1.8, linestyle="none", zorder=4)
+            ax.set_title(str(stage), fontsize=11)
+            ax.set_yticks(range(len(group_order)), [str(g) for g in group_order])
+            ax.set_ylim(len(group_order) - 0.5, -0.5)
+            ax.xaxis.set_major_locator(FixedLocator(ticks))
+            ax.xaxis.set_minor_locator(NullLocator())
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: RRI_TICKS.get(
+                min(RRI_TICKS, key=lambda t: abs(math.log(t) - math.log(v))), "")))
+            ax.tick_params(axis="x", labelsize=8.5, labelbottom=True)
+            ax.tick_params(axis="y", length=0)
+            ax.grid(axis="x", which="major")
+            ax.set_axisbelow(True)
+        for k in range(len(stage_order), nrows * cols):
+            axes[k // cols][k % cols].set_visible(False)
+        fig.supxlabel(f"How likely, compared with {reference_group} {counts}", fontsize=10.5)
+        notes = [
+            f"Each dot shows how likely {counts} in a group were to reach this stage compared "
+            f"with {reference_group} {counts} (a relative rate index). The line through a dot "
+            f"is its {confidence_level:.0%} confidence interval. Filled dots: a clear "
+            "difference. Open dots: the difference could be chance (the line crosses 'same').",
+            "'Too few to say': the numbers are too small, or hidden to protect privacy.",
+            note,
+        ]
+        return _finish(fig, title=title, alt=alt, notes=notes)

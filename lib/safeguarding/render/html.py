@@ -1,0 +1,278 @@
+"""Export an executed briefing notebook to one self-contained HTML file, and check it.
+
+:func:`export_briefing_html` uses nbconvert's :class:`~nbconvert.HTMLExporter` with the
+``briefing`` template in ``render/templates/briefing/``:
+
+- no code, no prompts; cells tagged ``parameters``, ``injected-parameters`` or ``remove``
+  (also ``remove-cell``/``remove_cell``) are removed entirely, and ``remove-output``
+  removes a cell's outputs;
+- a notebook with an error output is refused (:class:`BriefingError`): a briefing with an
+  error must fail, not be circulated;
+- stderr (warnings, progress bars) is left out of the page but not lost: it is logged at
+  WARNING level and :func:`stderr_messages` returns it for the batch manifest;
+- our stylesheet is inlined (system fonts, 48rem column, A4 print rules); there are no
+  scripts, web fonts or links to anything outside the file.
+
+:func:`check_briefing_html` lists what is wrong with a finished page (external resources,
+images without alt text, code or prompts, tracebacks, stderr, no ``<h1>``, tables without
+header cells) for the tests and for the batch to check each output before it is sent.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import re
+from importlib import resources as importlib_resources
+from pathlib import Path
+
+from bs4 import BeautifulSoup
+
+logger = logging.getLogger(__name__)
+
+#: Cells with any of these tags are removed from the briefing.
+REMOVE_CELL_TAGS = frozenset(
+    {"parameters", "injected-parameters", "remove", "remove-cell", "remove_cell"}
+)
+#: Cells with any of these tags keep their place but lose their outputs.
+REMOVE_OUTPUT_TAGS = frozenset({"remove-output", "remove_output"})
+
+#: The alt text nbconvert fills in when an image has none (treated as missing).
+NBCONVERT_PLACEHOLDER_ALT = "No description has been provided for this image"
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class BriefingError(RuntimeError):
+    """A notebook that must not become a briefing (it contains an error output)."""
+
+
+def template_dir() -> Path:
+    """Directory holding the ``briefing`` nbconvert template (``templates/briefing``)."""
+    return Path(str(importlib_resources.files("safeguarding.render") / "templates"))
+
+
+@functools.cache
+def briefing_css() -> str:
+    """The stylesheet inlined into every briefing (read once, on first use)."""
+    return (template_dir() / "briefing" / "briefing.css").read_text(encoding="utf-8")
+
+
+def __getattr__(name: str) -> str:
+    # ``BRIEFING_CSS`` reads like a constant but is loaded lazily: nothing is read at import.
+    if name == "BRIEFING_CSS":
+        return briefing_css()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _strip_ansi(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+def _cell_tags(cell) -> set[str]:
+    return set(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def find_errors(notebook_node) -> list[str]:
+    """One line per error output in the notebook: 'cell 7: ValueError: ...'.
+
+    Cells that will be removed from the briefing are checked too: an error anywhere means
+    the run did not finish as written.
+    """
+    found = []
+    for index, cell in enumerate(notebook_node.get("cells", [])):
+        for output in cell.get("outputs", []) or []:
+            if output.get("output_type") == "error":
+                ename = output.get("ename", "Error")
+                evalue = _strip_ansi(str(output.get("evalue", ""))).strip()
+                found.append(f"cell {index}: {ename}: {evalue}".rstrip(": "))
+    return found
+
+
+def stderr_messages(notebook_node) -> list[str]:
+    """Text written to stderr, one item per stream output, as 'cell N: text'.
+
+    The briefing leaves stderr out; the batch should record these in its manifest (a
+    warning in a briefing run usually deserves a look).
+    """
+    messages = []
+    for index, cell in enumerate(notebook_node.get("cells", [])):
+        for output in cell.get("outputs", []) or []:
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = _strip_ansi(str(output.get("text", ""))).strip()
+                if text:
+                    messages.append(f"cell {index}: {text}")
+    return messages
+
+
+def _exporter():
+    from nbconvert import HTMLExporter
+    from traitlets.config import Config
+
+    config = Config()
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
+    config.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
+    config.TagRemovePreprocessor.remove_input_tags = set()
+    exporter = HTMLExporter(
+        config=config,
+        template_name="briefing",
+        extra_template_basedirs=[str(template_dir())],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        sanitize_html=False,
+        embed_images=True,
+    )
+    return exporter
+
+
+def export_briefing_html(notebook_node, title: str) -> str:
+    """The executed notebook as one self-contained HTML briefing.
+
+    Parameters
+    ----------
+    notebook_node : nbformat.NotebookNode
+        An executed notebook (papermill or nbclient output). Not modified.
+    title : str
+        The page ``<title>`` (browser tab, print header). The visible ``<h1>`` comes from
+        the notebook (``b.header()`` or a markdown cell).
+
+    Returns
+    -------
+    str
+        The HTML document.
+
+    Raises
+    ------
+    BriefingError
+        If any cell has an error output.
+    ValueError
+        If ``title`` is empty.
+    """
+    if not title or not str(title).strip():
+        raise ValueError("A briefing needs a title for its <title> element")
+    errors = find_errors(notebook_node)
+    if errors:
+        listed = "; ".join(errors)
+        raise BriefingError(
+            f"The notebook has {len(errors)} error output(s), so no briefing was written "
+            f"(a briefing with an error must not be circulated). Fix and re-run: {listed}"
+        )
+    for message in stderr_messages(notebook_node):
+        logger.warning("stderr left out of briefing %r: %s", title, message)
+
+    from safeguarding import __version__
+
+    notebook = copy.deepcopy(notebook_node)
+    resources = {
+        "briefing_title": str(title).strip(),
+        "briefing_version": __version__,
+        "metadata": {"name": str(title).strip()},
+    }
+    body, _ = _exporter().from_notebook_node(notebook, resources=resources)
+    return body
+
+
+# --------------------------------------------------------------------------- checks
+
+_EXTERNAL = re.compile(r"^\s*(https?:)?//", re.IGNORECASE)
+_CSS_URL = re.compile(r"url\(\s*['\"]?(?!data:)([^'\")]+)", re.IGNORECASE)
+_PROMPT = re.compile(r"\b(In|Out)\s*\[\s*\d*\s*\]\s*:")
+_REPR = re.compile(r"<[\w.]+ object at 0x[0-9a-f]+>")
+_WARNING_TEXT = re.compile(
+    r"\b(Traceback \(most recent call last\)|\w*Warning: |Exception: )"
+)
+_CODE_CLASSES = {
+    "jp-InputArea", "jp-InputPrompt", "jp-OutputPrompt", "jp-CodeMirrorEditor", "input_area",
+    "prompt", "input_prompt", "output_prompt", "jp-Cell-inputWrapper", "jp-CodeCell",
+}
+_STDERR_CLASSES = {"output_stderr", "stderr"}
+
+
+def check_briefing_html(html: str) -> list[str]:
+    """Problems that stop a briefing from being circulated; an empty list means none found.
+
+    Checks: external resources (scripts, stylesheets, images, frames, fonts or CSS
+    ``url()`` outside the file; any ``<script>``), ``<img>`` without alt text (or with
+    nbconvert's placeholder), code cells and prompts, traceback or warning text, stderr
+    blocks, a missing ``<h1>``, ``<title>`` or ``lang``, tables without ``<th>``, and
+    raw Python object reprs.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    problems: list[str] = []
+
+    root = soup.find("html")
+    if root is None or not root.get("lang"):
+        problems.append("The <html> element has no lang attribute.")
+    title = soup.find("title")
+    if title is None or not title.get_text(strip=True):
+        problems.append("The page has no <title>.")
+
+    for script in soup.find_all("script"):
+        if script.get("src"):
+            problems.append(f"External script: <script src={script.get('src')!r}>.")
+        else:
+            problems.append("The page contains a <script> (briefings must not run code).")
+    for link in soup.find_all("link"):
+        href = link.get("href") or ""
+        if href and not href.startswith(("data:", "#")):
+            problems.append(f"External resource: <link href={href!r}>.")
+    for tag in soup.find_all(["img", "iframe", "embed", "video", "audio", "source", "object",
+                              "input"]):
+        src = tag.get("src") or tag.get("data") or ""
+        if src and not src.startswith("data:"):
+            problems.append(f"<{tag.name}> loads {src!r}, which is not inside the file.")
+    for tag in soup.find_all(style=True):
+        for url in _CSS_URL.findall(tag["style"]):
+            problems.append(f"Inline style loads {url!r} from outside the file.")
+    for style in soup.find_all("style"):
+        css = style.get_text()
+        if "@import" in css:
+            problems.append("A stylesheet uses @import.")
+        for url in _CSS_URL.findall(css):
+            problems.append(f"A stylesheet loads {url!r} from outside the file.")
+    for tag in soup.find_all(["iframe", "embed", "object"]):
+        problems.append(f"The page contains an <{tag.name}>.")
+
+    for index, img in enumerate(soup.find_all("img"), start=1):
+        alt = img.get("alt")
+        if alt is None:
+            problems.append(f"Image {index} has no alt text.")
+        elif not alt.strip() or alt.strip() == NBCONVERT_PLACEHOLDER_ALT:
+            problems.append(f"Image {index} has empty alt text.")
+
+    for tag in soup.find_all(class_=True):
+        classes = set(tag.get("class") or [])
+        if classes & _CODE_CLASSES:
+            problems.append(f"Code or a prompt is shown (class {sorted(classes & _CODE_CLASSES)}).")
+            break
+    for tag in soup.find_all(attrs={"data-mime-type": "application/vnd.jupyter.stderr"}):
+        problems.append("A stderr block is shown.")
+        break
+    for tag in soup.find_all(class_=True):
+        if set(tag.get("class") or []) & _STDERR_CLASSES:
+            problems.append("A stderr block is shown.")
+            break
+
+    for tag in soup(["style", "script"]):
+        tag.extract()
+    text = soup.get_text(" ")
+    if "Traceback" in text:
+        problems.append("The page contains a Python traceback.")
+    match = _WARNING_TEXT.search(text)
+    if match and "Traceback" not in match.group(0):
+        problems.append(f"The page contains warning or exception text: {match.group(0).strip()!r}.")
+    if _PROMPT.search(text):
+        problems.append("The page shows notebook prompts (In [ ]: / Out[ ]:).")
+    if _REPR.search(text):
+        problems.append(f"The page shows a raw Python object: {_REPR.search(text).group(0)!r}.")
+
+    if soup.find("h1") is None:
+        problems.append("The page has no <h1> heading.")
+    for index, table in enumerate(soup.find_all("table"), start=1):
+        if table.find("th") is None:
+            problems.append(f"Table {index} has no header cells (<th>).")
+    return problems

@@ -1,0 +1,492 @@
+"""Tests for the render layer: formats, tables, charts, sentences and the HTML export."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+
+from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
+from safeguarding.render.charts import (
+    Chart,
+    bar_chart_with_intervals,
+    comparator_chart,
+    funnel_plot,
+    rri_chart,
+    trend_chart,
+)
+from safeguarding.render.formats import (
+    format_count,
+    format_interval,
+    format_number_for_unit,
+    format_percent,
+    format_rate,
+    symbol_legend,
+)
+from safeguarding.render.html import (
+    BriefingError,
+    check_briefing_html,
+    export_briefing_html,
+    stderr_messages,
+)
+from safeguarding.render.palette import chart_style
+from safeguarding.render.sentences import (
+    describe_comparison,
+    describe_rri,
+    describe_share,
+    describe_trend,
+    ratio_phrase,
+)
+from safeguarding.render.tables import html_table, measure_table
+
+NAN = float("nan")
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------------------- formats
+
+
+@pytest.mark.parametrize(
+    ("value", "symbol", "expected"),
+    [
+        (1234567, None, "1,234,567"),
+        (582.0, None, "582"),
+        (0, None, "0"),
+        (3, "c", "c"),          # the symbol wins over any number
+        (NAN, "c", "c"),
+        (NAN, None, "x"),       # missing without a symbol: not available
+        (NAN, "z", "z"),
+        (12, "", "12"),         # blank symbol means "show the value"
+        (12, pd.NA, "12"),
+    ],
+)
+def test_format_count(value, symbol, expected):
+    assert format_count(value, symbol) == expected
+
+
+def test_format_percent_rounds_half_up_and_shows_symbols():
+    assert format_percent(64.85) == "64.9%"
+    assert format_percent(64.849) == "64.8%"
+    assert format_percent(12.0, decimals=0) == "12%"
+    assert format_percent(NAN, "c") == "c"
+    assert format_percent(0.0001, "low") == "low"
+    assert format_percent(-0.04) == "0.0%"  # never "-0.0%"
+
+
+def test_format_rate_interval_and_units():
+    assert format_rate(39.4) == "39 per 10,000"
+    assert format_rate(9.3333, per=100) == "9.33 per 100"
+    assert format_rate(NAN, "c") == "c"
+    assert format_interval(55.21, 74.1) == "55.2 to 74.1"
+    assert format_interval(NAN, NAN, "c") == "c"
+    assert format_interval(0.5, 0.75, unit="proportion") == "50.0% to 75.0%"
+    assert format_number_for_unit(0.648, "proportion") == "64.8%"
+    assert format_number_for_unit(12345.6, "rate_per_10000") == "12,346 per 10,000"
+    assert format_number_for_unit(12345.6, "rate_per_10000", with_unit=False) == "12,346"
+    assert format_number_for_unit(1, "days") == "1 day"
+    assert format_number_for_unit(3, "count", "c") == "c"
+    with pytest.raises(ValueError, match="Unknown unit"):
+        format_number_for_unit(1, "furlongs")
+
+
+def test_symbol_legend_is_parameterised_by_threshold():
+    text = symbol_legend(["c"], threshold=5)
+    assert text == ("c = fewer than 6 children, or hidden so that a hidden figure cannot be "
+                    "worked out from the total.")
+    assert "fewer than 11 episodes" in symbol_legend(["c"], threshold=10, counts="episodes")
+    assert symbol_legend([None, ""]) == ""
+    assert symbol_legend(["x", "c"]).index("c =") < symbol_legend(["x", "c"]).index("x =")
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@pytest.fixture()
+def result_frame() -> pd.DataFrame:
+    """A MeasureResult-like frame where one row is suppressed but still holds its numbers."""
+    return pd.DataFrame({
+        "measure_id": "missing.rhi_offered_within_72h_pct",
+        "area": "hounslow",
+        "breakdown": "sex",
+        "group": ["Boys", "Girls", "Unknown"],
+        "period": 2025,
+        "numerator": [1377.0, 4.0, NAN],
+        "denominator": [2582.0, 47.0, NAN],
+        "value": [53.33, 8.51, NAN],
+        "lower": [51.4, 3.4, NAN],
+        "upper": [55.2, 19.9, NAN],
+        "method": "wilson",
+        "symbol": [None, "c", "x"],
+    })
+
+
+def test_html_table_structure(result_frame):
+    block = html_table(
+        result_frame,
+        {"group": "Sex", "numerator": "Episodes", "denominator": "Out of",
+         "value": "Percentage", "interval": "95% confidence interval"},
+        units={"value": "percent"},
+        caption="Return interviews offered within 72 hours, by sex",
+        note="Episodes, not children.",
+        source="Missing episodes log",
+    )
+    assert isinstance(block, HtmlBlock)
+    assert block._repr_html_() == block.html
+    soup = BeautifulSoup(block.html, "html.parser")
+    table = soup.find("table")
+    assert table.caption.get_text() == "Return interviews offered within 72 hours, by sex"
+    header_cells = table.thead.find_all("th")
+    assert [th["scope"] for th in header_cells] == ["col"] * 5
+    rows = table.tbody.find_all("tr")
+    assert rows[0].find("th")["scope"] == "row"
+    assert [c.get_text() for c in rows[0].find_all("td")] == ["1,377", "2,582", "53.3%",
+                                                              "51.4% to 55.2%"]
+    numeric = rows[0].find_all("td")
+    assert all("num" in td["class"] for td in numeric)
+    assert all("text-align:right" in td["style"] for td in numeric)
+    assert [c.get_text() for c in rows[1].find_all("td")] == ["c", "47", "c", "c"]
+    assert [c.get_text() for c in rows[2].find_all("td")] == ["x", "x", "x", "x"]
+    notes = " ".join(p.get_text() for p in soup.select("p.table-note"))
+    assert "c = fewer than 6 children" in notes
+    assert "x = not available" in notes
+    assert "Episodes, not children." in notes
+    assert "Source: Missing episodes log" in notes
+
+
+def test_html_table_never_leaks_a_suppressed_value(result_frame):
+    block = measure_table(result_frame, "percent", caption="By sex", counts="episodes")
+    text = BeautifulSoup(block.html, "html.parser").get_text(" ")
+    girls = re.search(r"Girls(.*?)(Unknown|$)", text).group(1)
+    assert "4" not in girls.replace("47", "")  # the hidden numerator 4
+    for hidden in ("8.5", "3.4", "19.9"):
+        assert hidden not in block.html
+    assert "fewer than 6 episodes" in text
+
+
+def test_html_table_escapes_text_and_requires_caption():
+    frame = pd.DataFrame({"group": ["<script>alert(1)</script>"], "value": [1.0]})
+    block = html_table(frame, {"group": "Group", "value": "Value"}, caption="A & B")
+    assert "<script>" not in block.html
+    assert "A &amp; B" in block.html
+    with pytest.raises(ValueError, match="caption"):
+        html_table(frame, {"group": "Group"}, caption=" ")
+    with pytest.raises(ValueError, match="not in the frame"):
+        html_table(frame, {"nope": "Nope"}, caption="x")
+
+
+def test_blocks_join_and_escape():
+    joined = join_blocks("Fewer than <6>", HtmlBlock("<p>ok</p>"), None)
+    assert joined.html == "<p>Fewer than &lt;6&gt;</p>\n<p>ok</p>"
+    assert (paragraph("a") + paragraph("b")).html == "<p>a</p>\n<p>b</p>"
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _img(chart: Chart):
+    soup = BeautifulSoup(chart._repr_html_(), "html.parser")
+    return soup, soup.find("img")
+
+
+def _decode(img) -> bytes:
+    src = img["src"]
+    assert src.startswith("data:image/png;base64,")
+    return base64.b64decode(src.split(",", 1)[1], validate=True)
+
+
+def test_bar_chart_html_has_alt_and_decodable_png():
+    chart = bar_chart_with_intervals(
+        ["All children", "Boys", "Girls"], [30.0, 33.0, NAN], [27.0, 29.0, NAN],
+        [33.0, 37.0, NAN], symbols=[None, None, "c"], reference=25.0,
+        title="Boys went missing more often than girls",
+        alt="Bar chart of the percentage who went missing: all children 30%, boys 33%; "
+            "girls hidden.",
+    )
+    soup, img = _img(chart)
+    assert soup.find("figure") is not None
+    assert soup.find("figcaption").get_text() == "Boys went missing more often than girls"
+    assert img["alt"].startswith("Bar chart of the percentage")
+    png = _decode(img)
+    assert png.startswith(PNG_MAGIC)
+    assert png == chart.png
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        width, height = image.size
+    assert 800 <= width <= 1000  # 6.8 in at 130 dpi: fits A4
+    assert "c = hidden to protect privacy" in " ".join(chart.notes)
+
+
+@pytest.mark.parametrize("alt", ["", "   ", None])
+def test_charts_require_alt_text(alt):
+    with pytest.raises(ValueError, match="alt text"):
+        bar_chart_with_intervals(["A"], [1.0], title="A finding", alt=alt)
+    with pytest.raises(ValueError, match="alt text"):
+        trend_chart(["2024", "2025"], {"Hounslow": [1, 2]}, title="T", alt=alt, unit="count")
+
+
+def test_trend_chart_gaps_and_no_pyplot_state():
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    chart = trend_chart(
+        ["2021", "2022", "2023", "2024", "2025"],
+        {"Hounslow": [31, 3, 30, 35, 39], "England": [65, 66, 67, 67, 67]},
+        symbols={"Hounslow": [None, "c", None, None, None]},
+        intervals={"Hounslow": ([27, NAN, 26, 31, 35], [35, NAN, 34, 39, 43])},
+        title="Hounslow's rate has risen", alt="Line chart of rates, 2021 to 2025.",
+        unit="rate_per_10000",
+    )
+    assert plt.get_fignums() == before  # nothing left for the inline backend to show
+    line = chart.figure.axes[0].get_lines()
+    hounslow = [ln for ln in line if ln.get_label() == "Hounslow"][0]
+    assert math.isnan(hounslow.get_ydata()[1])  # the hidden point is a gap, not 3
+    assert any("gap in a line" in n for n in chart.notes)
+    assert _decode(_img(chart)[1]).startswith(PNG_MAGIC)
+
+
+def test_funnel_comparator_and_rri_charts_render():
+    rng = np.random.default_rng(0)
+    points = pd.DataFrame({"area": [f"LA{i}" for i in range(40)],
+                           "denominator": rng.integers(100, 2000, 40)})
+    points["value"] = rng.normal(10, 2, 40)
+    points.loc[0, "area"] = "Hounslow"
+    d = np.linspace(50, 2100, 50)
+    se = np.sqrt(0.09 / d) * 100
+    limits = pd.DataFrame({"denominator": d, "lower_95": 10 - 1.96 * se,
+                           "upper_95": 10 + 1.96 * se, "lower_998": 10 - 3.09 * se,
+                           "upper_998": 10 + 3.09 * se})
+    funnel = funnel_plot(points, limits, borough="Hounslow", neighbours=["LA1", "LA2"],
+                         centre=10.0, title="Within the limits", alt="Funnel plot.",
+                         unit="percent")
+    comparators = pd.DataFrame({
+        "label": ["Hounslow", "Hounslow (published)", "England", "London",
+                  "Statistical neighbours (median)", "Ealing", "Brent"],
+        "value": [39.0, 41.0, 67.0, 51.0, 45.0, NAN, 38.0],
+        "symbol": [None, None, None, None, None, "c", None],
+        "role": ["borough", "borough_published", "england", "london", "neighbours_median",
+                 "neighbours", "neighbours"],
+    })
+    comp = comparator_chart(comparators, title="Lower than England", alt="Dot chart.",
+                            unit="rate_per_10000")
+    rri = rri_chart(
+        pd.DataFrame({
+            "stage": ["Referrals"] * 3 + ["Exclusions"] * 3,
+            "group": ["White British", "Black", "Mixed"] * 2,
+            "value": [1.0, 2.1, 0.9, 1.0, NAN, 1.2],
+            "lower": [NAN, 1.6, 0.6, NAN, NAN, 0.4],
+            "upper": [NAN, 2.8, 1.3, NAN, NAN, 3.5],
+            "symbol": [None, None, None, None, "c", None],
+        }),
+        title="Black children are over-represented in referrals", alt="RRI chart.",
+    )
+    labels = [t.get_text() for t in comp.figure.axes[0].get_yticklabels()]
+    assert labels[:2] == ["Hounslow", "Hounslow (published)"]
+    assert labels[-2:] == ["Brent", "Ealing"]  # neighbours by value, hidden ones last
+    for chart in (funnel, comp, rri):
+        assert _decode(_img(chart)[1]).startswith(PNG_MAGIC)
+    texts = [t.get_text() for ax in rri.figure.axes for t in ax.texts]
+    assert any("too few to say" in t for t in texts)
+    labels = [t.get_text() for t in rri.figure.axes[0].get_xticklabels()]
+    assert {"half as\nlikely", "same", "twice as\nlikely"} <= set(labels)
+
+
+def test_chart_style_is_not_applied_at_import_and_restores():
+    import matplotlib
+
+    size = matplotlib.rcParams["font.size"]
+    with chart_style():
+        assert matplotlib.rcParams["axes.spines.top"] is False
+    assert matplotlib.rcParams["font.size"] == size
+
+
+# --------------------------------------------------------------------------- sentences
+
+
+def test_describe_comparison_neutral_by_default():
+    sentence = describe_comparison("rate", 39, 67, "England", "none", "rate_per_10000",
+                                   area_name="Hounslow")
+    assert sentence == "Hounslow's rate (39 per 10,000) is lower than England's (67 per 10,000)."
+    assert "better" not in sentence and "worse" not in sentence
+
+
+@pytest.mark.parametrize(
+    ("polarity", "value", "word"),
+    [("higher_better", 64.8, "higher (better)"), ("higher_better", 44.8, "lower (worse)"),
+     ("lower_better", 64.8, "higher (worse)"), ("lower_better", 44.8, "lower (better)")],
+)
+def test_describe_comparison_polarity_words(polarity, value, word):
+    sentence = describe_comparison("percentage of episodes with an RHI offered", value, 55.0,
+                                   "England", polarity, "percent")
+    assert word in sentence
+
+
+def test_describe_comparison_noise_same_and_suppressed():
+    noisy = describe_comparison("rate", 41, 45, "London", "lower_better", "rate_per_10000",
+                                within_noise=True)
+    assert "due to chance" in noisy and "better" not in noisy
+    same = describe_comparison("rate", 39.4, 38.6, "London", "none", "rate_per_10000")
+    assert "the same as London's" in same  # both show as 39
+    hidden = describe_comparison("rate", 4.0, 67, "England", "none", "rate_per_10000",
+                                 symbol="c", area_name="Hounslow")
+    assert "fewer than 6 children" in hidden and "4" not in hidden.replace("10,000", "")
+    missing = describe_comparison("rate", 39, NAN, "the statistical neighbour median", "none",
+                                  "rate_per_10000")
+    assert "No figure for the statistical neighbour median" in missing
+
+
+def test_describe_comparison_comparator_names():
+    dated = describe_comparison("rate", 39, 67, "England (2024)", "none", "per_10k")
+    assert dated == "Rate (39 per 10,000) is lower than England's (67 per 10,000 in 2024)."
+    median = describe_comparison("rate", 39, 45, "its statistical neighbours' median", "none",
+                                 "per_10k", area_name="Hounslow")
+    assert "lower than its statistical neighbours' median (45 per 10,000)" in median
+
+
+def test_describe_trend():
+    sentence = describe_trend("rate", ["2021", "2022", "2023"], [31, 35, 39], "lower_better",
+                              "rate_per_10000", area_name="Hounslow")
+    assert sentence.startswith("Hounslow's rate was 39 per 10,000 in 2023, up from 35 per "
+                               "10,000 in 2022")
+    assert "for the worse" in sentence and "In 2021 it was 31 per 10,000." in sentence
+    neutral = describe_trend("rate", ["2022", "2023"], [35, 39], "none", "rate_per_10000")
+    assert "better" not in neutral and "worse" not in neutral
+    hidden = describe_trend("count", ["2024", "2025"], [12, 3], "none", "count",
+                            symbols=[None, "c"])
+    assert "fewer than 6" in hidden and " 3" not in hidden
+
+
+def test_describe_share_names_episodes_or_children():
+    assert describe_share(377, 582, "had a return home interview", "episodes") == (
+        "377 of 582 episodes (64.8%) had a return home interview.")
+    assert describe_share(377, 582, "went missing", "children").startswith(
+        "377 of 582 children (64.8%)")
+    assert describe_share(1, 1, "went missing", "children") == "1 of 1 child (100.0%) went missing."
+    hidden = describe_share(4, 582, "had a return home interview", "episodes", symbol="c")
+    assert "fewer than 6" in hidden and "582 episodes" in hidden
+    assert re.search(r"\b4\b", hidden) is None
+    with pytest.raises(ValueError):
+        describe_share(1, 2, "went missing", "")
+
+
+def test_describe_rri_and_ratio_words():
+    assert ratio_phrase(2.0) == "twice as likely as"
+    assert ratio_phrase(0.5) == "about half as likely as"
+    assert ratio_phrase(1.02) == "about as likely as"
+    over = describe_rri("Black", "be the subject of a section 47 enquiry", 2.1, 1.6, 2.8)
+    assert over.endswith("over-represented.")
+    unclear = describe_rri("Mixed", "be excluded", 1.2, 0.8, 1.9)
+    assert unclear.endswith("no evidence of a difference.")
+    few = describe_rri("Asian", "be excluded", NAN, NAN, NAN, symbol="c")
+    assert "too few" in few
+
+
+# --------------------------------------------------------------------------- HTML export
+
+
+@pytest.fixture(scope="module")
+def executed_notebook():
+    nbformat = pytest.importorskip("nbformat")
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell('borough = "PARAMETER-VALUE"', metadata={"tags": ["parameters"]}),
+        new_code_cell('borough = "INJECTED-VALUE"', metadata={"tags": ["injected-parameters"]}),
+        new_markdown_cell("# Missing children: test borough\n\nA paragraph of prose."),
+        new_code_cell('import sys\nsys.stderr.write("STDERR-TEXT\\n")\nCODE_MARKER = 1'),
+        new_code_cell(
+            "import pandas as pd\n"
+            "from safeguarding.render.tables import measure_table\n"
+            "frame = pd.DataFrame({'group': ['Boys', 'Girls'], 'numerator': [120, 4],\n"
+            "    'denominator': [400, 50], 'value': [30.0, float('nan')],\n"
+            "    'lower': [25.7, float('nan')], 'upper': [34.7, float('nan')],\n"
+            "    'symbol': [None, 'c']})\n"
+            "measure_table(frame, 'percent', caption='Children who went missing, by sex')"
+        ),
+        new_code_cell(
+            "from safeguarding.render.charts import bar_chart_with_intervals\n"
+            "bar_chart_with_intervals(['Boys', 'Girls'], [30.0, 20.0], [26.0, 15.0],\n"
+            "    [34.0, 25.0], title='Boys went missing more often',\n"
+            "    alt='ALT-TEXT: bar chart, boys 30%, girls 20%')"
+        ),
+        new_code_cell('print("hidden")', metadata={"tags": ["remove"]}),
+    ]
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    return nb
+
+
+@pytest.mark.notebook
+def test_export_briefing_html_round_trip(executed_notebook):
+    before = repr(executed_notebook)
+    html = export_briefing_html(executed_notebook, "Missing children: test borough")
+    assert repr(executed_notebook) == before  # input not modified
+    soup = BeautifulSoup(html, "html.parser")
+
+    assert soup.find("html")["lang"] == "en"
+    assert soup.title.get_text() == "Missing children: test borough"
+    assert soup.find("h1").get_text() == "Missing children: test borough"
+    text = soup.get_text(" ")
+    for leaked in ("CODE_MARKER", "import pandas", "sys.stderr", "STDERR-TEXT",
+                   "PARAMETER-VALUE", "INJECTED-VALUE", "hidden\n", "In [", "Out["):
+        assert leaked not in html, leaked
+    assert "Traceback" not in text
+    img = soup.find("img")
+    assert img["alt"] == "ALT-TEXT: bar chart, boys 30%, girls 20%"
+    assert _decode(img).startswith(PNG_MAGIC)
+    assert soup.find("table").find("th", scope="col") is not None
+    assert soup.find("script") is None
+    assert not [ln for ln in soup.find_all("link") if ln.get("href")]
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", str(soup.head))
+    css = " ".join(s.get_text() for s in soup.find_all("style"))
+    assert "@media print" in css and "size: A4" in css and "max-width: 48rem" in css
+    assert "page-break-inside: avoid" in css
+    from safeguarding.render import html as render_html
+
+    assert render_html.BRIEFING_CSS in css
+    assert len(html) < 150_000
+    assert check_briefing_html(html) == []
+    assert stderr_messages(executed_notebook) == ["cell 3: STDERR-TEXT"]
+
+
+@pytest.mark.notebook
+def test_export_refuses_a_notebook_with_an_error(executed_notebook):
+    from nbformat.v4 import new_code_cell, new_output
+
+    broken = executed_notebook.copy()
+    broken["cells"] = list(executed_notebook.cells) + [
+        new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError",
+                                                 evalue="division by zero",
+                                                 traceback=["Traceback ..."])])
+    ]
+    with pytest.raises(BriefingError, match="ZeroDivisionError"):
+        export_briefing_html(broken, "Broken")
+    with pytest.raises(ValueError, match="title"):
+        export_briefing_html(executed_notebook, " ")
+
+
+def test_check_briefing_html_finds_problems():
+    bad = """<!DOCTYPE html><html><head>
+    <script src="https://cdn.example.org/require.js"></script>
+    <link rel="stylesheet" href="https://fonts.example.org/css">
+    <style>@import url(https://x.org/a.css);</style></head><body>
+    <h2>No h1</h2>
+    <div class="jp-InputArea">x = 1</div>
+    <div data-mime-type="application/vnd.jupyter.stderr"><pre>oops</pre></div>
+    <img src="data:image/png;base64,AAAA"><img src="chart.png" alt="">
+    <table><tr><td>1</td></tr></table>
+    <pre>Traceback (most recent call last):</pre><p>Out[3]:</p>
+    </body></html>"""
+    problems = " | ".join(check_briefing_html(bad))
+    for expected in ("lang", "<title>", "External script", "External resource", "@import",
+                     "not inside the file", "Image 1 has no alt text", "Image 2 has empty alt",
+                     "Code or a prompt", "stderr", "traceback", "prompts", "no <h1>",
+                     "Table 1 has no header cells"):
+        assert expected in problems, expected
