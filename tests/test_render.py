@@ -260,8 +260,8 @@ def test_funnel_comparator_and_rri_charts_render():
     d = np.linspace(50, 2100, 50)
     se = np.sqrt(0.09 / d) * 100
     limits = pd.DataFrame({"denominator": d, "lower_95": 10 - 1.96 * se,
-                           "upper_95": 10 + 1.96 * se, "lower_998": 10 - 3.09 * se,
-                           "upper_998": 10 + 3.09 * se})
+                           "upper_95": 10 + 1.96 * se, "lower_99_8": 10 - 3.09 * se,
+                           "upper_99_8": 10 + 3.09 * se})
     funnel = funnel_plot(points, limits, borough="Hounslow", neighbours=["LA1", "LA2"],
                          centre=10.0, title="Within the limits", alt="Funnel plot.",
                          unit="percent")

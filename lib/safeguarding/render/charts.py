@@ -540,7 +540,7 @@ def funnel_plot(
         Rows with a missing value (suppressed) are left out.
     limits
         Control limits computed by the measures layer: columns ``denominator``,
-        ``lower_95``, ``upper_95``, ``lower_998``, ``upper_998`` (any order of rows).
+        ``lower_95``, ``upper_95``, ``lower_99_8``, ``upper_99_8`` (any order of rows).
     borough
         The highlighted LA (matched against ``area_column``), labelled on the chart.
     neighbours
@@ -553,7 +553,7 @@ def funnel_plot(
     needed = {area_column, value_column, denominator_column}
     if missing := needed - set(points.columns):
         raise ValueError(f"points is missing columns {sorted(missing)}")
-    limit_cols = {"denominator", "lower_95", "upper_95", "lower_998", "upper_998"}
+    limit_cols = {"denominator", "lower_95", "upper_95", "lower_99_8", "upper_99_8"}
     if missing := limit_cols - set(limits.columns):
         raise ValueError(f"limits is missing columns {sorted(missing)}")
     shown = points.loc[points[value_column].notna() & points[denominator_column].notna(),
@@ -567,9 +567,9 @@ def funnel_plot(
     with chart_style():
         fig = _new_figure(height=4.2)
         ax = fig.add_subplot()
-        ax.plot(lim["denominator"], lim["upper_998"], color="#1b1b1b", linestyle=":",
+        ax.plot(lim["denominator"], lim["upper_99_8"], color="#1b1b1b", linestyle=":",
                 linewidth=1.4, label="99.8% limits", zorder=2)
-        ax.plot(lim["denominator"], lim["lower_998"], color="#1b1b1b", linestyle=":",
+        ax.plot(lim["denominator"], lim["lower_99_8"], color="#1b1b1b", linestyle=":",
                 linewidth=1.4, zorder=2)
         ax.plot(lim["denominator"], lim["upper_95"], color="#1b1b1b", linestyle="--",
                 linewidth=1.1, label="95% limits", zorder=2)
@@ -619,7 +619,7 @@ def funnel_plot(
                     lim["denominator"].max() if len(lim) else 0)
         if not log_x:
             ax.set_xlim(0, x_max * 1.04)
-        values = pd.concat([shown[value_column], lim["upper_998"], lim["lower_998"]]).dropna()
+        values = pd.concat([shown[value_column], lim["upper_99_8"], lim["lower_99_8"]]).dropna()
         if len(values):
             span = (values.max() - values.min()) or 1.0
             bottom = values.min() - 0.05 * span

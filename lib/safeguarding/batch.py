@@ -1,0 +1,324 @@
+"""Run briefings: one notebook per theme, executed with papermill and exported with nbconvert.
+
+``run_batch`` runs every theme for every borough given, in parallel, into
+``outputs/<period>/<borough>/<theme>.html`` with an ``index.html`` and a machine-readable
+``run_manifest.json``. One failing briefing does not stop the others; the summary names
+each failure's borough, theme and cause, and the exit code is 1 if any failed. A briefing
+file is written only when complete (written to a temporary file, then renamed).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import traceback
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from safeguarding import config
+from safeguarding.issues import InputError
+
+
+@dataclass(frozen=True)
+class Theme:
+    key: str
+    title: str
+    notebook: str
+    tables: tuple[str, ...]
+
+
+THEMES: dict[str, Theme] = {t.key: t for t in (
+    Theme("missing", "Missing episodes and return home interviews", "missing_and_return_interviews.ipynb",
+          ("missing_episodes",)),
+    Theme("disproportionality", "Disproportionality by ethnicity", "disproportionality.ipynb", ("cin_children",)),
+    Theme("exclusions", "Exclusions and suspensions", "exclusions.ipynb", ("exclusions", "pupils")),
+    Theme("neet", "Care leavers not in education, employment or training", "neet_care_leavers.ipynb", ("cla_oc3",)),
+)}
+
+
+def available_themes() -> list[str]:
+    """Themes whose notebook exists (in the order of THEMES)."""
+    return [k for k, t in THEMES.items() if (config.notebooks_dir() / t.notebook).exists()]
+
+
+def resolve_theme(name: str) -> Theme:
+    key = name.strip().lower().replace("-", "_")
+    aliases = {"missing_episodes": "missing", "missing_and_return_interviews": "missing", "rhi": "missing",
+               "neet_care_leavers": "neet", "care_leavers": "neet", "ethnicity": "disproportionality"}
+    key = aliases.get(key, key)
+    if key not in THEMES:
+        raise InputError(f"Unknown theme {name!r}. Themes: {', '.join(THEMES)}.")
+    return THEMES[key]
+
+
+def period_folder(period_end: str) -> str:
+    from safeguarding.measures.missing import period_label
+    return period_label(period_end)
+
+
+@dataclass
+class BriefingJob:
+    borough: str
+    theme: str
+    period_end: str
+    output: str
+    parameters: dict
+    status: str = "pending"
+    seconds: float = 0.0
+    message: str = ""
+    peak_rss_mb: float = 0.0
+
+
+def execute_briefing(notebook: Path, parameters: dict, kernel_name: str = "python3", log_path: Path | None = None):
+    """Execute a briefing notebook with papermill in this process and return the executed node.
+
+    The kernel's own console chatter (start-up and shutdown messages) goes to ``log_path``
+    (or nowhere) rather than the terminal; errors in cells still fail the run.
+    """
+    import papermill as pm
+    with tempfile.TemporaryDirectory() as tmp, _kernel_console(log_path):
+        out = Path(tmp) / notebook.name
+        nb = pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=kernel_name,
+                                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+                                 cwd=str(notebook.parent))
+    return nb
+
+
+class _kernel_console:
+    """Send file descriptor 2 (inherited by the kernel process) to a log file while it runs."""
+
+    def __init__(self, log_path):
+        self.log_path = log_path
+
+    def __enter__(self):
+        if os.environ.get("SAFEGUARDING_DEBUG"):
+            self.saved = None
+            return self
+        sys.stderr.flush()
+        self.saved = os.dup(2)
+        target = open(self.log_path, "ab") if self.log_path else open(os.devnull, "wb")
+        os.dup2(target.fileno(), 2)
+        target.close()
+        return self
+
+    def __exit__(self, *exc):
+        if self.saved is not None:
+            os.dup2(self.saved, 2)
+            os.close(self.saved)
+        return False
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text to ``path`` via a temporary file in the same folder and an atomic rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _failure_message(exc: BaseException) -> str:
+    ename = getattr(exc, "ename", None)
+    if ename:
+        return f"{ename}: {getattr(exc, 'evalue', '')}".strip()
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run_job(job: BriefingJob) -> BriefingJob:
+    """Run one briefing end to end. Never raises: the job's status and message say what happened."""
+    from safeguarding.render.html import check_briefing_html, export_briefing_html
+    start = time.perf_counter()
+    try:
+        theme = resolve_theme(job.theme)
+        nb = execute_briefing(config.notebooks_dir() / theme.notebook, job.parameters)
+        title = job.parameters.get("_title") or theme.title
+        body = export_briefing_html(nb, title=title)
+        problems = check_briefing_html(body)
+        if problems:
+            raise RuntimeError("briefing failed its own checks: " + "; ".join(problems[:5]))
+        write_atomic(Path(job.output), body)
+        job.status = "ok"
+    except Exception as exc:  # the batch reports every failure and carries on
+        job.status = "failed"
+        job.message = _failure_message(exc)
+        if os.environ.get("SAFEGUARDING_DEBUG"):
+            traceback.print_exc()
+    job.seconds = round(time.perf_counter() - start, 2)
+    try:
+        import resource
+        job.peak_rss_mb = round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
+    except Exception:
+        job.peak_rss_mb = 0.0
+    return job
+
+
+def _fingerprint(folder: Path) -> str:
+    h = hashlib.sha256()
+    if folder.is_dir():
+        for p in sorted(folder.glob("*.parquet")):
+            h.update(p.name.encode())
+            h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()[:16]
+
+
+def _versions() -> dict:
+    out = {"python": platform.python_version()}
+    for name in ("safeguarding", "pandas", "numpy", "matplotlib", "seaborn", "statsmodels", "papermill", "nbconvert"):
+        try:
+            module = __import__(name)
+            out[name] = getattr(module, "__version__", "?")
+        except ImportError:
+            out[name] = "not installed"
+    return out
+
+
+def prepare_borough(slug: str, period_end: str, demo: bool, seed: int, data_dir=None) -> str | None:
+    """Make sure processed data exists for a borough: generate demo data if asked and absent, then
+    ingest raw files. Returns an error message, or None when ready."""
+    from safeguarding.prepare import ingest
+    raw = config.raw_dir(slug, data_dir)
+    try:
+        if demo and not raw.exists():
+            from safeguarding.demo import generate_demo
+            generate_demo([slug], out_dir=raw.parent, seed=seed, period_end=period_end)
+        if raw.exists():
+            ingest(raw, config.processed_dir(slug, data_dir), period_end=period_end)
+        elif not config.processed_dir(slug, data_dir).exists():
+            return f"no data: neither {raw} nor processed data exist (run 'safeguarding demo {slug}' or add the LA's files)"
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
+def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIOD_END, outputs=None,
+              jobs: int | None = None, threshold: int = config.DEFAULT_SUPPRESSION_THRESHOLD, published=None,
+              ingest_first: bool = True, demo: bool = False, seed: int = 2025, data_dir=None,
+              progress: bool = True) -> int:
+    """Run briefings; see module docstring. Returns the process exit code (0 all ok, 1 any failed)."""
+    from safeguarding.codes.areas import DEMO_BOROUGHS, resolve_area
+    areas = [resolve_area(b) for b in (boroughs or DEMO_BOROUGHS)]
+    theme_keys = [resolve_theme(t).key for t in themes] if themes else available_themes()
+    out_root = config.outputs_dir(outputs) / period_folder(period_end)
+    started = datetime.now(timezone.utc)
+    t0 = time.perf_counter()
+
+    prep_errors = {}
+    if ingest_first or demo:
+        for area in areas:
+            err = prepare_borough(area.slug, period_end, demo, seed, data_dir)
+            if err:
+                prep_errors[area.slug] = err
+
+    published_dir = config.published_dir(published)
+    job_list = []
+    for area in areas:
+        for key in theme_keys:
+            params = {"borough": area.slug, "period_end": period_end,
+                      "data_dir": str(config.data_dir(data_dir).resolve()),
+                      "published_dir": str(published_dir) if published_dir else None,
+                      "suppression_threshold": int(threshold)}
+            job = BriefingJob(area.slug, key, period_end, str(out_root / area.slug / f"{key}.html"), params)
+            if area.slug in prep_errors:
+                job.status, job.message = "failed", f"data not ready: {prep_errors[area.slug]}"
+            job_list.append(job)
+
+    todo = [j for j in job_list if j.status == "pending"]
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(job_list), desc="briefings", unit="briefing", file=sys.stderr,
+                   disable=not sys.stderr.isatty() and not os.environ.get("SAFEGUARDING_PROGRESS"))
+        bar.update(len(job_list) - len(todo))
+    done: dict[tuple, BriefingJob] = {}
+    if workers == 1:
+        for job in todo:
+            done[(job.borough, job.theme)] = run_job(job)
+            if bar:
+                bar.update(1)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(run_job, job): job for job in todo}
+            for fut in as_completed(futures):
+                job = futures[fut]
+                try:
+                    result = fut.result()
+                except Exception as exc:  # a worker died
+                    job.status, job.message = "failed", _failure_message(exc)
+                    result = job
+                done[(result.borough, result.theme)] = result
+                if bar:
+                    bar.update(1)
+    if bar:
+        bar.close()
+    final = [done.get((j.borough, j.theme), j) for j in job_list]
+    for j in final:
+        if j.status == "failed":
+            stale = Path(j.output)
+            if stale.exists():
+                stale.unlink()  # never leave an out-of-date briefing beside a failed run
+    elapsed = time.perf_counter() - t0
+    write_manifest(out_root, final, started, elapsed, dict(period_end=period_end, threshold=threshold,
+                   published_dir=str(published_dir) if published_dir else None, jobs=workers, themes=theme_keys,
+                   boroughs=[a.slug for a in areas]), areas, data_dir)
+    write_index(out_root, final, areas, period_end)
+    failed = [j for j in final if j.status != "ok"]
+    print(f"{len(final) - len(failed)} of {len(final)} briefing(s) written to {out_root} in {elapsed:.1f}s "
+          f"({workers} parallel). Index: {out_root / 'index.html'}")
+    for j in failed:
+        print(f"FAILED {j.borough} / {j.theme}: {j.message}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def write_manifest(out_root: Path, jobs_done, started, elapsed, parameters, areas, data_dir=None) -> Path:
+    manifest = {
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(elapsed, 2),
+        "parameters": parameters,
+        "versions": _versions(),
+        "data_fingerprints": {a.slug: _fingerprint(config.processed_dir(a.slug, data_dir)) for a in areas},
+        "briefings": [{k: v for k, v in asdict(j).items() if k != "parameters"} | {"output": str(Path(j.output).relative_to(out_root))}
+                      for j in jobs_done],
+    }
+    out_root.mkdir(parents=True, exist_ok=True)
+    path = out_root / "run_manifest.json"
+    write_atomic(path, json.dumps(manifest, indent=2, default=str))
+    return path
+
+
+def write_index(out_root: Path, jobs_done, areas, period_end) -> Path:
+    """A self-contained index.html linking every briefing of the run."""
+    from safeguarding.render.html import BRIEFING_CSS
+    rows = []
+    by_area = {a.slug: a for a in areas}
+    for slug in dict.fromkeys(j.borough for j in jobs_done):
+        cells = []
+        for j in [j for j in jobs_done if j.borough == slug]:
+            title = html.escape(THEMES[j.theme].title) if j.theme in THEMES else html.escape(j.theme)
+            if j.status == "ok":
+                cells.append(f'<li><a href="{html.escape(slug)}/{html.escape(j.theme)}.html">{title}</a></li>')
+            else:
+                cells.append(f"<li>{title}: <strong>not produced</strong> ({html.escape(j.message[:200])})</li>")
+        rows.append(f"<section><h2>{html.escape(by_area[slug].name)}</h2><ul>{''.join(cells)}</ul></section>")
+    label = period_folder(period_end)
+    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Safeguarding briefings {label}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{BRIEFING_CSS}</style></head><body><main>'
+            f"<h1>Safeguarding briefings, {label}</h1><p>Each briefing is a single file that opens offline and prints on A4. "
+            f"Produced {datetime.now(timezone.utc):%d %B %Y}.</p>{''.join(rows)}</main></body></html>")
+    path = out_root / "index.html"
+    write_atomic(path, page)
+    return path

@@ -1,0 +1,225 @@
+"""Missing episodes and return home interviews (theme 1).
+
+Every measure states whether it counts **episodes** or **children** and what its
+denominator is (the Hounslow 2020-21 report called 377 of 582 *episodes* "64.8% of
+children"; these definitions make that mistake impossible to repeat).
+
+Inputs are processed tables (see docs/architecture.md): ``missing_episodes`` from the
+missing log (home and care), and for looked-after children ``cla_missing`` and
+``cla_episodes`` from SSDA903.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from safeguarding.derive import band_order
+from safeguarding.measures.registry import MeasureSpec, register
+from safeguarding.measures.results import combine, count_result, percent_result, rate_result, ratio_result, value_result
+
+THEME = "missing"
+SCOPES = {"home": "Missing from home", "care": "Missing from care", "all": "All children"}
+
+register(
+    MeasureSpec("missing.children", THEME, "Children who went missing", "Children with at least one missing or away episode starting in the period.", "count", "children"),
+    MeasureSpec("missing.episodes", THEME, "Missing episodes", "Missing or away episodes starting in the period.", "count", "episodes"),
+    MeasureSpec("missing.episodes_per_child", THEME, "Episodes per child", "Episodes divided by the number of children who went missing.", "ratio", "episodes", "episodes", "children who went missing", decimals=1),
+    MeasureSpec("missing.repeat_2plus_pct", THEME, "Children missing 2 or more times", "Of children who went missing, the percentage with 2 or more episodes in the period.", "percent", "children", "children with 2+ episodes", "children who went missing", ci_method="wilson"),
+    MeasureSpec("missing.repeat_3plus_pct", THEME, "Children missing 3 or more times", "Of children who went missing, the percentage with 3 or more episodes in the period.", "percent", "children", "children with 3+ episodes", "children who went missing", ci_method="wilson"),
+    MeasureSpec("missing.away_pct", THEME, "Episodes 'away' rather than missing", "Of episodes, the percentage recorded as away from placement without authorisation (whereabouts known) rather than missing.", "percent", "episodes", "away episodes", "episodes", ci_method="wilson"),
+    MeasureSpec("missing.over_24h_pct", THEME, "Episodes lasting over 24 hours", "Of episodes with a recorded end, the percentage lasting more than 24 hours.", "percent", "episodes", "episodes over 24 hours", "episodes that ended", ci_method="wilson"),
+    MeasureSpec("missing.median_duration_hours", THEME, "Median episode length", "Median hours from start to end of episodes that ended.", "hours", "episodes", decimals=0),
+    MeasureSpec("missing.children_by_group", THEME, "Children who went missing, by group", "Children who went missing in each group, and their share of all children who went missing.", "percent", "children", "children in the group", "children who went missing", ci_method="wilson"),
+    MeasureSpec("missing.rate_per_10k_by_ethnicity", THEME, "Children who went missing per 10,000 children, by ethnicity", "Children who went missing per 10,000 children of the same ethnic group living in the borough (Census 2021 shares applied to the ONS mid-year estimate).", "per_10k", "children", "children who went missing", "child population of the group", ci_method="poisson_exact"),
+    MeasureSpec("missing.monthly_episodes", THEME, "Episodes per month", "Episodes starting in each month.", "count", "episodes"),
+    MeasureSpec("missing.monthly_children", THEME, "Children missing per month", "Children with an episode starting in each month.", "count", "children"),
+    MeasureSpec("missing.rhi_offered_pct", THEME, "Return interviews offered", "Of episodes that ended, the percentage where a return home interview was offered.", "percent", "episodes", "episodes with an RHI offered", "episodes that ended", polarity="higher_better", ci_method="wilson"),
+    MeasureSpec("missing.rhi_offered_within_72h_pct", THEME, "Return interviews offered within 72 hours", "Of episodes that ended, the percentage where a return home interview was offered within 72 hours of the child's return.", "percent", "episodes", "episodes with an RHI offered within 72 hours", "episodes that ended", polarity="higher_better", ci_method="wilson"),
+    MeasureSpec("missing.rhi_accepted_pct", THEME, "Return interviews accepted", "Of episodes where an interview was offered, the percentage where the child accepted it.", "percent", "episodes", "episodes with an RHI accepted", "episodes with an RHI offered", polarity="higher_better", ci_method="wilson"),
+    MeasureSpec("missing.rhi_declined_pct", THEME, "Return interviews declined", "Of episodes where an interview was offered, the percentage where the child declined it.", "percent", "episodes", "episodes with an RHI declined", "episodes with an RHI offered", ci_method="wilson"),
+    MeasureSpec("missing.rhi_completed_pct", THEME, "Return interviews completed", "Of episodes that ended, the percentage with a completed return home interview.", "percent", "episodes", "episodes with an RHI completed", "episodes that ended", polarity="higher_better", ci_method="wilson"),
+    MeasureSpec("missing.median_hours_to_rhi", THEME, "Median time to interview", "Median hours from the child's return to the completed interview.", "hours", "episodes", decimals=0, polarity="lower_better"),
+    MeasureSpec("missing.cla_missing_pct", THEME, "Looked-after children who went missing", "Of children looked after at any time in the year, the percentage with at least one missing incident (SSDA903).", "percent", "looked-after children", "children who had a missing incident", "children looked after during the year", ci_method="wilson", published_id="cla_missing.pct_missing"),
+    MeasureSpec("missing.cla_incidents_per_child", THEME, "Missing incidents per looked-after child who went missing", "Missing incidents divided by looked-after children who had one (SSDA903).", "ratio", "episodes", "missing incidents", "children who had a missing incident", published_id="cla_missing.incidents_per_child"),
+)
+
+
+def period_bounds(period_end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The year ending on ``period_end``: (start at midnight, end at the last moment of the day)."""
+    end = pd.Timestamp(period_end).normalize()
+    start = end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+    return start, end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+def period_label(period_end) -> str:
+    end = pd.Timestamp(period_end)
+    return f"{end.year - 1}-{str(end.year)[-2:]}" if (end.month, end.day) == (3, 31) else f"year to {end:%d %B %Y}"
+
+
+def episodes_in_period(episodes: pd.DataFrame, period_end) -> pd.DataFrame:
+    """Episodes that started in the year ending ``period_end``."""
+    start, end = period_bounds(period_end)
+    when = episodes["miss_missing_episode_start_date"]
+    return episodes[(when >= start) & (when <= end)]
+
+
+def scope_frames(episodes: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Episodes for each scope: missing from home, from care, and all (incl. not recorded)."""
+    where = episodes.get("miss_missing_from", pd.Series(pd.NA, index=episodes.index))
+    return {"home": episodes[where == "HOME"], "care": episodes[where == "CARE"], "all": episodes}
+
+
+def headline(episodes: pd.DataFrame, area: str, period_end) -> pd.DataFrame:
+    """Children, episodes, episodes per child, repeat missing, away share and duration, per scope."""
+    period = period_label(period_end)
+    frames = []
+    in_period = episodes_in_period(episodes, period_end)
+    for scope, eps in scope_frames(in_period).items():
+        per_child = eps.groupby("miss_person_id").size()
+        children, n_eps = len(per_child), len(eps)
+        ended = eps["duration_hours"].dropna()
+        label = SCOPES[scope]
+        frames += [
+            count_result("missing.children", area, "scope", [label], [children], period),
+            count_result("missing.episodes", area, "scope", [label], [n_eps], period),
+            ratio_result("missing.episodes_per_child", area, "scope", [label], [n_eps], [children], period),
+            percent_result("missing.repeat_2plus_pct", area, "scope", [label], [(per_child >= 2).sum()], [children], period),
+            percent_result("missing.repeat_3plus_pct", area, "scope", [label], [(per_child >= 3).sum()], [children], period),
+            percent_result("missing.away_pct", area, "scope", [label], [(eps["miss_missing_episode_type"] == "A").sum()], [n_eps], period),
+            percent_result("missing.over_24h_pct", area, "scope", [label], [(ended > 24).sum()], [len(ended)], period),
+            value_result("missing.median_duration_hours", area, "scope", [label],
+                         [ended.median() if len(ended) else np.nan], [len(ended)], period),
+        ]
+    return combine(*frames)
+
+
+def children_by_group(episodes: pd.DataFrame, area: str, period_end, breakdown: str) -> pd.DataFrame:
+    """Children who went missing in the period by ``breakdown`` ('age_band', 'sex' or 'ethnicity'),
+    as counts and as a share of all children who went missing. A child is counted once, in the
+    group recorded at their first episode in the period."""
+    column = {"age_band": "age_band", "sex": "pers_sex", "ethnicity": "ethnic_major"}[breakdown]
+    eps = episodes_in_period(episodes, period_end).sort_values("miss_missing_episode_start_date")
+    first = eps.drop_duplicates("miss_person_id")
+    groups = first[column].astype("object").fillna("Not recorded")
+    order = _order(breakdown, groups)
+    counts = groups.value_counts().reindex(order, fill_value=0)
+    return percent_result("missing.children_by_group", area, breakdown, order, counts.to_numpy(),
+                          np.full(len(order), len(first)), period_label(period_end))
+
+
+def _order(breakdown, groups):
+    present = set(groups)
+    if breakdown == "age_band":
+        base = band_order("missing")
+    elif breakdown == "sex":
+        base = ["F", "M", "U"]
+    else:
+        from safeguarding.codes.ethnicity import MAJOR_GROUPS
+        base = list(MAJOR_GROUPS)
+    return [g for g in base if g in present] + sorted(present - set(base))
+
+
+def rate_by_ethnicity(episodes: pd.DataFrame, population: pd.Series, area: str, period_end) -> pd.DataFrame:
+    """Children who went missing per 10,000 children of each major ethnic group.
+
+    ``population`` is the child population by major ethnic group (index: group name).
+    Groups without a population (Not known) are omitted from this rate.
+    """
+    eps = episodes_in_period(episodes, period_end).sort_values("miss_missing_episode_start_date")
+    first = eps.drop_duplicates("miss_person_id")
+    counts = first["ethnic_major"].value_counts()
+    groups = [g for g in population.index if g != "Not known"]
+    k = counts.reindex(groups, fill_value=0).to_numpy()
+    return rate_result("missing.rate_per_10k_by_ethnicity", area, "ethnicity", groups, k,
+                       population.reindex(groups).to_numpy(), 10_000, period_label(period_end))
+
+
+def monthly(episodes: pd.DataFrame, area: str, period_end) -> pd.DataFrame:
+    """Episodes and children per calendar month of the period (children counted once per month)."""
+    start, _ = period_bounds(period_end)
+    months = pd.period_range(start, periods=12, freq="M")
+    eps = episodes_in_period(episodes, period_end)
+    month = eps["miss_missing_episode_start_date"].dt.to_period("M")
+    n_eps = month.value_counts().reindex(months, fill_value=0)
+    n_children = eps.assign(month=month).groupby("month")["miss_person_id"].nunique().reindex(months, fill_value=0)
+    labels = [m.strftime("%b %Y") for m in months]
+    return combine(count_result("missing.monthly_episodes", area, "month", labels, n_eps.to_numpy(), period_label(period_end)),
+                   count_result("missing.monthly_children", area, "month", labels, n_children.to_numpy(), period_label(period_end)))
+
+
+def yearly(episodes: pd.DataFrame, area: str, period_end, years: int = 5) -> pd.DataFrame:
+    """Children and episodes per financial year for the last ``years`` years, per scope.
+
+    Years before the first recorded episode are left out rather than shown as zero."""
+    end = pd.Timestamp(period_end)
+    first_seen = episodes["miss_missing_episode_start_date"].min()
+    frames = []
+    for offset in range(years - 1, -1, -1):
+        year_end = end - pd.DateOffset(years=offset)
+        if pd.isna(first_seen) or year_end < first_seen:
+            continue
+        eps = episodes_in_period(episodes, year_end)
+        label = period_label(year_end)
+        for scope, sub in scope_frames(eps).items():
+            frames.append(count_result("missing.children", area, "scope", [SCOPES[scope]], [sub["miss_person_id"].nunique()], label))
+            frames.append(count_result("missing.episodes", area, "scope", [SCOPES[scope]], [len(sub)], label))
+    return combine(*frames)
+
+
+def return_interviews(episodes: pd.DataFrame, area: str, period_end) -> pd.DataFrame:
+    """Return home interview measures per scope, counted in episodes that ended in the period.
+
+    When the log has no RHI offered date, 'offered within 72 hours' is marked not available
+    (symbol x) rather than guessed.
+    """
+    period = period_label(period_end)
+    eps = episodes_in_period(episodes, period_end)
+    eps = eps[eps["miss_missing_episode_end_date"].notna()]
+    has_dates = "miss_missing_rhi_offered_date" in eps and eps["miss_missing_rhi_offered_date"].notna().any()
+    frames = []
+    for scope, sub in scope_frames(eps).items():
+        label = SCOPES[scope]
+        n = len(sub)
+        offered = (sub["miss_missing_rhi_offered"] == "Y") | sub.get("miss_missing_rhi_offered_date", pd.Series(index=sub.index)).notna()
+        accepted = offered & (sub["miss_missing_rhi_accepted"] == "Y")
+        declined = offered & (sub["miss_missing_rhi_accepted"] == "N")
+        completed = sub.get("miss_missing_rhi_completed_date", pd.Series(pd.NaT, index=sub.index)).notna()
+        within = sub["rhi_offered_within_72h"].fillna(False).astype(bool)
+        hours = sub.loc[completed, "hours_to_rhi"].dropna()
+        w72 = percent_result("missing.rhi_offered_within_72h_pct", area, "scope", [label], [within.sum()], [n], period)
+        if not has_dates:
+            w72.loc[:, ["value", "lower", "upper"]] = np.nan
+            w72["symbol"] = "x"
+        frames += [
+            percent_result("missing.rhi_offered_pct", area, "scope", [label], [offered.sum()], [n], period), w72,
+            percent_result("missing.rhi_accepted_pct", area, "scope", [label], [accepted.sum()], [offered.sum()], period),
+            percent_result("missing.rhi_declined_pct", area, "scope", [label], [declined.sum()], [offered.sum()], period),
+            percent_result("missing.rhi_completed_pct", area, "scope", [label], [completed.sum()], [n], period),
+            value_result("missing.median_hours_to_rhi", area, "scope", [label],
+                         [hours.median() if len(hours) else np.nan], [len(hours)], period),
+        ]
+    return combine(*frames)
+
+
+def cla_missing(cla_missing_table: pd.DataFrame, cla_episodes: pd.DataFrame, area: str, collection_year: int) -> pd.DataFrame:
+    """Looked-after children who went missing (SSDA903 definitions, as the DfE publishes them):
+    children looked after at any time in the year with at least one missing (M) incident, as a
+    percentage of children looked after during the year; and incidents per such child."""
+    start = pd.Timestamp(year=collection_year - 1, month=4, day=1)
+    end = pd.Timestamp(year=collection_year, month=3, day=31)
+    eps = cla_episodes
+    if "collection_year" in eps:
+        eps = eps[eps["collection_year"] == collection_year]
+    during = eps[(eps["DECOM"] <= end) & (eps["DEC"].isna() | (eps["DEC"] >= start))]
+    cla_children = set(during["CHILD"])
+    mis = cla_missing_table
+    if "collection_year" in mis:
+        mis = mis[mis["collection_year"] == collection_year]
+    mis = mis[(mis["MISSING"] == "M") & (mis["MIS_START"] >= start) & (mis["MIS_START"] <= end) & mis["CHILD"].isin(cla_children)]
+    children = mis["CHILD"].nunique()
+    label = period_label(end)
+    return combine(
+        percent_result("missing.cla_missing_pct", area, "all", ["Looked-after children"], [children], [len(cla_children)], label),
+        ratio_result("missing.cla_incidents_per_child", area, "all", ["Looked-after children"], [len(mis)], [children], label),
+    )

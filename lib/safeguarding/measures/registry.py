@@ -1,0 +1,84 @@
+"""The measure registry: one record per measure, defined once.
+
+A :class:`MeasureSpec` says what a measure counts (children, episodes, pupils...), its
+unit, its polarity (is higher better, worse, or neither?), how its interval is computed,
+and which published statistic it is compared with. Wording, colours and the methods
+section of every briefing are generated from these records, so a definition is written
+in one place only. Ids are ``<theme>.<measure>`` and stable: a changed definition gets a
+new id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+UNITS = ("count", "percent", "per_10k", "per_100", "ratio", "hours", "days", "per_child")
+POLARITIES = ("higher_better", "lower_better", "none")
+CI_METHODS = ("wilson", "poisson_exact", "katz_or_exact", "none")
+COUNTS = ("children", "episodes", "pupils", "exclusions", "care leavers", "referrals", "plans", "looked-after children")
+
+
+@dataclass(frozen=True)
+class MeasureSpec:
+    id: str
+    theme: str
+    label: str
+    definition: str
+    unit: str
+    counts: str
+    numerator: str = ""
+    denominator: str = ""
+    polarity: str = "none"
+    ci_method: str = "none"
+    decimals: int = 1
+    published_id: str | None = None
+
+    def __post_init__(self):
+        if self.unit not in UNITS:
+            raise ValueError(f"{self.id}: unit {self.unit!r} not in {UNITS}")
+        if self.polarity not in POLARITIES:
+            raise ValueError(f"{self.id}: polarity {self.polarity!r} not in {POLARITIES}")
+        if self.ci_method not in CI_METHODS:
+            raise ValueError(f"{self.id}: ci_method {self.ci_method!r} not in {CI_METHODS}")
+        if self.counts not in COUNTS:
+            raise ValueError(f"{self.id}: counts {self.counts!r} not in {COUNTS}")
+        if "." not in self.id or not self.id.startswith(self.theme + "."):
+            raise ValueError(f"{self.id}: ids are '<theme>.<measure>'")
+
+
+_REGISTRY: dict[str, MeasureSpec] = {}
+
+
+def register(*specs: MeasureSpec) -> None:
+    for spec in specs:
+        if spec.id in _REGISTRY and _REGISTRY[spec.id] != spec:
+            raise ValueError(f"measure id {spec.id} registered twice with different definitions")
+        _REGISTRY[spec.id] = spec
+
+
+def get(measure_id: str) -> MeasureSpec:
+    _load_all()
+    try:
+        return _REGISTRY[measure_id]
+    except KeyError:
+        raise KeyError(f"unknown measure {measure_id!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def all_measures(theme: str | None = None) -> list[MeasureSpec]:
+    _load_all()
+    return [s for s in _REGISTRY.values() if theme is None or s.theme == theme]
+
+
+def _load_all():
+    # Theme modules register their measures when imported.
+    import importlib
+    for module in ("missing", "disproportionality", "exclusions", "care_leavers"):
+        try:
+            importlib.import_module(f"safeguarding.measures.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"safeguarding.measures.{module}":
+                raise
+
+
+RESULT_COLUMNS = ["measure_id", "area", "breakdown", "group", "period", "numerator", "denominator",
+                  "value", "lower", "upper", "method", "symbol"]

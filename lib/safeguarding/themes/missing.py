@@ -1,0 +1,316 @@
+"""Theme 1: missing episodes and return home interviews."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from safeguarding import quality
+from safeguarding.codes.lists import collection_year
+from safeguarding.measures import missing as m
+from safeguarding.measures import stats
+from safeguarding.measures.registry import get as spec
+from safeguarding.published.population import child_population_by_ethnicity
+from safeguarding.render import charts
+from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
+from safeguarding.render.formats import format_number_for_unit
+from safeguarding.render.sentences import describe_share, describe_trend
+from safeguarding.render.tables import html_table, measure_table
+from safeguarding.themes.common import comparison_block, pick, symbol_of
+
+SEX_LABELS = {"F": "Girls", "M": "Boys", "U": "Sex not known", "Not recorded": "Not recorded"}
+
+
+class MissingTheme:
+    TABLES = ("missing_episodes",)
+    OPTIONAL_TABLES = ("cla_missing", "cla_episodes")
+    SECTIONS = ("overview", "trend", "repeat_and_duration", "who", "return_interviews", "looked_after")
+
+    def __init__(self, b):
+        self.b = b
+        self.r: dict[str, pd.DataFrame] = {}
+
+    # ---- computation -----------------------------------------------------------------
+    def compute(self):
+        b, name, end = self.b, self.b.area.name, self.b.period_end
+        eps = b.tables["missing_episodes"]
+        r = self.r
+        r["headline"] = b.protect(m.headline(eps, name, end), secondary=False)
+        r["yearly"] = b.protect(m.yearly(eps, name, end), secondary=False)
+        r["monthly"] = b.protect(m.monthly(eps, name, end), secondary=False)
+        for key in ("age_band", "sex", "ethnicity"):
+            r[key] = b.protect(m.children_by_group(eps, name, end, key))
+        pop = child_population_by_ethnicity(b.area, pd.Timestamp(end).year - 1, published_dir=b.published_dir)
+        r["pop_major"] = pop.groupby("major")["population_0_17"].sum()
+        r["eth_rate"] = b.protect(m.rate_by_ethnicity(eps, r["pop_major"], name, end))
+        r["rhi"] = b.protect(m.return_interviews(eps, name, end), secondary=False)
+        if {"cla_missing", "cla_episodes"} <= set(b.tables):
+            r["cla"] = b.protect(m.cla_missing(b.tables["cla_missing"], b.tables["cla_episodes"], name,
+                                               collection_year(end)), secondary=False)
+        raw_head = m.headline(eps, name, end)
+        b.quality += quality.children_exceed_episodes(raw_head, "missing.children", "missing.episodes")
+        b.quality += quality.percent_consistent(raw_head)
+        for key in ("age_band", "sex", "ethnicity"):
+            b.quality += quality.shares_sum_to_100(m.children_by_group(eps, name, end, key), "missing.children_by_group")
+        b.quality += quality.check_missing_log(eps, end, b.tables.get("cla_missing"))
+        b.findings = self.key_findings()
+
+    # ---- key findings ----------------------------------------------------------------
+    def key_findings(self) -> list[str]:
+        b, r = self.b, self.r
+        out = []
+        all_label = m.SCOPES["all"]
+        ch, ep = pick(r["headline"], "missing.children", all_label), pick(r["headline"], "missing.episodes", all_label)
+        per = pick(r["headline"], "missing.episodes_per_child", all_label)
+        if ch is not None and not symbol_of(ch):
+            text = (f"{int(ch['value']):,} children went missing in {b.period_label}, in {int(ep['value']):,} episodes "
+                    f"(episodes are counted separately from children: on average {per['value']:.1f} episodes per child).")
+            prev = self._previous("missing.children", all_label)
+            if prev is not None and not symbol_of(prev) and prev["value"] > 0:
+                test = stats.change_within_noise(prev["value"], None, ch["value"], None, kind="rate")
+                change = 100 * (ch["value"] - prev["value"]) / prev["value"]
+                noise = " (a change within the range expected by chance)" if test.within_noise else ""
+                text += f" That is {abs(change):.0f}% {'more' if change > 0 else 'fewer'} children than in {prev['period']}{noise}."
+            out.append(text)
+        rep = pick(r["headline"], "missing.repeat_3plus_pct", all_label)
+        if rep is not None and not symbol_of(rep):
+            out.append(f"{describe_share(rep['numerator'], rep['denominator'], 'went missing three or more times', 'children', threshold=b.threshold)} "
+                       "Repeat episodes are a known warning sign of exploitation.")
+        w72 = pick(r["rhi"], "missing.rhi_offered_within_72h_pct", all_label)
+        if w72 is not None and not symbol_of(w72):
+            out.append(f"A return home interview was offered within 72 hours of the child's return after "
+                       f"{describe_share(w72['numerator'], w72['denominator'], 'episodes that ended', 'episodes', threshold=b.threshold).rstrip('.')}"
+                       ". Higher is better: statutory guidance expects an offer within 72 hours.")
+        comp = pick(r["rhi"], "missing.rhi_completed_pct", all_label)
+        if comp is not None and not symbol_of(comp):
+            out.append(f"Interviews were completed after {comp['value']:.0f}% of episodes that ended ({int(comp['numerator']):,} of {int(comp['denominator']):,} episodes).")
+        eth = r["ethnicity"]
+        pop_share = 100 * r["pop_major"] / r["pop_major"].sum()
+        gaps = []
+        for _, row in eth.iterrows():
+            if row["group"] in pop_share.index and not symbol_of(row) and row["numerator"] >= 10:
+                gaps.append((row["value"] - pop_share[row["group"]], row["group"], row["value"], pop_share[row["group"]]))
+        if gaps:
+            gap, group, share, pshare = max(gaps)
+            if gap > 3:
+                out.append(f"{group} children were {share:.0f}% of children who went missing but about {pshare:.0f}% of the "
+                           f"borough's children: a group to look at in the disproportionality briefing.")
+        cla = r.get("cla")
+        if cla is not None:
+            row = pick(cla, "missing.cla_missing_pct")
+            if row is not None and not symbol_of(row):
+                out.append(f"{row['value']:.0f}% of looked-after children went missing at least once "
+                           f"({int(row['numerator']):,} of {int(row['denominator']):,}); see the comparison with England and neighbours below.")
+        return out[:6]
+
+    def _previous(self, measure_id, group):
+        y = self.r["yearly"]
+        sub = y[(y["measure_id"] == measure_id) & (y["group"] == group)]
+        periods = list(dict.fromkeys(sub["period"]))
+        if len(periods) < 2:
+            return None
+        return sub[sub["period"] == periods[-2]].iloc[0]
+
+    # ---- sections --------------------------------------------------------------------
+    def section_overview(self) -> HtmlBlock:
+        b, h = self.b, self.r["headline"]
+        rows = []
+        for scope in m.SCOPES.values():
+            row = {"scope": scope}
+            for mid, col in (("missing.children", "children"), ("missing.episodes", "episodes"),
+                             ("missing.episodes_per_child", "per_child")):
+                x = pick(h, mid, scope)
+                row[col] = x["value"] if x is not None else np.nan
+                row[f"{col}_symbol"] = symbol_of(x) or ""
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        frame["symbol"] = frame["children_symbol"]
+        text = ("Children missing from home live with their families; children missing from care are looked after by the "
+                "council. 'All children' also includes episodes where the log does not say which. Each child is counted "
+                "once however many times they went missing; each episode is counted separately.")
+        table = html_table(frame, {"scope": "Who", "children": "Children", "episodes": "Episodes", "per_child": "Episodes per child"},
+                           caption=f"Children and episodes, {b.period_label}", units={"children": "count", "episodes": "count", "per_child": "ratio"},
+                           decimals={"per_child": 1}, symbol_columns=(), threshold=b.threshold)
+        values = [frame.loc[i, "children"] for i in range(len(frame))]
+        chart = charts.bar_chart_with_intervals(
+            list(frame["scope"]), values, title=self._overview_title(frame), unit="count", symbols=list(frame["children_symbol"]),
+            alt="Bar chart of the number of children who went missing: " + "; ".join(
+                f"{s}: {format_number_for_unit(v, 'count', sy or None)}" for s, v, sy in zip(frame["scope"], values, frame["children_symbol"])),
+            value_label="Children", threshold=b.threshold, counts="children")
+        return join_blocks(paragraph(text), chart, table)
+
+    def _overview_title(self, frame):
+        home, care = frame.iloc[0], frame.iloc[1]
+        if home["children_symbol"] or care["children_symbol"]:
+            return "Children who went missing from home and from care"
+        bigger = "from home than from care" if home["children"] >= care["children"] else "from care than from home"
+        return f"More children went missing {bigger}"
+
+    def section_trend(self) -> HtmlBlock:
+        b, y = self.b, self.r["yearly"]
+        periods = list(dict.fromkeys(y["period"]))
+        series, symbols = {}, {}
+        for scope in (m.SCOPES["home"], m.SCOPES["care"]):
+            for mid, what in (("missing.children", "children"), ("missing.episodes", "episodes")):
+                sub = y[(y["measure_id"] == mid) & (y["group"] == scope)].set_index("period").reindex(periods)
+                series[f"{scope}: {what}"] = list(sub["value"])
+                symbols[f"{scope}: {what}"] = list(sub["symbol"].fillna(""))
+        all_children = y[(y["measure_id"] == "missing.children") & (y["group"] == m.SCOPES["all"])].set_index("period").reindex(periods)
+        sentence = describe_trend("Children who went missing", periods, list(all_children["value"]), "none", "count",
+                                  symbols=list(all_children["symbol"].fillna("")), area_name=b.area.name, threshold=b.threshold)
+        chart = charts.trend_chart(periods, series, symbols=symbols, unit="count", value_label="Number",
+                                   title=self._trend_title(all_children), threshold=b.threshold, counts="children",
+                                   alt="Line chart over " + f"{len(periods)} years of children and episodes missing from home and from care: "
+                                   + "; ".join(f"{k} " + ", ".join(format_number_for_unit(v, 'count', s or None) for v, s in zip(series[k], symbols[k]))
+                                               for k in series))
+        frame = y[y["group"] != m.SCOPES["all"]].copy()
+        frame["measure"] = frame["measure_id"].map({"missing.children": "Children", "missing.episodes": "Episodes"})
+        wide = frame.pivot(index=["group", "measure"], columns="period", values=["value", "symbol"])
+        tbl = wide["value"].reindex(columns=periods).reset_index()
+        for p in periods:
+            tbl[f"{p}_symbol"] = wide["symbol"].reindex(columns=periods)[p].fillna("").to_numpy()
+        cols = {"group": "Who", "measure": "Counting"} | {p: p for p in periods}
+        table = html_table(tbl, cols, caption="Children and episodes by year", units={p: "count" for p in periods},
+                           symbol_columns=(), threshold=b.threshold)
+        month = self._monthly_block()
+        return join_blocks(paragraph(sentence), chart, table, month)
+
+    def _trend_title(self, all_children):
+        vals = [v for v, s in zip(all_children["value"], all_children["symbol"].fillna("")) if not s and not pd.isna(v)]
+        if len(vals) < 2:
+            return "Children who went missing, by year"
+        return f"The number of children who went missing has {'risen' if vals[-1] > vals[0] else 'fallen'} over {len(vals)} years"
+
+    def _monthly_block(self):
+        b, mo = self.b, self.r["monthly"]
+        eps = mo[mo["measure_id"] == "missing.monthly_episodes"]
+        kids = mo[mo["measure_id"] == "missing.monthly_children"]
+        months = list(eps["group"])
+        peak = eps.loc[eps["value"].idxmax(), "group"] if eps["value"].notna().any() else None
+        chart = charts.trend_chart(months, {"Episodes": list(eps["value"]), "Children": list(kids["value"])},
+                                   symbols={"Episodes": list(eps["symbol"]), "Children": list(kids["symbol"])},
+                                   unit="count", value_label="Number", threshold=b.threshold, counts="episodes",
+                                   title=f"Episodes by month in {b.period_label}" + (f": the most were in {peak}" if peak else ""),
+                                   alt=f"Line chart of missing episodes and children by month from {months[0]} to {months[-1]}; "
+                                       f"the highest number of episodes was in {peak}.")
+        frame = pd.DataFrame({"month": months, "episodes": list(eps["value"]), "episodes_symbol": list(eps["symbol"]),
+                              "children": list(kids["value"]), "children_symbol": list(kids["symbol"])})
+        table = html_table(frame, {"month": "Month", "episodes": "Episodes", "children": "Children"},
+                           caption="Episodes and children by month (a child missing in two months is counted in both)",
+                           units={"episodes": "count", "children": "count"}, symbol_columns=(), threshold=b.threshold)
+        return join_blocks(HtmlBlock("<h3>Month by month</h3>"), chart, table)
+
+    def section_repeat_and_duration(self) -> HtmlBlock:
+        b, h = self.b, self.r["headline"]
+        ids = ["missing.repeat_2plus_pct", "missing.repeat_3plus_pct", "missing.away_pct", "missing.over_24h_pct"]
+        rows = h[h["measure_id"].isin(ids)].copy()
+        rows["measure"] = rows["measure_id"].map(lambda i: spec(i).label)
+        rows["counted"] = rows["measure_id"].map(lambda i: f"{spec(i).counts}: {spec(i).numerator} of {spec(i).denominator}")
+        table = html_table(rows, {"measure": "Measure", "group": "Who", "value": "Per cent", "numerator": "Number", "denominator": "Out of", "counted": "Counts"},
+                           caption="Repeat missing, 'away' episodes and long episodes", units={"value": "percent", "numerator": "count", "denominator": "count"},
+                           threshold=b.threshold, row_header=True)
+        all_rows = rows[rows["group"] == m.SCOPES["all"]]
+        chart = charts.bar_chart_with_intervals(list(all_rows["measure"]), list(all_rows["value"]), list(all_rows["lower"]), list(all_rows["upper"]),
+                                                symbols=list(all_rows["symbol"]), unit="percent", threshold=b.threshold, counts="children",
+                                                title=self._repeat_title(all_rows), value_label="Per cent",
+                                                alt="Bar chart with 95% intervals, all children: " + "; ".join(
+                                                    f"{a}: {format_number_for_unit(v, 'percent', s or None)}" for a, v, s in zip(all_rows['measure'], all_rows['value'], all_rows['symbol'])))
+        med = pick(h, "missing.median_duration_hours", m.SCOPES["all"])
+        text = ("Repeat missing is counted in children (of children who went missing); 'away' and long episodes are counted in "
+                "episodes. 'Away from placement without authorisation' means the child's whereabouts were known.")
+        if med is not None and not symbol_of(med) and not pd.isna(med["value"]):
+            text += f" Half of all episodes that ended lasted {med['value']:.0f} hours or less."
+        return join_blocks(paragraph(text), chart, table)
+
+    def _repeat_title(self, rows):
+        r3 = rows[rows["measure_id"] == "missing.repeat_3plus_pct"]
+        if len(r3) and not r3.iloc[0]["symbol"] and not pd.isna(r3.iloc[0]["value"]):
+            return f"About {r3.iloc[0]['value']:.0f} in every 100 children who went missing did so three or more times"
+        return "Repeat missing and long episodes"
+
+    def section_who(self) -> HtmlBlock:
+        b = self.b
+        parts = [paragraph("Children are counted once, in the group recorded at their first episode in the year. "
+                           "Shares are of all children who went missing.")]
+        for key, label in (("age_band", "Age at first episode"), ("sex", "Sex")):
+            frame = self.r[key].copy()
+            if key == "sex":
+                frame["group"] = frame["group"].map(lambda g: SEX_LABELS.get(g, g))
+            parts.append(measure_table(frame, "percent", caption=f"Children who went missing by {label.lower()}", group_label=label,
+                                       numerator_label="Children", denominator_label="All children missing",
+                                       value_label="Share (%)", threshold=b.threshold, counts="children"))
+        eth = self.r["ethnicity"].copy()
+        pop_share = 100 * self.r["pop_major"] / self.r["pop_major"].sum()
+        eth["population_share"] = eth["group"].map(pop_share)
+        rate = self.r["eth_rate"]
+        chart_frame = rate[rate["group"] != "Not known"]
+        chart = charts.bar_chart_with_intervals(list(chart_frame["group"]), list(chart_frame["value"]), list(chart_frame["lower"]), list(chart_frame["upper"]),
+                                                symbols=list(chart_frame["symbol"]), unit="per_10k", threshold=b.threshold, counts="children",
+                                                title=self._eth_title(chart_frame), value_label="Children per 10,000",
+                                                alt="Bar chart with 95% intervals of children who went missing per 10,000 children of each ethnic group: " + "; ".join(
+                                                    f"{g}: {format_number_for_unit(v, 'per_10k', s or None)}" for g, v, s in zip(chart_frame['group'], chart_frame['value'], chart_frame['symbol'])))
+        table = html_table(eth, {"group": "Ethnic group", "numerator": "Children missing", "value": "Share of children missing (%)",
+                                 "population_share": "Share of all children in the borough (%)"},
+                           caption="Ethnicity of children who went missing against the borough's child population",
+                           units={"numerator": "count", "value": "percent", "population_share": "percent"},
+                           symbol_columns=("numerator", "value"), threshold=b.threshold,
+                           note="Population shares: Census 2021 (all ages) applied to the ONS mid-year estimate of children aged 0 to 17.")
+        rate_table = measure_table(rate, "per_10k", caption="Children who went missing per 10,000 children of each group",
+                                   group_label="Ethnic group", numerator_label="Children missing", denominator_label="Child population (estimate)",
+                                   value_label="Per 10,000", threshold=b.threshold, counts="children")
+        return join_blocks(*parts, HtmlBlock("<h3>Ethnicity</h3>"), chart, table, rate_table)
+
+    def _eth_title(self, frame):
+        shown = frame[(frame["symbol"] == "") & frame["value"].notna()]
+        if shown.empty:
+            return "Children who went missing per 10,000 children, by ethnic group"
+        top = shown.loc[shown["value"].idxmax()]
+        return f"{top['group']} children were the most likely to go missing ({top['value']:.0f} per 10,000)"
+
+    def section_return_interviews(self) -> HtmlBlock:
+        b, r = self.b, self.r["rhi"]
+        ids = ["missing.rhi_offered_pct", "missing.rhi_offered_within_72h_pct", "missing.rhi_accepted_pct",
+               "missing.rhi_declined_pct", "missing.rhi_completed_pct"]
+        rows = r[r["measure_id"].isin(ids)].copy()
+        rows["measure"] = rows["measure_id"].map(lambda i: spec(i).label)
+        rows["counted"] = rows["measure_id"].map(lambda i: f"{spec(i).numerator} of {spec(i).denominator}")
+        allr = rows[rows["group"] == m.SCOPES["all"]]
+        w72 = pick(allr, "missing.rhi_offered_within_72h_pct")
+        title = ("Return interviews offered within 72 hours" if w72 is None or symbol_of(w72) or pd.isna(w72["value"])
+                 else f"An interview was offered within 72 hours after {w72['value']:.0f}% of episodes")
+        chart = charts.bar_chart_with_intervals(list(allr["measure"]), list(allr["value"]), list(allr["lower"]), list(allr["upper"]),
+                                                symbols=list(allr["symbol"]), unit="percent", title=title, value_label="Per cent of episodes",
+                                                threshold=b.threshold, counts="episodes",
+                                                alt="Bar chart with 95% intervals of return home interview measures, all episodes: " + "; ".join(
+                                                    f"{a}: {format_number_for_unit(v, 'percent', s or None)}" for a, v, s in zip(allr['measure'], allr['value'], allr['symbol'])))
+        table = html_table(rows, {"measure": "Measure", "group": "Who", "value": "Per cent", "lower": "Lower", "upper": "Upper",
+                                  "numerator": "Episodes", "denominator": "Out of", "counted": "Counts"},
+                           caption="Return home interviews, counted in episodes", units={"value": "percent", "lower": "percent", "upper": "percent",
+                                                                                         "numerator": "count", "denominator": "count"},
+                           threshold=b.threshold, counts="episodes")
+        med = pick(r, "missing.median_hours_to_rhi", m.SCOPES["all"])
+        text = ("A return home interview is an independent conversation offered to every child after they return, to understand "
+                "why they went missing and keep them safe. These measures count episodes, not children: a child who went missing "
+                "five times should be offered five interviews. 'Offered within 72 hours' is counted from the child's return.")
+        if med is not None and not symbol_of(med) and not pd.isna(med["value"]):
+            text += f" Half of the completed interviews took place within {med['value']:.0f} hours of the child's return."
+        return join_blocks(paragraph(text), chart, table)
+
+    def section_looked_after(self) -> HtmlBlock:
+        b = self.b
+        cla = self.r.get("cla")
+        if cla is None:
+            return paragraph("SSDA903 episodes and missing tables were not provided, so looked-after children cannot be compared "
+                             "with England and statistical neighbours.")
+        row = pick(cla, "missing.cla_missing_pct")
+        text = paragraph(f"From the SSDA903 return: {describe_share(row['numerator'], row['denominator'], 'looked-after children had at least one missing incident', 'looked-after children', symbol=symbol_of(row), threshold=b.threshold)} "
+                         "This is counted in children, with children looked after at any time in the year as the denominator, as the DfE publishes it.")
+        block = comparison_block(b, "missing.cla_missing_pct", row["value"], symbol_of(row), borough_n=row["denominator"], borough_k=row["numerator"])
+        inc = pick(cla, "missing.cla_incidents_per_child")
+        inc_block = comparison_block(b, "missing.cla_incidents_per_child", inc["value"], symbol_of(inc), funnel_kind="rate") if inc is not None else HtmlBlock("")
+        return join_blocks(text, block, HtmlBlock("<h3>Incidents per looked-after child who went missing</h3>"), inc_block)
+
+
+THEME_CLASS = MissingTheme

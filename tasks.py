@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""Bootstrap and run the project with nothing but Python 3.11+ (Linux, macOS or Windows).
+
+    python3 tasks.py briefings   # install, generate demo data, build every briefing
+    python3 tasks.py test        # install with test extras, run the whole test suite
+    python3 tasks.py shell       # print how to activate the environment
+
+Creates a virtual environment in .venv (once), installs the project into it in editable
+mode (again only when pyproject.toml changes), then runs the command inside it.
+Extra arguments after the command are passed on (e.g. `tasks.py test -k readers`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("SAFEGUARDING_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def run(*args: str) -> None:
+    print("+", " ".join(str(a) for a in args), flush=True)
+    code = subprocess.call([str(a) for a in args], cwd=ROOT)
+    if code:
+        sys.exit(code)
+
+
+def ensure_env(extras: str = "") -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]}).")
+    if not PYTHON.exists():
+        print(f"Creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    stamp = VENV / ".safeguarding-installed"
+    have = stamp.read_text().split() if stamp.exists() else []
+    if wanted not in have:
+        run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", f".{extras}")
+        stamp.write_text("\n".join(have + [wanted]))
+
+
+def main(argv: list[str]) -> None:
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(__doc__)
+        return
+    command, rest = argv[0], argv[1:]
+    if command == "briefings":
+        ensure_env()
+        run(PYTHON, "-m", "safeguarding", "demo")
+        run(PYTHON, "-m", "safeguarding", "batch", *rest)
+    elif command == "test":
+        ensure_env("[test]")
+        workers = [] if any(a.startswith("-n") for a in rest) else ["-n", "2"]
+        run(PYTHON, "-m", "pytest", *workers, *rest)
+    elif command == "benchmark":
+        ensure_env()
+        run(PYTHON, "benchmarks/benchmark_batch.py", *rest)
+    elif command == "shell":
+        ensure_env()
+        activate = BIN / ("activate.bat" if os.name == "nt" else "activate")
+        print(f"Activate with: {activate if os.name == 'nt' else 'source ' + str(activate)}")
+    else:
+        sys.exit(f"Unknown command {command!r}. Commands: briefings, test, benchmark, shell.")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,65 @@
+"""Small raw data folders written in the real formats, with planted identifiers.
+
+Every child ID, date of birth, UPN and postcode here is distinctive so a test can scan a
+briefing for it: none may appear in any HTML output.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+SECRET_PREFIX = "ZQX"  # child ids look like ZQX0001: easy to search for, impossible by chance
+POSTCODE = "QQ9 9QQ"
+
+
+def write_tiny_borough(folder: Path, n_children: int = 14, seed: int = 7, year_end: int = 2025) -> dict:
+    """Write a missing log (ssd_missing + ssd_person) and SSDA903 Header/Episodes/Missing for a
+    handful of children. Returns the planted identifiers (ids, DOBs as dd/mm/YYYY, UPNs)."""
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = [f"{SECRET_PREFIX}{i:04d}" for i in range(1, n_children + 1)]
+    dobs = [pd.Timestamp(year_end - 15, 1, 1) + pd.Timedelta(days=int(d)) for d in rng.integers(0, 1500, n_children)]
+    upns = [f"Z{900000000000 + i}" for i in range(n_children)]
+    eth = rng.choice(["WBRI", "BCRB", "AIND", "MWBC", "WOTH"], n_children)
+    sex = rng.choice(["M", "F"], n_children)
+    care = [i % 3 == 0 for i in range(n_children)]
+    pd.DataFrame({"pers_person_id": ids, "pers_sex": sex, "pers_ethnicity": eth,
+                  "pers_dob": [d.strftime("%d/%m/%Y") for d in dobs]}).to_csv(folder / "persons.csv", index=False)
+    rows = []
+    k = 0
+    start_fy = pd.Timestamp(year_end - 3, 4, 1)
+    for i, cid in enumerate(ids):
+        for _ in range(int(rng.integers(1, 5))):
+            start = start_fy + pd.Timedelta(hours=int(rng.integers(0, 3 * 365 * 24)))
+            end = start + pd.Timedelta(hours=int(rng.integers(2, 60)))
+            offered = rng.random() < 0.8
+            off_date = end + pd.Timedelta(hours=int(rng.integers(4, 100))) if offered else None
+            comp = off_date + pd.Timedelta(hours=24) if offered and rng.random() < 0.6 else None
+            k += 1
+            rows.append({"miss_table_id": f"M{k:05d}", "miss_person_id": cid,
+                         "miss_missing_episode_start_date": start.strftime("%d/%m/%Y %H:%M"),
+                         "miss_missing_episode_type": "Missing" if rng.random() < 0.85 else "Away",
+                         "miss_missing_episode_end_date": end.strftime("%d/%m/%Y %H:%M"),
+                         "miss_missing_rhi_offered": "Y" if offered else "N",
+                         "miss_missing_rhi_accepted": ("Y" if rng.random() < 0.7 else "N") if offered else "",
+                         "miss_missing_from": "CARE" if care[i] else "HOME",
+                         "miss_missing_rhi_offered_date": off_date.strftime("%d/%m/%Y %H:%M") if off_date is not None else "",
+                         "miss_missing_rhi_completed_date": comp.strftime("%d/%m/%Y %H:%M") if comp is not None else ""})
+    pd.DataFrame(rows).to_csv(folder / "missing_log.csv", index=False)
+    cla = [cid for cid, c in zip(ids, care) if c]
+    pd.DataFrame({"CHILD": cla, "SEX": [s for s, c in zip(sex, care) if c], "DOB": [d.strftime("%d/%m/%Y") for d, c in zip(dobs, care) if c],
+                  "ETHNIC": [e for e, c in zip(eth, care) if c], "UPN": [u for u, c in zip(upns, care) if c],
+                  "MOTHER": "", "MC_DOB": ""}).to_csv(folder / f"SSDA903_{year_end}_Header.csv", index=False)
+    pd.DataFrame({"CHILD": cla, "DECOM": f"01/01/{year_end - 2}", "RNE": "S", "LS": "C2", "CIN": "N1", "PLACE": "U6",
+                  "PLACE_PROVIDER": "PR1", "DEC": "", "REC": "", "REASON_PLACE_CHANGE": "", "HOME_POST": POSTCODE,
+                  "PL_POST": POSTCODE, "URN": "SC123456"}).to_csv(folder / f"SSDA903_{year_end}_Episodes.csv", index=False)
+    cla_rows = [r for r in rows if r["miss_missing_from"] == "CARE"]
+    pd.DataFrame({"CHILD": [r["miss_person_id"] for r in cla_rows], "DOB": "",
+                  "MISSING": ["M" if r["miss_missing_episode_type"] == "Missing" else "A" for r in cla_rows],
+                  "MIS_START": [r["miss_missing_episode_start_date"][:10] for r in cla_rows],
+                  "MIS_END": [r["miss_missing_episode_end_date"][:10] for r in cla_rows]}).to_csv(folder / f"SSDA903_{year_end}_Missing.csv", index=False)
+    return {"ids": ids, "dobs": [d.strftime("%d/%m/%Y") for d in dobs] + [d.strftime("%Y-%m-%d") for d in dobs],
+            "upns": upns, "postcode": POSTCODE}

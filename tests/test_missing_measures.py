@@ -1,0 +1,184 @@
+"""Hand-computed cases for the missing-episodes measures (theme 1)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from safeguarding import derive, quality
+from safeguarding.measures import missing as m
+
+END = "2025-03-31"
+
+
+def episodes(rows):
+    """rows: (person, start, end, type, from, offered, accepted, offered_date, completed_date, sex, eth, dob)."""
+    cols = ["miss_person_id", "miss_missing_episode_start_date", "miss_missing_episode_end_date", "miss_missing_episode_type",
+            "miss_missing_from", "miss_missing_rhi_offered", "miss_missing_rhi_accepted", "miss_missing_rhi_offered_date",
+            "miss_missing_rhi_completed_date", "pers_sex", "ethnic_major", "pers_dob"]
+    f = pd.DataFrame(rows, columns=cols)
+    for c in ("miss_missing_episode_start_date", "miss_missing_episode_end_date", "miss_missing_rhi_offered_date",
+              "miss_missing_rhi_completed_date", "pers_dob"):
+        f[c] = pd.to_datetime(f[c])
+    f["miss_table_id"] = [f"E{i}" for i in range(len(f))]
+    f["source_row"] = range(2, len(f) + 2)
+    f["duration_hours"] = derive.duration_hours(f["miss_missing_episode_start_date"], f["miss_missing_episode_end_date"])
+    f["age_at_start"] = derive.age_at(f["pers_dob"], f["miss_missing_episode_start_date"])
+    f["age_band"] = derive.age_band(f["age_at_start"], "missing")
+    f["rhi_offered_within_72h"] = derive.within_hours(f["miss_missing_episode_end_date"], f["miss_missing_rhi_offered_date"], 72)
+    f["hours_to_rhi"] = derive.duration_hours(f["miss_missing_episode_end_date"], f["miss_missing_rhi_completed_date"])
+    return f
+
+
+@pytest.fixture
+def three_children():
+    """3 children, 7 episodes in 2024-25 (plus one in 2023-24 that must not count).
+
+    Child A (care): 4 episodes; child B (home): 2; child C (home): 1.
+    RHI offered within 72h: A1, B1 (2 episodes); A2 offered after 80h; others not offered.
+    """
+    A = ("A", "F", "Black", "2009-06-01")
+    B = ("B", "M", "White", "2011-01-10")
+    C = ("C", "M", "Asian", "2008-06-30")
+    def ep(child, start, end, typ, frm, off, acc, off_date, comp):
+        pid, sex, eth, dob = child
+        return (pid, start, end, typ, frm, off, acc, off_date, comp, sex, eth, dob)
+    return episodes([
+        ep(A, "2024-04-02 20:00", "2024-04-03 08:00", "M", "CARE", "Y", "Y", "2024-04-04 08:00", "2024-04-05 08:00"),
+        ep(A, "2024-05-01 20:00", "2024-05-03 20:00", "M", "CARE", "Y", "N", "2024-05-07 04:00", None),
+        ep(A, "2024-06-01 20:00", "2024-06-02 02:00", "A", "CARE", "N", None, None, None),
+        ep(A, "2025-03-30 20:00", None, "M", "CARE", None, None, None, None),
+        ep(B, "2024-07-01 10:00", "2024-07-01 22:00", "M", "HOME", "Y", "Y", "2024-07-02 10:00", "2024-07-04 10:00"),
+        ep(B, "2024-09-01 10:00", "2024-09-03 10:00", "M", "HOME", "N", None, None, None),
+        ep(C, "2024-12-25 10:00", "2024-12-25 20:00", "M", "HOME", "N", None, None, None),
+        ep(C, "2024-03-15 10:00", "2024-03-16 10:00", "M", "HOME", "N", None, None, None),  # 2023-24
+    ])
+
+
+def value(frame, mid, group=None):
+    sub = frame[frame["measure_id"] == mid]
+    if group is not None:
+        sub = sub[sub["group"] == group]
+    assert len(sub) == 1, (mid, group, sub)
+    return sub.iloc[0]
+
+
+def test_period_bounds_and_label():
+    start, end = m.period_bounds(END)
+    assert start == pd.Timestamp("2024-04-01") and end.date() == pd.Timestamp("2025-03-31").date()
+    assert m.period_label(END) == "2024-25"
+
+
+def test_headline_counts_children_and_episodes_separately(three_children):
+    h = m.headline(three_children, "Test", END)
+    allc = m.SCOPES["all"]
+    assert value(h, "missing.children", allc)["value"] == 3
+    assert value(h, "missing.episodes", allc)["value"] == 7
+    assert value(h, "missing.episodes_per_child", allc)["value"] == pytest.approx(7 / 3)
+    assert value(h, "missing.children", m.SCOPES["care"])["value"] == 1
+    assert value(h, "missing.episodes", m.SCOPES["home"])["value"] == 3
+    r2 = value(h, "missing.repeat_2plus_pct", allc)
+    assert (r2["numerator"], r2["denominator"]) == (2, 3)
+    r3 = value(h, "missing.repeat_3plus_pct", allc)
+    assert (r3["numerator"], r3["denominator"]) == (1, 3)
+    assert value(h, "missing.away_pct", allc)["numerator"] == 1
+    over = value(h, "missing.over_24h_pct", allc)
+    assert (over["numerator"], over["denominator"]) == (2, 6)  # 48h and 48h; open episode excluded
+    assert value(h, "missing.median_duration_hours", allc)["value"] == pytest.approx(12.0)
+
+
+def test_wilson_interval_on_percent(three_children):
+    r2 = value(m.headline(three_children, "Test", END), "missing.repeat_2plus_pct", m.SCOPES["all"])
+    assert r2["value"] == pytest.approx(200 / 3)
+    assert r2["lower"] < r2["value"] < r2["upper"]
+    assert "Wilson" in r2["method"]
+
+
+def test_return_interviews_hand_computed(three_children):
+    r = m.return_interviews(three_children, "Test", END)
+    allc = m.SCOPES["all"]
+    w72 = value(r, "missing.rhi_offered_within_72h_pct", allc)
+    assert (w72["numerator"], w72["denominator"]) == (2, 6)  # 6 episodes ended; A1 and B1 within 72h
+    offered = value(r, "missing.rhi_offered_pct", allc)
+    assert (offered["numerator"], offered["denominator"]) == (3, 6)
+    acc = value(r, "missing.rhi_accepted_pct", allc)
+    assert (acc["numerator"], acc["denominator"]) == (2, 3)
+    dec = value(r, "missing.rhi_declined_pct", allc)
+    assert (dec["numerator"], dec["denominator"]) == (1, 3)
+    comp = value(r, "missing.rhi_completed_pct", allc)
+    assert (comp["numerator"], comp["denominator"]) == (2, 6)
+    med = value(r, "missing.median_hours_to_rhi", allc)
+    assert med["value"] == pytest.approx((48 + 60) / 2)
+
+
+def test_within_72h_not_available_without_offer_dates(three_children):
+    f = three_children.drop(columns=["miss_missing_rhi_offered_date"])
+    f["rhi_offered_within_72h"] = pd.array([pd.NA] * len(f), dtype="boolean")
+    r = m.return_interviews(f, "Test", END)
+    w72 = value(r, "missing.rhi_offered_within_72h_pct", m.SCOPES["all"])
+    assert w72["symbol"] == "x" and np.isnan(w72["value"])
+
+
+def test_children_by_group_counts_each_child_once(three_children):
+    sex = m.children_by_group(three_children, "Test", END, "sex")
+    assert value(sex, "missing.children_by_group", "M")["numerator"] == 2
+    assert value(sex, "missing.children_by_group", "F")["numerator"] == 1
+    assert sex["numerator"].sum() == 3 and set(sex["denominator"]) == {3}
+    age = m.children_by_group(three_children, "Test", END, "age_band")
+    # A is 14 at 2 Apr 2024; B is 13 in July 2024; C is 16 at Christmas 2024
+    assert value(age, "missing.children_by_group", "13 to 15")["numerator"] == 2
+    assert value(age, "missing.children_by_group", "16 to 17")["numerator"] == 1
+
+
+def test_rate_by_ethnicity_uses_population():
+    f = episodes([("P1", "2024-05-01", "2024-05-02", "M", "HOME", "N", None, None, None, "M", "Black", "2010-01-01")])
+    pop = pd.Series({"White": 10_000.0, "Black": 5_000.0, "Not known": 0.0})
+    r = m.rate_by_ethnicity(f, pop, "Test", END)
+    assert list(r["group"]) == ["White", "Black"]
+    assert value(r, "missing.rate_per_10k_by_ethnicity", "Black")["value"] == pytest.approx(2.0)
+    assert value(r, "missing.rate_per_10k_by_ethnicity", "White")["value"] == 0
+
+
+def test_monthly_and_yearly(three_children):
+    mo = m.monthly(three_children, "Test", END)
+    eps = mo[mo["measure_id"] == "missing.monthly_episodes"]
+    assert len(eps) == 12 and eps["value"].sum() == 7
+    assert value(mo, "missing.monthly_episodes", "Apr 2024")["value"] == 1
+    y = m.yearly(three_children, "Test", END, years=5)
+    assert set(y["period"]) == {"2023-24", "2024-25"}  # years before the first episode are left out
+    assert value(y[y["period"] == "2023-24"], "missing.episodes", m.SCOPES["all"])["value"] == 1
+
+
+def test_cla_missing_published_definition():
+    eps = pd.DataFrame({"CHILD": ["1", "2", "3", "4"], "DECOM": pd.to_datetime(["2023-01-01", "2024-06-01", "2022-01-01", "2025-04-02"]),
+                        "DEC": pd.to_datetime([None, "2024-12-01", "2024-03-01", None]), "collection_year": 2025})
+    mis = pd.DataFrame({"CHILD": ["1", "1", "2", "3", "1"], "MISSING": ["M", "M", "A", "M", "M"],
+                        "MIS_START": pd.to_datetime(["2024-05-01", "2024-07-01", "2024-08-01", "2024-05-01", "2023-05-01"]),
+                        "collection_year": 2025})
+    r = m.cla_missing(mis, eps, "Test", 2025)
+    pct = value(r, "missing.cla_missing_pct")
+    # looked after during 2024-25: children 1 and 2 (3 left before April 2024, 4 started after March 2025)
+    assert (pct["numerator"], pct["denominator"]) == (1, 2)
+    assert value(r, "missing.cla_incidents_per_child")["value"] == 2
+
+
+def test_quality_checks_find_planted_problems(three_children):
+    f = three_children.copy()
+    # RHI offered before the episode ended; an overlapping episode for child A
+    f.loc[0, "miss_missing_rhi_offered_date"] = pd.Timestamp("2024-04-02 21:00")
+    extra = f.iloc[[1]].copy()
+    extra["miss_missing_episode_start_date"] = pd.Timestamp("2024-05-02 10:00")
+    f = pd.concat([f, extra], ignore_index=True)
+    codes = {x["code"] for x in quality.check_missing_log(f, END)}
+    assert {"MIS01", "MIS02", "MIS03"} <= codes
+
+
+def test_children_exceeding_episodes_is_flagged():
+    frame = pd.DataFrame({"measure_id": ["c", "e"], "group": ["Home", "Home"], "period": ["2017-18"] * 2,
+                          "numerator": [1813, 267]})
+    found = quality.children_exceed_episodes(frame, "c", "e")
+    assert found and found[0]["code"] == "DQ03"
+
+
+def test_percent_consistency_check():
+    frame = pd.DataFrame({"measure_id": ["x"], "numerator": [44], "denominator": [317], "value": [24.6], "method": ["Wilson score interval, 95%"]})
+    assert quality.percent_consistent(frame)[0]["code"] == "DQ05"
