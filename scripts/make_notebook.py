@@ -40,6 +40,27 @@ THEMES = {
         ("Return home interviews", "return_interviews"),
         ("Looked-after children who went missing: England, London and statistical neighbours", "looked_after"),
     ]),
+    "disproportionality.ipynb": ("disproportionality", "Disproportionality by ethnicity", [
+        ("Across the child's journey", "journey"),
+        ("Stage by stage", "stages"),
+        ("Where in the journey the gap opens", "progression"),
+        ("Smaller ethnic groups", "minor_groups"),
+        ("Ethnicity with sex and age", "intersections"),
+    ]),
+    "exclusions.ipynb": ("exclusions", "Exclusions and suspensions", [
+        ("Exclusions and suspensions this year", "overview"),
+        ("How this has changed, and how the borough compares", "trend"),
+        ("Reasons recorded", "reasons"),
+        ("Which pupils are excluded or suspended", "groups"),
+        ("Children in need, on protection plans and looked after", "social_care"),
+    ]),
+    "neet_care_leavers.ipynb": ("neet", "Care leavers in education, employment or training", [
+        ("Care leavers this year", "overview"),
+        ("Why care leavers are not in education, employment or training", "neet_reasons"),
+        ("Accommodation", "accommodation"),
+        ("By sex and ethnicity", "groups"),
+        ("Against England, London and statistical neighbours over the years", "comparators"),
+    ]),
 }
 
 

@@ -490,3 +490,12 @@ def test_check_briefing_html_finds_problems():
                      "Code or a prompt", "stderr", "traceback", "prompts", "no <h1>",
                      "Table 1 has no header cells"):
         assert expected in problems, expected
+
+
+def test_html_table_per_cell_symbols():
+    import pandas as pd
+    from safeguarding.render.tables import html_table
+    frame = pd.DataFrame({"who": ["Home"], "a": [float("nan")], "a_symbol": ["c"], "b": [12.0], "b_symbol": [""]})
+    out = str(html_table(frame, {"who": "Who", "a": "2023-24", "b": "2024-25"}, caption="Wide",
+                         units={"a": "count", "b": "count"}, symbol_columns=()))
+    assert ">c<" in out and ">12<" in out and ">x<" not in out

@@ -185,8 +185,14 @@ def html_table(
         cells = []
         for position, column in enumerate(columns):
             unit = cell_units[column]
-            text = _format_cell(row, column, unit, _decimals_for(column, decimals), row_symbol,
-                                symbol_columns)
+            # A wide table can carry one symbol per cell in a '<column>_symbol' column.
+            cell_symbol_col = f"{column}_symbol"
+            if cell_symbol_col in frame.columns:
+                text = _format_cell(row, column, unit, _decimals_for(column, decimals),
+                                    clean_symbol(row.get(cell_symbol_col)), (column,))
+            else:
+                text = _format_cell(row, column, unit, _decimals_for(column, decimals), row_symbol,
+                                    symbol_columns)
             if unit is not None and text in {"c", "z", "x", "low"}:
                 used_symbols.add(text)
             escaped = html.escape(text)

@@ -178,23 +178,29 @@ class MissingTheme:
         return join_blocks(paragraph(sentence), chart, table, month)
 
     def _trend_title(self, all_children):
-        vals = [v for v, s in zip(all_children["value"], all_children["symbol"].fillna("")) if not s and not pd.isna(v)]
-        if len(vals) < 2:
+        shown = [(p, v) for p, v, s in zip(all_children.index, all_children["value"], all_children["symbol"].fillna(""))
+                 if not s and not pd.isna(v)]
+        if len(shown) < 2 or shown[-1][1] == shown[-2][1]:
             return "Children who went missing, by year"
-        return f"The number of children who went missing has {'risen' if vals[-1] > vals[0] else 'fallen'} over {len(vals)} years"
+        (p0, v0), (p1, v1) = shown[-2], shown[-1]
+        return f"{'More' if v1 > v0 else 'Fewer'} children went missing in {p1} than in {p0}"
 
     def _monthly_block(self):
         b, mo = self.b, self.r["monthly"]
         eps = mo[mo["measure_id"] == "missing.monthly_episodes"]
         kids = mo[mo["measure_id"] == "missing.monthly_children"]
         months = list(eps["group"])
-        peak = eps.loc[eps["value"].idxmax(), "group"] if eps["value"].notna().any() else None
-        chart = charts.trend_chart(months, {"Episodes": list(eps["value"]), "Children": list(kids["value"])},
-                                   symbols={"Episodes": list(eps["symbol"]), "Children": list(kids["symbol"])},
-                                   unit="count", value_label="Number", threshold=b.threshold, counts="episodes",
-                                   title=f"Episodes by month in {b.period_label}" + (f": the most were in {peak}" if peak else ""),
-                                   alt=f"Line chart of missing episodes and children by month from {months[0]} to {months[-1]}; "
-                                       f"the highest number of episodes was in {peak}.")
+        shown = eps[(eps["symbol"].fillna("") == "") & (eps["value"] > 0)]
+        peak = shown.loc[shown["value"].idxmax(), "group"] if len(shown) >= 3 else None
+        if peak is None:
+            chart = paragraph("Monthly figures are too small to show without identifying children; see the yearly totals above.")
+        else:
+            chart = charts.trend_chart(months, {"Episodes": list(eps["value"]), "Children": list(kids["value"])},
+                                       symbols={"Episodes": list(eps["symbol"]), "Children": list(kids["symbol"])},
+                                       unit="count", value_label="Number", threshold=b.threshold, counts="episodes",
+                                       title=f"Episodes by month in {b.period_label}: the most were in {peak}",
+                                       alt=f"Line chart of missing episodes and children by month from {months[0]} to {months[-1]}; "
+                                           f"the highest number of episodes was in {peak}.")
         frame = pd.DataFrame({"month": months, "episodes": list(eps["value"]), "episodes_symbol": list(eps["symbol"]),
                               "children": list(kids["value"]), "children_symbol": list(kids["symbol"])})
         table = html_table(frame, {"month": "Month", "episodes": "Episodes", "children": "Children"},
