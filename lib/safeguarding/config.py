@@ -73,5 +73,13 @@ def outputs_dir(override: str | os.PathLike | None = None) -> Path:
     return PROJECT_ROOT / "outputs"
 
 
+def cache_dir() -> Path:
+    """Where derived, rebuildable files are cached (parsed published statistics):
+    ``$SAFEGUARDING_CACHE`` or ``data/processed/.cache`` (git-ignored). Safe to delete."""
+    if os.environ.get("SAFEGUARDING_CACHE"):
+        return Path(os.environ["SAFEGUARDING_CACHE"])
+    return PROJECT_ROOT / "data" / "processed" / ".cache"
+
+
 def notebooks_dir() -> Path:
     return PROJECT_ROOT / "notebooks"

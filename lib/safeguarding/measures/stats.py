@@ -44,7 +44,86 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+from scipy import special as _sp
+
+
+class _Discrete:
+    """Binomial or Poisson distribution with ``cdf``, ``sf`` and ``ppf``, from ``scipy.special``.
+
+    ``scipy.stats`` takes most of a second to import, which every briefing kernel would pay;
+    these few functions are all this module needs.
+    """
+
+    def __init__(self, kind: str, n=None, p=None, mu=None):
+        if n is not None:
+            n = np.asarray(np.round(np.asarray(n, dtype=float)), dtype=np.int64)
+        self.kind, self.n, self.p, self.mu = kind, n, p, mu
+
+    def cdf(self, k):
+        k = np.asarray(k, dtype=float)
+        with np.errstate(invalid="ignore"):
+            if self.kind == "binom":
+                out = np.where(k < 0, 0.0, _sp.bdtr(np.maximum(np.floor(k), 0).astype(np.int64), self.n, self.p))
+                return np.where(k >= np.asarray(self.n, dtype=float), 1.0, out)
+            return np.where(k < 0, 0.0, _sp.pdtr(np.maximum(np.floor(k), 0).astype(np.int64), self.mu))
+
+    def sf(self, k):
+        return 1.0 - self.cdf(k)
+
+    def ppf(self, q):
+        """Smallest whole r with cdf(r) >= q."""
+        q = np.asarray(q, dtype=float)
+        upper = np.asarray(self.n if self.kind == "binom" else np.inf, dtype=float)
+        with np.errstate(invalid="ignore"):
+            guess = _sp.bdtrik(q, self.n, self.p) if self.kind == "binom" else _sp.pdtrik(q, self.mu)
+        r = np.nan_to_num(np.ceil(np.asarray(guess, dtype=float)), nan=0.0)
+        r = np.clip(r, 0, upper)
+        for _ in range(3):  # the continuous inverse is within one step of the answer
+            r = np.where((r > 0) & (self.cdf(r - 1) >= q), r - 1, r)
+            r = np.where((self.cdf(r) < q) & (r < upper), r + 1, r)
+        return r
+
+
+class _sps:
+    """The handful of distribution functions used here (see :class:`_Discrete`)."""
+
+    class norm:
+        @staticmethod
+        def ppf(q):
+            return _sp.ndtri(q)
+
+        @staticmethod
+        def sf(x):
+            return _sp.ndtr(-np.asarray(x, dtype=float))
+
+    class beta:
+        @staticmethod
+        def ppf(q, a, b):
+            return _sp.betaincinv(a, b, q)
+
+    class chi2:
+        @staticmethod
+        def ppf(q, df):
+            return 2.0 * _sp.gammaincinv(np.asarray(df, dtype=float) / 2.0, q)
+
+    class binom:
+        def __new__(cls, n, p):
+            return _Discrete("binom", n=n, p=p)
+
+        @staticmethod
+        def cdf(k, n, p):
+            return float(_Discrete("binom", n=n, p=p).cdf(k))
+
+        @staticmethod
+        def sf(k, n, p):
+            return float(_Discrete("binom", n=n, p=p).sf(k))
+
+    class poisson:
+        def __new__(cls, mu):
+            return _Discrete("poisson", mu=mu)
+
+
+sps = _sps
 
 from safeguarding.config import CONFIDENCE_LEVEL
 

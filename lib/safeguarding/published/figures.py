@@ -330,12 +330,44 @@ def figures(measure_id: str, published_dir: str | os.PathLike | None = None) -> 
 
 @functools.cache
 def _cached_figures(measure_id: str, directory: str) -> pd.DataFrame:
+    """Figures for one measure, parsed once per process and kept on disk between processes.
+
+    Parsing the EES files takes most of a second; every briefing kernel needs a few
+    measures. The disk copy (parquet in ``config.cache_dir()``) is keyed by the measure,
+    the directory, the package version and the size and modification time of every
+    published file the catalogue reads, so a changed file is re-read.
+    """
+    import hashlib
+    import tempfile
+    from safeguarding import __version__
+    stamp = [measure_id, directory, __version__]
+    for rel in cat.files_used():
+        path = Path(directory) / rel
+        if path.exists():
+            st = path.stat()
+            stamp.append(f"{rel}:{st.st_size}:{st.st_mtime_ns}")
+    key = hashlib.sha256("|".join(stamp).encode()).hexdigest()[:20]
+    cache = config.cache_dir() / f"published-{measure_id}-{key}.parquet"
+    if cache.exists():
+        try:
+            return pd.read_parquet(cache)
+        except Exception:  # a damaged cache file is rebuilt, never trusted
+            pass
     measure = cat.get_measure(measure_id)
     if measure.source_kind == "derived":
         out = _derived_measure(measure, directory)
     else:
         out = _file_measure(measure, directory)
-    return _sorted(out)
+    out = _sorted(out)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cache.parent, suffix=".tmp")
+        os.close(fd)
+        out.to_parquet(tmp, index=False)
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only cache folder only costs time
+    return out
 
 
 def all_figures(published_dir: str | os.PathLike | None = None, measure_ids: list[str] | None = None) -> pd.DataFrame:
