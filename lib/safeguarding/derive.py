@@ -37,9 +37,13 @@ def age_at(dob: pd.Series, at) -> pd.Series:
 
 
 def age_band(age: pd.Series, scheme: str = "dfe") -> pd.Series:
-    """Band for each age under ``scheme`` (see :data:`AGE_BANDS`); NA outside every band."""
+    """Band for each age under ``scheme`` (see :data:`AGE_BANDS`); NA outside every band.
+
+    Ages are completed years: a fractional age (4.5) is floored before banding, so it
+    falls in the band of its whole years rather than between two bands.
+    """
     bands = AGE_BANDS[scheme]
-    age = pd.Series(age).astype("Float64")
+    age = np.floor(pd.Series(age).astype("Float64"))
     out = pd.Series(pd.NA, index=age.index, dtype="object")
     for low, high, label in bands:
         out[(age >= low) & (age <= high)] = label

@@ -61,13 +61,29 @@ class Issue:
 
 
 def issues_frame(issues: list[Issue] | None = None) -> pd.DataFrame:
-    """A tidy frame of issues with the standard columns (empty when there are none)."""
+    """A tidy frame of issues with the standard columns (empty when there are none).
+
+    Text columns are ``object`` so that a missing column or value stays ``None`` (not NaN,
+    as pandas 3's default string dtype would make it); ``row`` is ``Int64``.
+    """
     if not issues:
         frame = pd.DataFrame({c: pd.Series(dtype="object") for c in ISSUE_COLUMNS})
     else:
-        frame = pd.DataFrame([asdict(i) for i in issues], columns=ISSUE_COLUMNS)
+        records = [asdict(i) for i in issues]
+        frame = pd.DataFrame({c: pd.Series([r[c] for r in records], dtype="object") for c in ISSUE_COLUMNS})
     frame["row"] = frame["row"].astype("Int64")
     return frame
+
+
+def issues_from_frame(frame: pd.DataFrame) -> list[Issue]:
+    """The inverse of :func:`issues_frame`: rows back to :class:`Issue` (NA -> None)."""
+    out = []
+    for record in frame[ISSUE_COLUMNS].to_dict("records"):
+        clean = {k: (None if v is None or (not isinstance(v, str) and pd.isna(v)) else v) for k, v in record.items()}
+        if clean["row"] is not None:
+            clean["row"] = int(clean["row"])
+        out.append(Issue(**clean))
+    return out
 
 
 @dataclass
@@ -81,6 +97,8 @@ class ReadResult:
     n_read: int = 0
     n_rejected: int = 0
     sha256: str = ""
+    #: The collection year the rows were validated for (None when not year-keyed).
+    year: int | None = None
 
     @property
     def n_kept(self) -> int:

@@ -29,7 +29,7 @@ from safeguarding import derive
 from safeguarding.codes.lists import collection_year
 from safeguarding.config import DEFAULT_PERIOD_END
 from safeguarding.issues import InputError, Issue, ReadResult, issues_frame
-from safeguarding.readers import SPEC_BY_NAME, identify_table
+from safeguarding.readers import SPEC_BY_NAME, closest_table, identify_table
 from safeguarding.readers.base import load_delimited, read_rows, file_sha256
 from safeguarding.readers.cin import read_cin_xml
 from safeguarding.readers.exclusions import _finish
@@ -66,20 +66,41 @@ class IngestReport:
             lines.append(f"  {r['source']:<45} {r['table']:<26} read {r['rows_read']:>7,}  kept {r['rows_kept']:>7,}"
                          f"  rejected {r['rows_rejected']:>5,}  warnings {r['warnings']:>5,}")
         for name in self.unrecognised:
-            lines.append(f"  {name:<45} not recognised (see validation_report.csv)")
+            why = self.issues[(self.issues["source"] == name.rstrip("/"))
+                              & self.issues["code"].isin(["unrecognised", "unreadable", "spreadsheet", "subfolder"])]
+            reason = why["message"].iat[0] if len(why) else "not recognised"
+            lines.append(f"  {name:<45} NOT USED: {reason}")
         lines.append(f"  {len(self.issues):,} issue(s) written to {self.out_dir / 'validation_report.csv'}")
         return "\n".join(lines)
 
 
-def infer_year(path: Path, default: int) -> int:
-    """Collection year from a file name: 'SSDA903_2024_25_Header' / '2024-25' / '202425' -> 2025,
-    'Header_2025.csv' -> 2025; otherwise ``default``."""
+def infer_year(path: Path, default: int | None) -> int | None:
+    """Collection year from a file name: 'SSDA903_2024_25_Header' / '2024-25' / '202425' /
+    '2024_2025' -> 2025, 'Header_2025.csv' -> 2025; otherwise ``default``."""
     name = Path(path).stem
-    pair = re.search(r"(20\d{2})[\s_\-/]?(\d{2})(?!\d)", name)
-    if pair and int(pair.group(2)) == (int(pair.group(1)) + 1) % 100:
-        return int(pair.group(1)) + 1
+    for pair in re.finditer(r"(?<!\d)(20\d{2})[\s_\-/]?(\d{2}|20\d{2})(?!\d)", name):
+        first, second = int(pair.group(1)), int(pair.group(2))
+        if second == first + 1 or (second < 100 and second == (first + 1) % 100):
+            return first + 1
     single = re.search(r"(?<!\d)(20\d{2})(?!\d)", name)
     return int(single.group(1)) if single else default
+
+
+def xml_collection_year(tables: dict[str, ReadResult]) -> int | None:
+    """The collection year a CIN XML stated in its header (None when it stated none)."""
+    return next((r.year for r in tables.values() if r.year is not None), None)
+
+
+def _closest_hint(header: list[str]) -> str:
+    """' (closest is SSDA903 Episodes, which lacks DECOM)' for a header that nearly fits."""
+    spec, missing = closest_table(header)
+    if spec is None:
+        return ""
+    return f" (closest is {spec.title}, which lacks {', '.join(missing)})"
+
+
+#: File types ingest reads (``.txt`` for delimited exports saved with that extension).
+READABLE_SUFFIXES = (".csv", ".xml", ".txt")
 
 
 def read_raw_dir(raw_dir, period_end: str = DEFAULT_PERIOD_END) -> tuple[list[ReadResult], list[Issue], list[str]]:
@@ -92,22 +113,53 @@ def read_raw_dir(raw_dir, period_end: str = DEFAULT_PERIOD_END) -> tuple[list[Re
     results: list[ReadResult] = []
     notes: list[Issue] = []
     unrecognised: list[str] = []
-    files = sorted(p for p in raw_dir.iterdir() if p.is_file() and p.suffix.lower() in (".csv", ".xml", ".txt"))
+    entries = sorted(p for p in raw_dir.iterdir() if not p.name.startswith("."))
+    files = [p for p in entries if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES]
+    # Never skip silently: spreadsheets and subfolders are listed as not used, with the fix.
+    for path in entries:
+        if path.is_file() and path.suffix.lower() in (".xlsx", ".xls", ".xlsm", ".ods"):
+            unrecognised.append(path.name)
+            notes.append(Issue(str(path), "", None, None, None, "spreadsheet", "warning",
+                               "spreadsheet files are not read: save each sheet as CSV (UTF-8) in this folder; "
+                               "file not used"))
+        elif path.is_dir() and any(q.suffix.lower() in READABLE_SUFFIXES for q in path.rglob("*")):
+            unrecognised.append(path.name + "/")
+            notes.append(Issue(str(path), "", None, None, None, "subfolder", "warning",
+                               f"subfolders are not read: move the files in '{path.name}' up into {raw_dir.name}/ "
+                               f"(one folder per borough); folder not used"))
     if not files:
-        raise InputError(f"No CSV or XML files in {raw_dir}. Expected SSDA903 tables, a CIN census file, "
+        hint = f" ({'; '.join(f'{Path(n.source).name}: {n.message}' for n in notes)})" if notes else ""
+        raise InputError(f"No CSV or XML files in {raw_dir}{hint}. Expected SSDA903 tables, a CIN census file, "
                          f"a missing episodes log or an exclusions extract (see data/raw/README.md).")
     for path in files:
-        year = infer_year(path, default_year)
-        if path.suffix.lower() == ".xml":
-            results.extend(read_cin_xml(path, year=year).values())
+        named_year = infer_year(path, None)
+        year = default_year if named_year is None else named_year
+        try:
+            if path.suffix.lower() == ".xml":
+                # The XML header states its own collection year (Header/CollectionDetails/Year);
+                # the file name or the default is used only when it does not.
+                xml = read_cin_xml(path)
+                stated = xml_collection_year(xml)
+                if stated is None:
+                    xml = read_cin_xml(path, year=year)
+                elif named_year is not None and named_year != stated:
+                    notes.append(Issue(str(path), "", None, None, str(stated), "year_mismatch", "warning",
+                                       f"the file name suggests collection year {named_year} but the XML header "
+                                       f"says {stated}; the XML header was used"))
+                results.extend(xml.values())
+                continue
+            header, rows, numbers, file_issues = load_delimited(path)
+        except InputError as exc:  # one unreadable file does not stop the others
+            unrecognised.append(path.name)
+            notes.append(Issue(str(path), "", None, None, None, "unreadable", "warning",
+                               f"{str(exc).removeprefix(path.name + ': ').rstrip('.')}; file not used"))
             continue
-        header, rows, numbers, file_issues = load_delimited(path)
         spec = identify_table(header)
         if spec is None:
             unrecognised.append(path.name)
-            notes.append(Issue(str(path), "", None, None, ", ".join(header[:12]), "unrecognised", "warning",
-                               "columns do not match any known table (SSDA903, CIN census, missing log, "
-                               "exclusions, pupil roll); file not used"))
+            found = ", ".join(h for h in header[:12] if h) + (" ..." if len(header) > 12 else "")
+            notes.append(Issue(str(path), "", None, None, found, "unrecognised", "warning",
+                               f"columns match no known table{_closest_hint(header)}; file not used"))
             continue
         result = read_rows(header, rows, numbers, spec, str(path), year=year if spec.name in _YEARLY else None,
                            file_issues=file_issues, sha256=file_sha256(path))
@@ -125,6 +177,13 @@ def _concat(results: list[ReadResult], table: str) -> pd.DataFrame | None:
     return pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
 
 
+def _end_before_start(frame: pd.DataFrame, table: str, start: str, stop: str, what: str) -> list[Issue]:
+    bad = (frame[stop] < frame[start]).fillna(False)
+    return [Issue(r["source_file"], table, int(r["source_row"]), stop, r[stop].strftime("%d/%m/%Y"),
+                  "end_before_start", "warning", f"{what} ends ({stop}) before it starts ({start}); duration not used")
+            for _, r in frame[bad].iterrows()]
+
+
 def build_tables(results: list[ReadResult], period_end: str = DEFAULT_PERIOD_END) -> tuple[dict[str, pd.DataFrame], list[Issue]]:
     """Combine read tables, add derived fields and run cross-table checks."""
     tables: dict[str, pd.DataFrame] = {}
@@ -136,13 +195,19 @@ def build_tables(results: list[ReadResult], period_end: str = DEFAULT_PERIOD_END
         tables["cla_header"] = pd.concat([header, derive.ethnic_groups(header["ETHNIC"])], axis=1)
     episodes = _concat(results, "cla_episodes")
     if episodes is not None:
-        ends = pd.to_datetime(episodes["collection_year"].astype(str) + "-03-31") if "collection_year" in episodes else end
-        episodes["episode_days"] = derive.duration_days(episodes["DECOM"], episodes["DEC"], open_until=None).fillna(
-            derive.duration_days(episodes["DECOM"], pd.Series(ends, index=episodes.index)))
+        ends = (pd.to_datetime(episodes["collection_year"].astype(str) + "-03-31") if "collection_year" in episodes
+                else pd.Series(end, index=episodes.index))
+        # Open episodes (no DEC) run to the end of their collection year; an episode that
+        # ends before it starts has no duration (NA), and is reported.
+        open_days = derive.duration_days(episodes["DECOM"], pd.Series(ends, index=episodes.index))
+        episodes["episode_days"] = derive.duration_days(episodes["DECOM"], episodes["DEC"]).where(
+            episodes["DEC"].notna(), open_days)
+        issues.extend(_end_before_start(episodes, "cla_episodes", "DECOM", "DEC", "episode"))
         tables["cla_episodes"] = episodes
     cla_missing = _concat(results, "cla_missing")
     if cla_missing is not None:
         cla_missing["duration_days"] = derive.duration_days(cla_missing["MIS_START"], cla_missing["MIS_END"])
+        issues.extend(_end_before_start(cla_missing, "cla_missing", "MIS_START", "MIS_END", "missing episode"))
         tables["cla_missing"] = cla_missing
     oc3 = _concat(results, "cla_oc3")
     if oc3 is not None:
@@ -160,11 +225,12 @@ def build_tables(results: list[ReadResult], period_end: str = DEFAULT_PERIOD_END
     ident = _concat(results, "cin_child_identifiers")
     if ident is not None:
         chars = _concat(results, "cin_child_characteristics")
-        if chars is not None:
-            chars = chars.drop_duplicates("LAchildID")[["LAchildID", "Ethnicity"]]
-            children = ident.merge(chars, on="LAchildID", how="left", validate="many_to_one")
-        else:
-            children = ident.assign(Ethnicity=pd.NA)
+        children = ident if "Ethnicity" in ident else ident.assign(Ethnicity=pd.NA)
+        if chars is not None:  # ChildCharacteristics wins over an Ethnicity column in the identifiers file
+            chars = chars.drop_duplicates("LAchildID")[["LAchildID", "Ethnicity"]].rename(columns={"Ethnicity": "_ethnicity"})
+            children = children.merge(chars, on="LAchildID", how="left", validate="many_to_one")
+            children["Ethnicity"] = children["_ethnicity"].where(children["_ethnicity"].notna(), children["Ethnicity"])
+            children = children.drop(columns="_ethnicity")
         tables["cin_children"] = pd.concat([children, derive.ethnic_groups(children["Ethnicity"])], axis=1)
 
     persons = _concat(results, "missing_persons")
@@ -215,7 +281,8 @@ def ingest(raw_dir, out_dir, period_end: str = DEFAULT_PERIOD_END) -> IngestRepo
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     results, notes, unrecognised = read_raw_dir(raw_dir, period_end)
     if not results:
-        raise InputError(f"None of the files in {raw_dir} could be recognised: {', '.join(unrecognised)}. "
+        reasons = "; ".join(f"{Path(n.source).name}: {n.message}" for n in notes)
+        raise InputError(f"None of the files in {raw_dir} could be used: {reasons}. "
                          f"Check the column headers against data/raw/README.md.")
     tables, cross = build_tables(results, period_end)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -228,6 +295,12 @@ def ingest(raw_dir, out_dir, period_end: str = DEFAULT_PERIOD_END) -> IngestRepo
     issues["source"] = issues["source"].map(lambda s: Path(s).name if isinstance(s, str) else s)
     issues.to_csv(out_dir / "validation_report.csv", index=False)
     summary = pd.DataFrame([r.summary() for r in results])
+    # cross-table checks (orphan episodes, end before start, ...) count against the file they name
+    for issue in cross:
+        at = (summary["source"] == Path(issue.source).name) & (summary["table"] == issue.table)
+        column = {"error": "errors", "warning": "warnings"}.get(issue.severity)
+        if column and at.any():
+            summary.loc[at.to_numpy().nonzero()[0][0], column] += 1
     summary.to_csv(out_dir / "validation_summary.csv", index=False)
     manifest = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

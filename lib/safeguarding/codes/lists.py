@@ -40,6 +40,8 @@ class CodeList:
     #: Aliases that apply only in some years: {alias: (code, first, last)}.
     year_aliases: dict[str, tuple[str, int | None, int | None]] = field(default_factory=dict)
     description: str = ""
+    #: Added to "expected ..." messages, e.g. the older codes that are still read.
+    hint: str = ""
 
     def valid(self, year: int | None = None) -> dict[str, Code]:
         return {c.code: c for c in self.codes if c.valid_in(year)}
@@ -65,7 +67,7 @@ class CodeList:
         codes = sorted(self.valid(year))
         shown = ", ".join(codes[:40]) + (" ..." if len(codes) > 40 else "")
         when = f" in collection year {year}" if year else ""
-        return f"one of the {self.name} codes valid{when}: {shown}"
+        return f"one of the {self.name} codes valid{when}: {shown}" + (f" ({self.hint})" if self.hint else "")
 
     def label(self, code: str | None) -> str:
         for c in self.codes:
@@ -87,6 +89,7 @@ SEX = CodeList(
     # Both are accepted in every year (LAs resubmit old years) and mapped to M/F/U.
     aliases={"1": "M", "2": "F", "MALE": "M", "FEMALE": "F", "0": "U", "9": "U", "UNKNOWN": "U"},
     description="Child's sex: 1/2 up to 2023-24, M/F/U from 2024-25",
+    hint="1 = M and 2 = F, the SSDA903 codes up to 2023-24, are also accepted",
 )
 
 MISSING_TYPE = CodeList(

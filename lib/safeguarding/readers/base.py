@@ -27,7 +27,12 @@ from safeguarding.issues import InputError, Issue, ReadResult, issues_frame
 
 KINDS = ("id", "text", "date", "datetime", "code", "ethnicity", "int", "float", "bool", "postcode")
 
+#: Spellings of "no value" that exports write. In free-text columns "NONE" is kept: it is a
+#: real code there (CIN census Disability NONE = no disability).
 _BLANKS = {"", "NA", "N/A", "NULL", "NONE", "NAN", "NAT"}
+_TEXT_BLANKS = _BLANKS - {"NONE"}
+_TRUE = frozenset({"Y", "YES", "TRUE", "1", "T", "1.0"})
+_FALSE = frozenset({"N", "NO", "FALSE", "0", "F", "0.0"})
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,9 @@ class TableSpec:
     unique: tuple[str, ...] = ()
     description: str = ""
     extra: dict = field(default_factory=dict)
+    #: Header spellings whose presence means the file is *another* table (e.g. an exclusions
+    #: extract that lacks one column must not be taken for a pupil roll).
+    excludes: tuple[str, ...] = ()
 
     @property
     def required(self) -> tuple[str, ...]:
@@ -114,11 +122,34 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("cp1252", errors="replace"), "cp1252"
 
 
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter that splits the header (first non-blank line) into the most fields.
+
+    Decided from the header alone because column names never contain a delimiter, while
+    free-text values may (csv.Sniffer is easily misled by them). Ties and one-column files
+    give a comma.
+    """
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    best, best_n = ",", 1
+    for delimiter in _DELIMITER_NAMES:
+        try:
+            n = len(next(csv.reader([first], delimiter=delimiter), []))
+        except csv.Error:
+            continue
+        if n > best_n:
+            best, best_n = delimiter, n
+    return best
+
+
 def load_delimited(path: Path) -> tuple[list[str], list[list[str]], list[int], list[Issue]]:
     """Read a CSV into header, rows of strings and their spreadsheet row numbers.
 
     Blank rows (every cell empty) are skipped and reported once as ``info``; they are not
-    data rows. Ragged rows are padded or reported.
+    data rows. Row numbers are the rows a spreadsheet shows (header = row 1). The
+    delimiter (comma, semicolon, tab or bar) is detected from the header.
     """
     path = Path(path)
     if not path.is_file():
@@ -129,11 +160,10 @@ def load_delimited(path: Path) -> tuple[list[str], list[list[str]], list[int], l
         issues.append(Issue(str(path), "", None, None, None, "encoding", "info",
                             "file is not UTF-8; read as Windows-1252"))
     text = text.replace("\x00", "")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
+    delimiter = detect_delimiter(text)
+    if delimiter != ",":
+        issues.append(Issue(str(path), "", None, None, None, "delimiter", "info",
+                            f"values separated by {_DELIMITER_NAMES[delimiter]}, not commas"))
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header: list[str] | None = None
     rows: list[list[str]] = []
@@ -150,7 +180,7 @@ def load_delimited(path: Path) -> tuple[list[str], list[list[str]], list[int], l
                 blank += 1
                 continue
             rows.append(row)
-            numbers.append(reader.line_num)
+            numbers.append(line_no)  # the record's row in a spreadsheet (a quoted line break stays in one row)
     except csv.Error as exc:
         raise InputError(f"{path.name}: cannot be read as CSV ({exc}). Save it as CSV (comma separated) and try again.") from exc
     if header is None:
@@ -179,41 +209,54 @@ def score_spec(header: list[str], spec: TableSpec) -> float:
     needed = set(spec.required) | set(spec.signature)
     if not needed <= present:
         return 0.0
+    if spec.excludes and {fold_header(h) for h in header} & {fold_header(x) for x in spec.excludes}:
+        return 0.0
     return len(present) / len(spec.columns) + len(needed) / 100
 
 
 # --- value parsing -------------------------------------------------------------------
 
 _DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d/%m/%y", "%Y/%m/%d", "%d.%m.%Y")
-_DATETIME_FORMATS = (
+_TIME_FORMATS = (
     "%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M:%S.%f", "%Y-%m-%d %H:%M:%S.%f",
-) + _DATE_FORMATS
+)
+_DATETIME_FORMATS = _TIME_FORMATS + _DATE_FORMATS
+
+
+#: Dates outside this range are not plausible in any of these collections (and would not fit
+#: pandas' nanosecond timestamps): they are reported as invalid, never parsed.
+DATE_MIN = pd.Timestamp("1900-01-01")
+DATE_MAX = pd.Timestamp("2099-12-31 23:59:59")
 
 
 def parse_dates(values: pd.Series, with_time: bool = False) -> pd.Series:
     """Parse dd/mm/YYYY, ISO and a few other unambiguous day-first formats; NaT when none fits.
 
-    Month-first dates (mm/dd/YYYY) are never guessed: 02/03/2024 is 2 March 2024.
+    Month-first dates (mm/dd/YYYY) are never guessed: 02/03/2024 is 2 March 2024. A date
+    column also accepts a date followed by a time (``31/03/2025 00:00``, as spreadsheets
+    export dates); the time is dropped. Dates before 1900 or after 2099 are NaT.
     """
     text = values.astype("string").str.strip()
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    formats = _DATETIME_FORMATS if with_time else _DATE_FORMATS + ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S")
+    formats = _DATETIME_FORMATS if with_time else _DATE_FORMATS + _TIME_FORMATS
     todo = text.notna()
     for fmt in formats:
         if not todo.any():
             break
         parsed = pd.to_datetime(text[todo], format=fmt, errors="coerce")
-        ok = parsed.notna()
-        out.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[ns]")
+        ok = parsed.notna() & (parsed >= DATE_MIN) & (parsed <= DATE_MAX)
+        if ok.any():
+            out.loc[parsed.index[ok]] = parsed[ok].astype("datetime64[ns]")
         todo = todo & out.isna()
     if not with_time:
         out = out.dt.normalize()
     return out
 
 
-def _blank_mask(values: pd.Series) -> pd.Series:
-    return values.isna() | values.astype("string").str.strip().str.upper().isin(_BLANKS)
+def _blank_mask(values: pd.Series, kind: str = "code") -> pd.Series:
+    tokens = _TEXT_BLANKS if kind == "text" else _BLANKS
+    return values.isna() | values.astype("string").str.strip().str.upper().isin(tokens)
 
 
 @dataclass
@@ -230,6 +273,10 @@ def _report(findings, spec, col, source, rows, positions, values, message, code,
             findings.reject.add(pos)
 
 
+_EMPTY_DTYPES = {"date": "datetime64[ns]", "datetime": "datetime64[ns]", "int": "Int64", "float": "Float64",
+                 "bool": "boolean"}
+
+
 def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
                    year: int | None = None) -> tuple[pd.DataFrame, list[Issue], set]:
     """Type and check a frame of raw strings (columns already named as in ``spec``).
@@ -242,11 +289,13 @@ def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
     typed = {}
     n = len(raw)
     for col in spec.columns:
-        if col.name not in raw.columns:
-            typed[col.name] = pd.Series(pd.NA, index=raw.index, dtype="object")
+        if col.name not in raw.columns:  # an optional column the file does not have: all missing, typed
+            dtype = _EMPTY_DTYPES.get(col.kind, "object")
+            empty = pd.NaT if dtype.startswith("datetime") else None if dtype == "object" else pd.NA
+            typed[col.name] = pd.Series([empty] * n, index=raw.index, dtype=dtype)
             continue
         values = raw[col.name]
-        blank = _blank_mask(values).to_numpy()
+        blank = _blank_mask(values, col.kind).to_numpy()
         severity = "error" if col.reject else "warning"
         if not col.nullable and blank.any():
             _report(findings, spec, col, source, rows, np.flatnonzero(blank), None,
@@ -258,7 +307,7 @@ def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
             bad = (~blank) & parsed.isna().to_numpy()
             if bad.any():
                 _report(findings, spec, col, source, rows, np.flatnonzero(bad), arr_text,
-                        "not a valid date; expected dd/mm/YYYY (e.g. 31/03/2025) or YYYY-MM-DD",
+                        "not a valid date; expected dd/mm/YYYY (e.g. 31/03/2025) or YYYY-MM-DD, between 1900 and 2099",
                         "date", severity)
             typed[col.name] = parsed
         elif col.kind == "code":
@@ -280,15 +329,18 @@ def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
                 normalised[bad] = None
             typed[col.name] = normalised
         elif col.kind in ("int", "float"):
-            number = pd.to_numeric(text, errors="coerce")
-            bad = (~blank) & number.isna().to_numpy()
+            number = pd.to_numeric(text.astype("object"), errors="coerce").astype("float64")
+            finite = np.isfinite(number.to_numpy())
+            bad = (~blank) & ~finite  # not a number, or inf / too large to hold
+            if col.kind == "int":
+                whole = np.where(finite, number.to_numpy(), 0.0)
+                bad |= (whole % 1 != 0) | (np.abs(whole) > 2 ** 53)
+            number = number.mask(bad)
             range_bad = np.zeros(n, dtype=bool)
             if col.minimum is not None:
                 range_bad |= (number < col.minimum).fillna(False).to_numpy()
             if col.maximum is not None:
                 range_bad |= (number > col.maximum).fillna(False).to_numpy()
-            if col.kind == "int":
-                bad |= ((number % 1) != 0).fillna(False).to_numpy()
             if bad.any():
                 _report(findings, spec, col, source, rows, np.flatnonzero(bad), arr_text,
                         f"not a valid {'whole ' if col.kind == 'int' else ''}number", "number", severity)
@@ -298,14 +350,15 @@ def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
             number = number.mask(bad | range_bad)
             typed[col.name] = number.astype("Int64") if col.kind == "int" else number.astype("Float64")
         elif col.kind == "bool":
-            up = text.str.upper()
-            mapped = up.map(lambda v: True if v in ("Y", "YES", "TRUE", "1", "T") else False
-                            if v in ("N", "NO", "FALSE", "0", "F") else None if pd.isna(v) else "bad")
-            bad = (mapped == "bad").to_numpy()
+            up = [None if v is None else v.upper() for v in arr_text]
+            true = np.array([v in _TRUE for v in up], dtype=bool)
+            false = np.array([v in _FALSE for v in up], dtype=bool)
+            bad = np.array([v is not None for v in up], dtype=bool) & ~true & ~false
             if bad.any():
                 _report(findings, spec, col, source, rows, np.flatnonzero(bad), arr_text,
                         "expected true/false (Y/N, 1/0)", "bool", severity)
-            typed[col.name] = mapped.mask(mapped == "bad").astype("boolean")
+            flags = pd.array([True if t else False if f else pd.NA for t, f in zip(true, false)], dtype="boolean")
+            typed[col.name] = pd.Series(flags, index=raw.index)
         elif col.kind == "id":
             typed[col.name] = text.astype("object").where(~blank, None)
         else:  # text, postcode
@@ -338,9 +391,12 @@ def read_rows(header, rows, numbers, spec: TableSpec, source: str, year: int | N
     width = len(header)
     data = {name: [] for name in positions.values()}
     ragged = []
+    short = []
     for k, row in enumerate(rows):
         if len(row) > width and any(c.strip() for c in row[width:]):
             ragged.append(k)
+        elif len(row) < width:
+            short.append(k)
         for pos, name in positions.items():
             data[name].append(row[pos] if pos < len(row) else "")
     raw = pd.DataFrame(data, dtype="object")
@@ -348,6 +404,11 @@ def read_rows(header, rows, numbers, spec: TableSpec, source: str, year: int | N
     for k in ragged:
         issues.append(Issue(source, spec.name, int(numbers[k]), None, None, "ragged", "error",
                             f"row has {len(rows[k])} cells but the header has {width}; columns may be shifted"))
+    if short:
+        shown = ", ".join(str(numbers[k]) for k in short[:10]) + (" ..." if len(short) > 10 else "")
+        issues.append(Issue(source, spec.name, None, None, None, "short_rows", "warning",
+                            f"{len(short)} row(s) have fewer cells than the header (rows {shown}); "
+                            f"the missing cells were read as blank"))
     frame, found, reject = validate_frame(raw, spec, source, numbers, year)
     issues.extend(found)
     reject |= set(ragged)
@@ -370,4 +431,4 @@ def read_rows(header, rows, numbers, spec: TableSpec, source: str, year: int | N
         keep_mask[list(reject)] = False
     kept = frame[keep_mask].reset_index(drop=True)
     return ReadResult(table=spec.name, source=source, frame=kept, issues=issues_frame(issues),
-                      n_read=len(rows), n_rejected=int((~keep_mask).sum()), sha256=sha256)
+                      n_read=len(rows), n_rejected=int((~keep_mask).sum()), sha256=sha256, year=year)

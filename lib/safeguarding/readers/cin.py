@@ -8,19 +8,21 @@ or more ``CINdetails`` (each with ``Assessments``, ``CINPlanDates``, ``Section47
 Flat CSV: ``ChildIdentifiers``, ``ChildCharacteristics``, ``CINdetails``, ``Assessments``,
 ``Section47`` and ``ChildProtectionPlans`` keyed by ``LAchildID`` (and ``CINdetailsID``).
 Both routes validate through the same specifications, so messages are the same.
-XML issues give the ``Child`` element's position as the row (first child = row 1).
+XML issues give the ``Child`` element's position as the row (first child = row 1), and the
+message names the child's ``LAchildID`` and which ``CINdetails`` (etc.) the value is in.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
 from defusedxml import ElementTree as ET
 
 from safeguarding.codes import lists as cl
-from safeguarding.issues import InputError, Issue, ReadResult, issues_frame
-from safeguarding.readers.base import ColumnSpec as C, TableSpec, file_sha256, read_rows, read_table
+from safeguarding.issues import InputError, Issue, ReadResult, issues_frame, issues_from_frame
+from safeguarding.readers.base import ColumnSpec as C, TableSpec, file_sha256, parse_dates, read_rows, read_table
 
 _ID = C("LAchildID", "id", aliases=("la_child_id", "child_id"))
 _DETAILS_ID = C("CINdetailsID", "id", aliases=("cin_details_id",))
@@ -30,7 +32,9 @@ CHILD_IDENTIFIERS = TableSpec(
     (_ID, C("UPN", "id", nullable=True, required=False),
      C("PersonBirthDate", "date", nullable=True, reject=False, aliases=("DOB",)),
      C("Sex", "code", code_list=cl.CIN_SEX, reject=False, aliases=("GenderCurrent", "Gender")),
-     C("PersonDeathDate", "date", required=False, nullable=True, reject=False)),
+     C("PersonDeathDate", "date", required=False, nullable=True, reject=False),
+     # Optional here so that one flat "children" file with identifiers and ethnicity is read whole.
+     C("Ethnicity", "ethnicity", required=False, nullable=True, reject=False)),
     signature=("PersonBirthDate",), unique=("LAchildID",),
 )
 CHILD_CHARACTERISTICS = TableSpec(
@@ -93,10 +97,14 @@ def _text(elem, tag):
 def read_cin_xml(path, year: int | None = None) -> dict[str, ReadResult]:
     """Read a DfE CIN census XML file into the same tables as the flat CSV route.
 
-    Returns a dict of table name -> ReadResult. An XML file that cannot be parsed, or that
-    has no ``Children/Child`` elements, raises :class:`InputError` with the parser's position.
+    Returns a dict of table name -> ReadResult. An XML file that cannot be parsed raises
+    :class:`InputError` with the parser's position; one with no ``Child`` elements gives
+    empty tables and a warning. The collection year is ``year`` when given, else the
+    header's ``CollectionDetails/Year`` (or its ``ReferenceDate``).
     """
     path = Path(path)
+    if not path.is_file():
+        raise InputError(f"File not found: {path}")
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
@@ -106,14 +114,21 @@ def read_cin_xml(path, year: int | None = None) -> dict[str, ReadResult]:
     children = root.findall("./Children/Child") or root.findall(".//Child")
     if year is None:
         ref = _text(root.find("Header/CollectionDetails"), "Year") or _text(root.find("Header"), "Year")
-        year = int(ref) if ref.isdigit() else None
+        year = int(ref) if ref.isascii() and ref.isdigit() and len(ref) == 4 else None
+        if year is None:  # fall back on the reference date, e.g. 2025-03-31 -> 2025
+            ref_date = parse_dates(pd.Series([_text(root.find("Header/CollectionDetails"), "ReferenceDate") or None]))
+            year = None if ref_date.isna().iat[0] else cl.collection_year(ref_date.iat[0])
     tables: dict[str, tuple[list[str], list[list[str]], list[int]]] = {}
 
-    def add(spec, values, row):
+    contexts: dict[str, list[str]] = {}
+
+    def add(spec, values, row, where=""):
         header = [c.name for c in spec.columns]
         tables.setdefault(spec.name, (header, [], []))
         tables[spec.name][1].append([values.get(h, "") for h in header])
         tables[spec.name][2].append(row)
+        child = f"Child {row} (LAchildID {values.get('LAchildID') or 'blank'})"
+        contexts.setdefault(spec.name, []).append(child + where)
 
     for number, child in enumerate(children, start=1):
         ids = child.find("ChildIdentifiers")
@@ -130,26 +145,38 @@ def read_cin_xml(path, year: int | None = None) -> dict[str, ReadResult]:
             did = str(k)
             add(DETAILS, {"LAchildID": la_id, "CINdetailsID": did, **{
                 t: _text(details, t) for t in ("CINreferralDate", "ReferralSource", "PrimaryNeedCode",
-                                               "CINclosureDate", "ReasonForClosure", "ReferralNFA")}}, number)
-            for a in details.findall("Assessments"):
+                                               "CINclosureDate", "ReasonForClosure", "ReferralNFA")}}, number,
+                f", CINdetails {k}")
+            for j, a in enumerate(details.findall("Assessments"), start=1):
                 factors = [f.text.strip() for f in a.iter("AssessmentFactors") if f.text and f.text.strip()]
                 add(ASSESSMENTS, {"LAchildID": la_id, "CINdetailsID": did,
                                   "AssessmentActualStartDate": _text(a, "AssessmentActualStartDate"),
                                   "AssessmentInternalReviewDate": _text(a, "AssessmentInternalReviewDate"),
                                   "AssessmentAuthorisationDate": _text(a, "AssessmentAuthorisationDate"),
-                                  "AssessmentFactors": ",".join(factors)}, number)
-            for s in details.findall("Section47"):
+                                  "AssessmentFactors": ",".join(factors)}, number, f", CINdetails {k}, Assessments {j}")
+            for j, s in enumerate(details.findall("Section47"), start=1):
                 add(SECTION47, {"LAchildID": la_id, "CINdetailsID": did, **{
-                    t: _text(s, t) for t in ("S47ActualStartDate", "InitialCPCtarget", "DateOfInitialCPC", "ICPCnotRequired")}}, number)
-            for p in details.findall("ChildProtectionPlans"):
+                    t: _text(s, t) for t in ("S47ActualStartDate", "InitialCPCtarget", "DateOfInitialCPC", "ICPCnotRequired")}},
+                    number, f", CINdetails {k}, Section47 {j}")
+            for j, p in enumerate(details.findall("ChildProtectionPlans"), start=1):
                 add(CP_PLANS, {"LAchildID": la_id, "CINdetailsID": did, **{
                     t: _text(p, t) for t in ("CPPstartDate", "CPPendDate", "InitialCategoryOfAbuse",
-                                             "LatestCategoryOfAbuse", "NumberOfPreviousCPP")}}, number)
+                                             "LatestCategoryOfAbuse", "NumberOfPreviousCPP")}},
+                    number, f", CINdetails {k}, ChildProtectionPlans {j}")
     sha = file_sha256(path)
     out = {}
     for spec in SPECS:
         header, rows, numbers = tables.get(spec.name, ([c.name for c in spec.columns], [], []))
-        out[spec.name] = read_rows(header, rows, numbers, spec, str(path), year=year, sha256=sha)
+        where = contexts.get(spec.name, [])
+        # Validate with one sequence number per record, then report each issue at its Child's
+        # position, saying which child (and which CINdetails, ...) it is about.
+        sequence = list(range(1, len(rows) + 1))
+        result = read_rows(header, rows, sequence, spec, str(path), year=year, sha256=sha)
+        issues = [replace(i, row=numbers[i.row - 1], message=f"{where[i.row - 1]}: {i.message}") if i.row else i
+                  for i in issues_from_frame(result.issues)]
+        result.issues = issues_frame(issues)
+        result.frame["source_row"] = pd.array([numbers[k - 1] for k in result.frame["source_row"]], dtype="Int64")
+        out[spec.name] = result
     if not children:
         out[CHILD_IDENTIFIERS.name].issues = issues_frame([Issue(str(path), "cin_child_identifiers", None, None, None,
                                                                   "no_children", "warning", "no Child elements found in the XML")])

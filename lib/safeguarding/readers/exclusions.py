@@ -8,11 +8,13 @@ unmapped codes are reported, never dropped.
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pandas as pd
 
 from safeguarding.codes import lists as cl
-from safeguarding.issues import Issue, ReadResult, issues_frame
+from safeguarding.issues import Issue, ReadResult, issues_frame, issues_from_frame
 from safeguarding.readers.base import ColumnSpec as C, TableSpec, read_table
 
 _ACADEMIC_YEAR = C("AcademicYear", "text", aliases=("academic_year", "acadyr", "year"))
@@ -38,6 +40,9 @@ PUPILS = TableSpec(
     "pupils", "pupil roll (school census)",
     _PUPIL + (_ACADEMIC_YEAR,) + _CHARACTERISTICS,
     signature=("SENprovision",), unique=("UPN", "AcademicYear"),
+    # An exclusions extract missing one of its columns is reported, not read as a pupil roll.
+    excludes=tuple(name for col in EXCLUSIONS.columns if col not in _PUPIL + (_ACADEMIC_YEAR,) + _CHARACTERISTICS
+                   for name in (col.name, *col.aliases)),
 )
 
 SPECS = (EXCLUSIONS, PUPILS)
@@ -45,23 +50,29 @@ BY_NAME = {s.name: s for s in SPECS}
 
 
 def parse_academic_year(values: pd.Series) -> pd.Series:
-    """'2023/24', '2023-24', '202324', '2024' -> 2024 (the year the academic year ends)."""
+    """'2023/24', '2023-24', '2023/2024', '202324', '2024' -> 2024 (the year the academic
+    year ends). NA when the text is not an academic year, including a pair of years that
+    are not consecutive ('2023/25')."""
     text = values.astype("string").str.strip()
     out = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    six = text.str.fullmatch(r"(19|20)\d{4}")
-    out[six.fillna(False)] = text[six.fillna(False)].str[:4].astype(int) + 1
-    pair = text.str.extract(r"^((?:19|20)\d{2})\s*[/-]\s*(\d{2}|\d{4})$")
-    ok = pair[0].notna()
-    out[ok] = pair.loc[ok, 0].astype(int) + 1
-    four = text.str.fullmatch(r"(19|20)\d{2}").fillna(False)
-    out[four] = text[four].astype(int)
+    pair = text.str.extract(r"^((?:19|20)\d{2})\s*[/-]?\s*(\d{2}|(?:19|20)\d{2})$")
+    ok = pair[0].notna().to_numpy()
+    if ok.any():
+        first = pair.loc[ok, 0].astype(int)
+        second = pair.loc[ok, 1].astype(int)
+        expected = np.where(second >= 100, first + 1, (first + 1) % 100)
+        consecutive = (second.to_numpy() == expected)
+        idx = pair.index[ok][consecutive]
+        out[idx] = (first[consecutive] + 1).to_numpy()
+    four = text.str.fullmatch(r"(?:19|20)\d{2}").fillna(False).to_numpy(dtype=bool)
+    out[four] = text[four].astype(int).to_numpy()
     return out
 
 
 def _finish(result: ReadResult, check_reason: bool) -> ReadResult:
     """Turn AcademicYear text into the ending year and check reasons against that year's list."""
     frame = result.frame.copy()
-    issues = [] if result.issues.empty else result.issues.to_dict("records")
+    issues = [asdict(i) for i in issues_from_frame(result.issues)]
     years = parse_academic_year(frame["AcademicYear"])
     bad_year = years.isna().to_numpy()
     reject = set(np.flatnonzero(bad_year))
@@ -84,9 +95,9 @@ def _finish(result: ReadResult, check_reason: bool) -> ReadResult:
         frame["Reason"] = pd.Series(reasons, index=frame.index, dtype="object")
     keep = np.ones(len(frame), dtype=bool)
     keep[list(reject)] = False
-    records = [Issue(**{**r, "row": None if pd.isna(r["row"]) else int(r["row"])}) for r in issues]
+    records = [Issue(**r) for r in issues]
     return ReadResult(result.table, result.source, frame[keep].reset_index(drop=True), issues_frame(records),
-                      result.n_read, result.n_rejected + int((~keep).sum()), result.sha256)
+                      result.n_read, result.n_rejected + int((~keep).sum()), result.sha256, result.year)
 
 
 def read_exclusions(path) -> ReadResult:

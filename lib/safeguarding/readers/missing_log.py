@@ -2,7 +2,7 @@
 details from ``ssd_person``, plus optional columns the 72-hour measure needs.
 
 There is no statutory format for missing-from-home episodes (police and LA records). The
-template is documented in ``data/raw/TEMPLATES.md`` and shipped empty in ``templates/``.
+template is documented in ``data/raw/README.md`` and shipped empty in ``templates/``.
 Dates may carry times (``dd/mm/YYYY HH:MM`` or ISO ``YYYY-MM-DDTHH:MM``): the 72-hour
 return home interview measure needs them; a date without a time is read as midnight.
 """

@@ -18,7 +18,7 @@ HEADER = TableSpec(
     "cla_header", "SSDA903 Header",
     (CHILD, C("SEX", "code", code_list=cl.SEX, reject=False), DOB,
      C("ETHNIC", "ethnicity", reject=False, nullable=True), C("UPN", "id", required=False, nullable=True),
-     C("MOTHER", "int", required=False, nullable=True, reject=False),
+     C("MOTHER", "int", required=False, nullable=True, reject=False, minimum=0, maximum=1),
      C("MC_DOB", "date", required=False, nullable=True, reject=False)),
     signature=("ETHNIC",), unique=("CHILD",),
 )
