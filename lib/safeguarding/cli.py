@@ -61,8 +61,9 @@ def cmd_ingest(args) -> int:
     for raw, out in jobs:
         report = ingest(raw, out, period_end=args.period_end)
         print(report.describe())
-        if report.n_errors:
-            print(f"  {report.n_errors:,} row(s) rejected: see validation_report.csv for file, row, column and reason.")
+        rejected = int(report.summary["rows_rejected"].sum()) if len(report.summary) else 0
+        if rejected:
+            print(f"  {rejected:,} row(s) rejected: see validation_report.csv for file, row, column and reason.")
             worst = max(worst, 1 if args.strict else 0)
     return worst
 
