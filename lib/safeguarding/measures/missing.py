@@ -40,8 +40,10 @@ register(
     MeasureSpec("missing.rhi_declined_pct", THEME, "Return interviews declined", "Of episodes where an interview was offered, the percentage where the child declined it.", "percent", "episodes", "episodes with an RHI declined", "episodes with an RHI offered", ci_method="wilson"),
     MeasureSpec("missing.rhi_completed_pct", THEME, "Return interviews completed", "Of episodes that ended, the percentage with a completed return home interview.", "percent", "episodes", "episodes with an RHI completed", "episodes that ended", polarity="higher_better", ci_method="wilson"),
     MeasureSpec("missing.median_hours_to_rhi", THEME, "Median time to interview", "Median hours from the child's return to the completed interview.", "hours", "episodes", decimals=0, polarity="lower_better"),
-    MeasureSpec("missing.cla_missing_pct", THEME, "Looked-after children who went missing", "Of children looked after at any time in the year, the percentage with at least one missing incident (SSDA903).", "percent", "looked-after children", "children who had a missing incident", "children looked after during the year", ci_method="wilson", published_id="cla_missing.pct_missing"),
-    MeasureSpec("missing.cla_incidents_per_child", THEME, "Missing incidents per looked-after child who went missing", "Missing incidents divided by looked-after children who had one (SSDA903).", "ratio", "episodes", "missing incidents", "children who had a missing incident", published_id="cla_missing.incidents_per_child"),
+    MeasureSpec("missing.cla_missing_pct", THEME, "Looked-after children who went missing", "Of children looked after at any time in the year, the percentage with at least one missing incident (SSDA903).", "percent", "looked-after children", "children who had a missing incident", "children looked after during the year", ci_method="wilson", published_id="cla_missing.pct_missing",
+                phrase="percentage of looked-after children who went missing"),
+    MeasureSpec("missing.cla_incidents_per_child", THEME, "Missing incidents per looked-after child who went missing", "Missing incidents divided by looked-after children who had one (SSDA903).", "ratio", "episodes", "missing incidents", "children who had a missing incident", published_id="cla_missing.incidents_per_child",
+                phrase="number of missing incidents per looked-after child who went missing"),
 )
 
 

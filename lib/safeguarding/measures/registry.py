@@ -32,6 +32,13 @@ class MeasureSpec:
     ci_method: str = "none"
     decimals: int = 1
     published_id: str | None = None
+    #: How the measure reads inside a sentence ("the percentage of looked-after children who
+    #: went missing"); defaults to the label in lower case.
+    phrase: str = ""
+
+    @property
+    def in_sentence(self) -> str:
+        return self.phrase or (self.label[:1].lower() + self.label[1:])
 
     def __post_init__(self):
         if self.unit not in UNITS:

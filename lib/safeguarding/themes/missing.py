@@ -80,9 +80,9 @@ class MissingTheme:
                        "Repeat episodes are a known warning sign of exploitation.")
         w72 = pick(r["rhi"], "missing.rhi_offered_within_72h_pct", all_label)
         if w72 is not None and not symbol_of(w72):
-            out.append(f"A return home interview was offered within 72 hours of the child's return after "
-                       f"{describe_share(w72['numerator'], w72['denominator'], 'episodes that ended', 'episodes', threshold=b.threshold).rstrip('.')}"
-                       ". Higher is better: statutory guidance expects an offer within 72 hours.")
+            out.append(f"A return home interview was offered within 72 hours of the child's return after {int(w72['numerator']):,} "
+                       f"of {int(w72['denominator']):,} episodes that ended ({w72['value']:.0f}%). Higher is better: statutory "
+                       "guidance expects every child to be offered one within 72 hours.")
         comp = pick(r["rhi"], "missing.rhi_completed_pct", all_label)
         if comp is not None and not symbol_of(comp):
             out.append(f"Interviews were completed after {comp['value']:.0f}% of episodes that ended ({int(comp['numerator']):,} of {int(comp['denominator']):,} episodes).")
@@ -158,8 +158,8 @@ class MissingTheme:
                 series[f"{scope}: {what}"] = list(sub["value"])
                 symbols[f"{scope}: {what}"] = list(sub["symbol"].fillna(""))
         all_children = y[(y["measure_id"] == "missing.children") & (y["group"] == m.SCOPES["all"])].set_index("period").reindex(periods)
-        sentence = describe_trend("Children who went missing", periods, list(all_children["value"]), "none", "count",
-                                  symbols=list(all_children["symbol"].fillna("")), area_name=b.area.name, threshold=b.threshold)
+        sentence = describe_trend("The number of children who went missing", periods, list(all_children["value"]), "none", "count",
+                                  symbols=list(all_children["symbol"].fillna("")), threshold=b.threshold)
         chart = charts.trend_chart(periods, series, symbols=symbols, unit="count", value_label="Number",
                                    title=self._trend_title(all_children), threshold=b.threshold, counts="children",
                                    alt="Line chart over " + f"{len(periods)} years of children and episodes missing from home and from care: "
@@ -213,8 +213,8 @@ class MissingTheme:
         ids = ["missing.repeat_2plus_pct", "missing.repeat_3plus_pct", "missing.away_pct", "missing.over_24h_pct"]
         rows = h[h["measure_id"].isin(ids)].copy()
         rows["measure"] = rows["measure_id"].map(lambda i: spec(i).label)
-        rows["counted"] = rows["measure_id"].map(lambda i: f"{spec(i).counts}: {spec(i).numerator} of {spec(i).denominator}")
-        table = html_table(rows, {"measure": "Measure", "group": "Who", "value": "Per cent", "numerator": "Number", "denominator": "Out of", "counted": "Counts"},
+        rows["counted"] = rows["measure_id"].map(lambda i: spec(i).counts)
+        table = html_table(rows, {"measure": "Measure", "group": "Who", "value": "Per cent", "numerator": "Number", "denominator": "Out of", "counted": "Counted in"},
                            caption="Repeat missing, 'away' episodes and long episodes", units={"value": "percent", "numerator": "count", "denominator": "count"},
                            threshold=b.threshold, row_header=True)
         all_rows = rows[rows["group"] == m.SCOPES["all"]]
@@ -273,7 +273,7 @@ class MissingTheme:
         if shown.empty:
             return "Children who went missing per 10,000 children, by ethnic group"
         top = shown.loc[shown["value"].idxmax()]
-        return f"{top['group']} children were the most likely to go missing ({top['value']:.0f} per 10,000)"
+        return f"{top['group']} children had the highest rate of going missing ({top['value']:.0f} per 10,000 children)"
 
     def section_return_interviews(self) -> HtmlBlock:
         b, r = self.b, self.r["rhi"]
@@ -281,7 +281,7 @@ class MissingTheme:
                "missing.rhi_declined_pct", "missing.rhi_completed_pct"]
         rows = r[r["measure_id"].isin(ids)].copy()
         rows["measure"] = rows["measure_id"].map(lambda i: spec(i).label)
-        rows["counted"] = rows["measure_id"].map(lambda i: f"{spec(i).numerator} of {spec(i).denominator}")
+        rows["counted"] = rows["measure_id"].map(lambda i: spec(i).denominator)
         allr = rows[rows["group"] == m.SCOPES["all"]]
         w72 = pick(allr, "missing.rhi_offered_within_72h_pct")
         title = ("Return interviews offered within 72 hours" if w72 is None or symbol_of(w72) or pd.isna(w72["value"])
@@ -292,7 +292,7 @@ class MissingTheme:
                                                 alt="Bar chart with 95% intervals of return home interview measures, all episodes: " + "; ".join(
                                                     f"{a}: {format_number_for_unit(v, 'percent', s or None)}" for a, v, s in zip(allr['measure'], allr['value'], allr['symbol'])))
         table = html_table(rows, {"measure": "Measure", "group": "Who", "value": "Per cent", "lower": "Lower", "upper": "Upper",
-                                  "numerator": "Episodes", "denominator": "Out of", "counted": "Counts"},
+                                  "numerator": "Episodes", "denominator": "Out of", "counted": "Out of what"},
                            caption="Return home interviews, counted in episodes", units={"value": "percent", "lower": "percent", "upper": "percent",
                                                                                          "numerator": "count", "denominator": "count"},
                            threshold=b.threshold, counts="episodes")
@@ -311,7 +311,7 @@ class MissingTheme:
             return paragraph("SSDA903 episodes and missing tables were not provided, so looked-after children cannot be compared "
                              "with England and statistical neighbours.")
         row = pick(cla, "missing.cla_missing_pct")
-        text = paragraph(f"From the SSDA903 return: {describe_share(row['numerator'], row['denominator'], 'looked-after children had at least one missing incident', 'looked-after children', symbol=symbol_of(row), threshold=b.threshold)} "
+        text = paragraph(f"From the SSDA903 return: {describe_share(row['numerator'], row['denominator'], 'had at least one missing incident', 'looked-after children', symbol=symbol_of(row), threshold=b.threshold)} "
                          "This is counted in children, with children looked after at any time in the year as the denominator, as the DfE publishes it.")
         block = comparison_block(b, "missing.cla_missing_pct", row["value"], symbol_of(row), borough_n=row["denominator"], borough_k=row["numerator"])
         inc = pick(cla, "missing.cla_incidents_per_child")
