@@ -1,0 +1,76 @@
+"""Project hygiene: packaging agrees with environment.yml, the CLI explains itself, notebooks
+are thin, parameterised and committed without outputs."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from safeguarding import config
+from safeguarding.batch import THEMES
+from safeguarding.cli import main
+
+ROOT = config.PROJECT_ROOT
+
+
+def _name(req: str) -> str:
+    return re.split(r"[<>=!~\[ ]", req.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_declares_the_same_packages_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pip_names = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    conda = set()
+    text = (ROOT / "environment.yml").read_text()
+    for line in text[text.index("dependencies:"):].splitlines():
+        m = re.match(r"\s+-\s+([A-Za-z][\w\-.]*)", line)
+        if m and m.group(1) not in ("pip", "python"):
+            conda.add(_name(m.group(1)))
+    assert pip_names == conda, pip_names ^ conda
+    for required in ("jupyterlab", "pandas", "seaborn", "statsmodels", "papermill", "nbconvert"):
+        assert required in pip_names
+
+
+def test_design_card_layout_exists():
+    for folder in ("notebooks", "data/raw", "data/processed", "lib", "outputs", "tests"):
+        assert (ROOT / folder).is_dir(), folder
+    assert (ROOT / "environment.yml").is_file() and (ROOT / ".ci" / "run").is_file()
+
+
+def test_cli_help_explains_itself(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    for word in ("demo", "ingest", "brief", "batch", "E09000018", "313"):
+        assert word in out
+    res = subprocess.run([sys.executable, "-m", "safeguarding", "batch", "--help"], capture_output=True, text=True)
+    assert res.returncode == 0 and "--jobs" in res.stdout
+
+
+def test_cli_unknown_borough_is_a_readable_error(capsys):
+    assert main(["ingest", "hounslw"]) == 2
+    err = capsys.readouterr().err
+    assert "Hounslow" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("theme", list(THEMES.values()), ids=list(THEMES))
+def test_notebooks_are_thin_parameterised_and_clean(theme):
+    path = config.notebooks_dir() / theme.notebook
+    if not path.exists():
+        pytest.skip(f"{theme.notebook} not written yet")
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    params = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(params) == 1 and code[0] is params[0]
+    for cell in code:
+        assert not cell.get("outputs") and cell.get("execution_count") is None, "commit notebooks without outputs"
+        assert not re.search(r"^\s*(def|class|try)\b", cell.source, re.M), "logic belongs in lib/"
+        assert len(cell.source.splitlines()) <= 8
+    assert f'open_briefing("{theme.key}"' in "".join(c.source for c in code)
