@@ -47,7 +47,10 @@ def finding(code: str, affected: int, message: str) -> dict:
 
 
 def findings_frame(rows: list[dict]) -> pd.DataFrame:
-    return pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    frame = pd.DataFrame(rows, columns=FINDING_COLUMNS)
+    # a count hidden by a check (1 to the threshold) shows as 'c' in the circulated table, not 'x'
+    frame["affected_symbol"] = np.where(frame["affected"].isna(), "c", "")
+    return frame
 
 
 def rows_rejected(report: pd.DataFrame, tables: tuple[str, ...] | None = None) -> list[dict]:
@@ -154,3 +157,289 @@ def check_missing_log(episodes: pd.DataFrame, period_end, cla_missing: pd.DataFr
                                f"The missing log has {log_care:,} missing-from-care episodes; the SSDA903 return has {len(cm):,} "
                                "missing and away incidents for the same year. Two figures for one measure: check which is complete."))
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# Exclusions and suspensions (theme 3)
+# ---------------------------------------------------------------------------------------
+CHECKS.update({c.code: c for c in (
+    Check("EXC01", "Exclusion reasons recorded as 'Other' or not valid for the year", "problem"),
+    Check("EXC02", "Exclusions of pupils not on the school roll that year", "note"),
+    Check("EXC03", "Children known to social care not found on the school roll", "note"),
+    Check("EXC04", "Exclusions with no reason recorded", "note"),
+    Check("EXC05", "Pupils suspended for more than 45 school days in a year", "problem"),
+)})
+
+
+def _exclusion_count_words(n: int, noun: str, threshold: int) -> str:
+    """'1,234 exclusions', or 'fewer than 6 exclusions' for 1 to ``threshold`` (the panel is circulated)."""
+    return f"fewer than {threshold + 1} {noun}" if 0 < n <= threshold else f"{n:,} {noun}"
+
+
+def _exclusion_finding(code: str, affected: int, message: str, threshold: int) -> dict:
+    """A finding whose 'records affected' is hidden (missing) when it is 1 to ``threshold``."""
+    row = finding(code, affected, message[:1].upper() + message[1:])
+    if 0 < affected <= threshold:
+        row["affected"] = pd.NA
+    return row
+
+
+def check_exclusions(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, link=None,
+                     threshold: int = 5) -> list[dict]:
+    """Checks on the exclusions extract for one academic year (see ``measures.exclusions``).
+
+    EXC01 the share of exclusions whose reason is 'Other' (OT) or a code not valid in that
+    academic year (the reader marks those 'UNMAPPED'), for permanent exclusions and
+    suspensions; EXC02 exclusions of pupils not on that year's roll; EXC03 children with a
+    CIN episode, CP plan or care episode in the year (and a UPN) not found on the roll, or
+    with no UPN (``link``: a ``SocialCareLink``); EXC04 blank reasons; EXC05 pupils with
+    more than 90 sessions (45 school days) of suspension in the year, the legal maximum.
+    Counts from 1 to ``threshold`` are written as 'fewer than ...'.
+    """
+    from safeguarding.measures import exclusions as ex
+    label = ex.year_label(year)
+    exc = exclusions[exclusions["AcademicYear"] == int(year)]
+    out = []
+    flagged = ex.other_or_unmapped_mask(exc)
+    parts, total_flagged = [], 0
+    for cat, name in ex.CATEGORIES.items():
+        in_cat = exc["Category"] == cat
+        k, n = int((flagged & in_cat).sum()), int(in_cat.sum())
+        total_flagged += k
+        if k:
+            share = f" ({100 * k / n:.0f}%)" if k > threshold else ""
+            parts.append(f"{_exclusion_count_words(k, '', threshold).strip()} of {n:,} {name.lower()}{share}")
+    if total_flagged:
+        out.append(_exclusion_finding(
+            "EXC01", total_flagged,
+            f"In {label}, " + " and ".join(parts) + " were recorded as 'Other' or with a reason code that is not valid in "
+            "that academic year ('Other' was withdrawn from 2020/21). The circumstances of these exclusions cannot be "
+            "analysed: schools should record one of the current reasons.", threshold))
+    roll = set(ex.normalise_upn(pupils.loc[pupils["AcademicYear"] == int(year), "UPN"]).dropna())
+    off_roll = int((~ex.normalise_upn(exc["UPN"]).isin(roll)).fillna(True).sum())
+    if off_roll:
+        out.append(_exclusion_finding(
+            "EXC02", off_roll,
+            f"{_exclusion_count_words(off_roll, 'exclusion(s)', threshold)} in {label} are for pupils not on the school roll for that "
+            "year (for example pupils who left before the January census, or a UPN recorded differently). They are counted "
+            "in the rates per 100 pupils but not in the comparison by children's social care group.", threshold))
+    if link is not None:
+        gaps, affected = [], 0
+        for group in (ex.CLA, ex.CP, ex.CIN):
+            if group not in link.known:
+                continue
+            missed = link.known[group] - link.matched.get(group, 0)
+            no_upn = link.no_upn.get(group, 0)
+            if missed or no_upn:
+                affected += missed + no_upn
+                gaps.append(f"{group.lower()}: {_exclusion_count_words(missed, 'not on the roll', threshold)}, "
+                            f"{_exclusion_count_words(no_upn, 'with no UPN', threshold)}")
+        if affected:
+            out.append(_exclusion_finding(
+                "EXC03", affected,
+                f"Children with a care episode, child protection plan or episode of need in {label} who could not be linked "
+                f"to a pupil: " + "; ".join(gaps) + ". Some are under or over school age or at school outside the borough; "
+                "a missing or mistyped UPN also breaks the link, so the groups' exclusion rates may be understated.", threshold))
+    blank = int(exc["Reason"].isna().sum())
+    if blank:
+        out.append(_exclusion_finding(
+            "EXC04", blank, f"{_exclusion_count_words(blank, 'exclusion(s)', threshold)} in {label} have no reason recorded.", threshold))
+    susp = exc[exc["Category"] == "SUSP"]
+    if "Sessions" in susp and susp["Sessions"].notna().any():
+        sessions = susp.groupby(ex.normalise_upn(susp["UPN"]))["Sessions"].sum()
+        over = int((sessions > ex.MAX_SUSPENSION_SESSIONS).sum())
+        if over:
+            out.append(_exclusion_finding(
+                "EXC05", over,
+                f"{_exclusion_count_words(over, 'pupil(s)', threshold)} in {label} have more than {ex.MAX_SUSPENSION_SESSIONS} sessions "
+                "(45 school days) of suspension in total, more than the law allows in one academic year: check for duplicated "
+                "suspensions or sessions recorded in the wrong unit.", threshold))
+    return out
+
+
+# ----------------------------------------------------------------------------------------
+# Care leavers (SSDA903 OC3)
+# ----------------------------------------------------------------------------------------
+CHECKS.update({c.code: c for c in (
+    Check("NEET01", "Care leaver listed more than once in the year", "problem"),
+    Check("NEET02", "Care leaver outside the ages 17 to 21", "note"),
+    Check("NEET03", "In touch, but activity or accommodation not recorded", "note"),
+    Check("NEET04", "Activity or accommodation recorded for a care leaver not in touch", "note"),
+    Check("NEET05", "Care leaver not found in the SSDA903 header", "note"),
+    Check("NEET06", "Own figure differs from the published figure for the same year", "note"),
+)})
+
+
+def check_care_leavers(oc3: pd.DataFrame, year: int, header: pd.DataFrame | None = None, threshold: int = 5) -> list[dict]:
+    """Checks on the OC3 table for collection ``year``: duplicates (NEET01), ages outside 17
+    to 21 (NEET02), recording gaps (NEET03), activity or accommodation recorded for a care
+    leaver not in touch (NEET04) and care leavers missing from the header (NEET05).
+
+    The panel is circulated, so counts from 1 to ``threshold`` are written as 'fewer
+    than ...' and their 'records affected' is left blank.
+    """
+    from safeguarding.measures import care_leavers as cl
+    rows = oc3[oc3["collection_year"] == year] if "collection_year" in oc3 else oc3
+    out = []
+    repeated = rows["CHILD"].duplicated(keep="first")
+    if repeated.any():
+        out.append(_care_leaver_finding("NEET01", repeated.sum(), threshold,
+                                        f"{_in_words(repeated.sum(), 'row(s)', threshold)} repeat a care leaver already listed "
+                                        f"for the year (OC3 rows {_rows(rows.loc[repeated])}): each is counted once."))
+    band = rows["care_leaver_age_band"] if "care_leaver_age_band" in rows else pd.Series(pd.NA, index=rows.index)
+    outside = band.isna()
+    if outside.any():
+        out.append(_care_leaver_finding("NEET02", outside.sum(), threshold,
+                                        f"{_in_words(outside.sum(), 'row(s)', threshold)} are for a young person not aged 17 to "
+                                        "21 on their birthday in the year, or with no valid date of birth (OC3 rows "
+                                        f"{_rows(rows.loc[outside])}). They are not counted."))
+    leavers = cl.care_leavers_in_year(oc3, year)
+    touch = cl.in_touch(leavers)
+    gap_activity = int((cl.activity_status(leavers) == "neet.activity_not_recorded_pct").sum())
+    gap_accommodation = int((cl.accommodation_status(leavers)["suitability"] == "neet.accommodation_not_recorded_pct").sum())
+    if gap_activity or gap_accommodation:
+        out.append(_care_leaver_finding(
+            "NEET03", max(gap_activity, gap_accommodation), threshold,
+            f"The council was in touch with {_in_words(gap_activity, 'care leaver(s)', threshold)} whose activity was not "
+            f"recorded and {_in_words(gap_accommodation, 'care leaver(s)', threshold)} whose accommodation was not recorded "
+            "(ACTIV or ACCOM 0 or blank). They are counted as 'not known', which lowers both the EET and the NEET percentages."))
+    activ = leavers["ACTIV"].astype("object").where(leavers["ACTIV"].notna(), "").astype(str).str.strip().str.upper()
+    accom = leavers["ACCOM"].astype("object").where(leavers["ACCOM"].notna(), "").astype(str).str.strip().str.upper()
+    contradiction = ~touch & (activ.isin(list(cl.ACTIVITY_OF_CODE)) | (accom.str.len() == 2))
+    if contradiction.any():
+        out.append(_care_leaver_finding(
+            "NEET04", contradiction.sum(), threshold,
+            f"{_in_words(contradiction.sum(), 'care leaver(s)', threshold)} are recorded as not in touch but have an activity "
+            f"or accommodation code (OC3 rows {_rows(leavers.loc[contradiction])}). DfE guidance expects 0 when not in "
+            "touch; they are counted as 'not known'."))
+    if header is not None and not header.empty:
+        absent = ~leavers["CHILD"].isin(set(header["CHILD"]))
+        if absent.any():
+            out.append(_care_leaver_finding(
+                "NEET05", absent.sum(), threshold,
+                f"{_in_words(absent.sum(), 'care leaver(s)', threshold)} have no row in the SSDA903 header, so their sex "
+                "and ethnicity are shown as 'Not recorded'."))
+    return out
+
+
+def own_vs_published(comparisons: pd.DataFrame) -> list[dict]:
+    """Flag measures whose own figure, rounded as published, differs from the published figure
+    for the same year (two figures for one measure).
+
+    ``comparisons`` has columns ``label``, ``own`` (percentage), ``published`` (whole
+    number as published), ``own_n`` and ``published_n`` (denominators). Rows with a
+    missing figure on either side are skipped.
+    """
+    rows = comparisons.dropna(subset=["own", "published"])
+    differs = [r for r in rows.itertuples() if np.floor(r.own + 0.5) != r.published]
+    if not differs:
+        return []
+    parts = [f"{r.label}: {r.own:.0f}% of {r.own_n:,.0f} in the borough's records, {r.published:.0f}%"
+             + (f" of {r.published_n:,.0f}" if not pd.isna(r.published_n) else "") + " published" for r in differs[:4]]
+    return [finding("NEET06", len(differs), "; ".join(parts) + ". Two figures for one measure: DfE publishes the return as "
+                                            "submitted, so a difference means records have changed since, or were counted "
+                                            "differently; check which is right before quoting either.")]
+
+
+def _rows(frame: pd.DataFrame, limit: int = 5) -> str:
+    rows = [str(r) for r in frame.get("source_row", pd.Series(dtype=object)).head(limit)]
+    more = " ..." if len(frame) > limit else ""
+    return (", ".join(rows) + more) if rows else "not numbered"
+
+
+def _in_words(n: int, noun: str, threshold: int) -> str:
+    """'12 care leaver(s)', or 'fewer than 6 care leaver(s)' for 1 to ``threshold``."""
+    n = int(n)
+    return f"fewer than {threshold + 1} {noun}" if 0 < n <= threshold else f"{n:,} {noun}"
+
+
+def _care_leaver_finding(code: str, affected: int, threshold: int, message: str) -> dict:
+    row = finding(code, affected, message)
+    if 0 < affected <= threshold:
+        row["affected"] = pd.NA
+    return row
+
+
+# ---- Disproportionality by ethnicity (theme 2) ------------------------------------------
+CHECKS.update({c.code: c for c in (
+    Check("DIS01", "Ethnicity not recorded", "note"),
+    Check("DIS02", "Excluded pupils missing from the pupil roll", "problem"),
+    Check("DIS03", "Assessments, enquiries or plans that do not link to a referral", "problem"),
+    Check("DIS04", "More children at a stage than the group's estimated population", "note"),
+)})
+
+
+def _count_words(n: float, threshold: int) -> str:
+    return f"fewer than {threshold + 1}" if 0 < n <= threshold else f"{int(n):,}"
+
+
+def check_ethnicity_recorded(not_known: pd.DataFrame) -> list[dict]:
+    """Children whose ethnicity is not known (refused, not obtained, blank or an unknown
+    code), per stage, from the *protected* summary
+    (:func:`safeguarding.measures.disproportionality.not_known_summary`): hidden counts stay
+    hidden. One finding naming every stage where any child's ethnicity is not known."""
+    if not_known is None or not_known.empty:
+        return []
+    parts, affected = [], 0
+    for _, r in not_known.iterrows():
+        if str(r["symbol"]) == "c":
+            parts.append(f"{r['group']}: hidden (a small number)")
+        elif r["numerator"] > 0:
+            affected += int(r["numerator"])
+            parts.append(f"{r['group']}: {int(r['numerator']):,} of {int(r['denominator']):,} ({r['value']:.1f}%)")
+    if not parts:
+        return []
+    return [finding("DIS01", affected, "Ethnicity is not known for some children, who cannot be placed in any group's rate: "
+                                       + "; ".join(parts) + ". They are shown as 'Not known' at every stage. "
+                                       "Partners are asked to record ethnicity for every child.")]
+
+
+def check_pupil_roll(n_not_on_roll: int, academic_year_label: str, threshold: int = 5) -> list[dict]:
+    """Excluded pupils whose UPN is not on the pupil roll for the same year."""
+    if not n_not_on_roll:
+        return []
+    return [finding("DIS02", n_not_on_roll,
+                    f"{_count_words(n_not_on_roll, threshold)} excluded pupil(s) in {academic_year_label} are not on the "
+                    "pupil roll extract. They are counted (with the details on the exclusion record) and added to the "
+                    "roll, but the roll may be incomplete: check that both extracts cover the same schools.")]
+
+
+def check_cin_links(tables: dict[str, pd.DataFrame]) -> list[dict]:
+    """Assessments, section 47 enquiries and plans whose CIN episode (LAchildID +
+    CINdetailsID) has no referral record: the progression rates cannot follow them."""
+    details = tables.get("cin_details")
+    if details is None:
+        return []
+    known = set(zip(details["LAchildID"], details["CINdetailsID"]))
+    counts = {}
+    for name, what in (("cin_assessments", "assessment(s)"), ("cin_section47", "section 47 enquiry(ies)"),
+                       ("cin_cp_plans", "child protection plan(s)")):
+        frame = tables.get(name)
+        if frame is None or frame.empty:
+            continue
+        orphan = sum(1 for key in zip(frame["LAchildID"], frame["CINdetailsID"]) if key not in known)
+        if orphan:
+            counts[what] = orphan
+    if not counts:
+        return []
+    text = ", ".join(f"{n:,} {what}" for what, n in counts.items())
+    return [finding("DIS03", sum(counts.values()), f"{text} belong to no referral in the CIN details table. They count "
+                                                    "at their own stage but cannot be followed from a referral.")]
+
+
+def check_rates_within_population(stage_frames: dict[str, pd.DataFrame]) -> list[dict]:
+    """Groups with more children at a stage than their estimated child population (before
+    suppression): the population estimate is too small (Census categories differ from DfE
+    codes, or the group is much younger than average), so its rate is unreliable."""
+    rows = []
+    for frame in stage_frames.values():
+        if not str(frame["method"].iat[0]).startswith("exact Poisson"):
+            continue
+        whole = frame[(frame["sex"] == "Total") & (frame["age_band"] == "Total") & (frame["level"] != "total")]
+        bad = whole[whole["denominator"].notna() & (whole["numerator"] > whole["denominator"])]
+        rows += [f"{g} ({s})" for g, s in zip(bad["group"], bad["stage"])]
+    if not rows:
+        return []
+    return [finding("DIS04", len(rows), "More children were counted than the estimated number of children in the group "
+                                        f"for: {', '.join(rows[:6])}{' ...' if len(rows) > 6 else ''}. The population "
+                                        "estimate for these groups is too small, so their rates are not reliable.")]

@@ -117,6 +117,10 @@ def hidden_phrase(threshold: int = DEFAULT_SUPPRESSION_THRESHOLD, counts: str | 
 def _subject(measure_label: str, area_name: str | None) -> str:
     label = str(measure_label).strip()
     if area_name:
+        # a registry label starts with a capital ('Suspension rate'); after "Harrow's" it reads
+        # in lower case, unless it starts with an acronym ('RHI', 'CIN')
+        if label[:1].isupper() and not label[1:2].isupper():
+            label = label[:1].lower() + label[1:]
         return f"{possessive(area_name)} {label}"
     return label[:1].upper() + label[1:]
 
@@ -432,5 +436,9 @@ def describe_rri(
         return (f"There are too few {group} {counts} to say whether they were more or less "
                 f"likely than {reference_group} {counts} to {stage}.")
     interval = format_interval(lower, upper, None, decimals=2)
-    return (f"{group} {counts} were {ratio_phrase(float(ratio))} {reference_group} {counts} "  # type: ignore[arg-type]
+    phrase = ratio_phrase(float(ratio))  # type: ignore[arg-type]
+    if phrase == "about as likely as" and decision in ("over-represented", "under-represented"):
+        # a clear but small difference must not read 'about as likely as ...: over-represented'
+        phrase = f"{format_number_for_unit(ratio, 'ratio', decimals=2)} times as likely as"
+    return (f"{group} {counts} were {phrase} {reference_group} {counts} "
             f"to {stage} ({confidence_level:.0%} interval {interval}): {decision}.")

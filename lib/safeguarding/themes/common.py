@@ -41,7 +41,7 @@ def comparator_frame(comp, borough_label: str, borough_value: float, borough_sym
     the neighbour median and each neighbour."""
     rows = [{"label": borough_label, "value": borough_value, "symbol": borough_symbol or "", "role": "borough"}]
     if not math.isnan(comp.value) or comp.symbol:
-        rows.append({"label": f"{comp.area.name} (published {comp.year})", "value": comp.value, "symbol": comp.symbol or "", "role": "borough_published"})
+        rows.append({"label": f"{comp.area.name} (published {comp.year_label})", "value": comp.value, "symbol": comp.symbol or "", "role": "borough_published"})
     rows.append({"label": "England", "value": comp.england, "symbol": comp.england_symbol or "", "role": "england"})
     if comp.region_name:
         rows.append({"label": comp.region_name, "value": comp.region, "symbol": comp.region_symbol or "", "role": "london"})
@@ -55,29 +55,36 @@ def comparator_frame(comp, borough_label: str, borough_value: float, borough_sym
 
 
 def comparison_block(b, measure_id: str, borough_value: float, borough_symbol, borough_n=None, borough_k=None,
-                     funnel_kind: str = "proportion") -> HtmlBlock:
+                     funnel_kind: str = "proportion", period_label: str | None = None, comparison=None) -> HtmlBlock:
     """Sentence, comparator chart, funnel plot and table for one measure against published figures.
 
     ``borough_value`` is the borough's own figure for the briefing period (from its data);
-    the published figures are the latest year available.
+    the published figures are the latest year available. ``period_label`` names the
+    period of the borough's figure when it is not the briefing's (e.g. an academic year);
+    ``comparison`` is a ready :class:`~safeguarding.published.comparators.Comparison`
+    (e.g. with estimated denominators for the funnel plot) instead of the published one.
     """
     spec = get_measure(measure_id)
-    try:
-        comp = compare(b.area, spec.published_id, year=None, published_dir=b.published_dir)
-    except InputError as exc:
-        return paragraph(f"Published comparators are not available for this measure: {exc}")
+    period_label = period_label or b.period_label
+    if comparison is not None:
+        comp = comparison
+    else:
+        try:
+            comp = compare(b.area, spec.published_id, year=None, published_dir=b.published_dir)
+        except InputError as exc:
+            return paragraph(f"Published comparators are not available for this measure: {exc}")
     unit = spec.unit if spec.unit != "ratio" else "ratio"
     noun = spec.counts
-    sent = [describe_comparison(spec.label, borough_value, comp.england, f"England ({comp.year})", spec.polarity, unit,
+    sent = [describe_comparison(spec.in_sentence, borough_value, comp.england, f"England ({comp.year_label})", spec.polarity, unit,
                                 area_name=b.area.name, symbol=borough_symbol, comparator_symbol=comp.england_symbol,
                                 decimals=spec.decimals, threshold=b.threshold, counts=noun)]
     if not math.isnan(comp.sn_median):
-        sent.append(describe_comparison(spec.label, borough_value, comp.sn_median, "its statistical neighbours' median",
+        sent.append(describe_comparison(spec.in_sentence, borough_value, comp.sn_median, "its statistical neighbours' median",
                                         spec.polarity, unit, area_name=b.area.name, symbol=borough_symbol,
                                         decimals=spec.decimals, threshold=b.threshold, counts=noun))
-    sent.append(f"The borough's figure is for {b.period_label}, from its own records; the latest published figures for "
-                f"other areas are for {comp.year}.")
-    frame = comparator_frame(comp, f"{b.area.name} ({b.period_label})", borough_value, borough_symbol)
+    sent.append(f"The borough's figure is for {period_label}, from its own records; the latest published figures for "
+                f"other areas are for {comp.year_label}.")
+    frame = comparator_frame(comp, f"{b.area.name} ({period_label})", borough_value, borough_symbol)
     title = _comparison_title(spec, b.area.name, borough_value, comp.england, borough_symbol)
     alt = (f"Dot chart of {spec.label.lower()}: {b.area.name} {_fmt(borough_value, unit, borough_symbol, spec.decimals)}, "
            f"England {_fmt(comp.england, unit, comp.england_symbol, spec.decimals)}, "
@@ -86,46 +93,45 @@ def comparison_block(b, measure_id: str, borough_value: float, borough_symbol, b
                                     threshold=b.threshold, counts=noun)
     table = html_table(frame, {"label": "Area", "value": spec.label}, caption=f"{spec.label}: {b.area.name} and comparators",
                        units={"value": unit}, decimals={"value": spec.decimals}, threshold=b.threshold, counts=noun,
-                       source=f"Department for Education, {comp.measure.source if hasattr(comp.measure, 'source') else 'published statistics'} ({comp.year}); "
-                              f"{b.area.name} {b.period_label}: own records.")
+                       source=f"Department for Education, {comp.measure.source if hasattr(comp.measure, 'source') else 'published statistics'} ({comp.year_label}); "
+                              f"{b.area.name} {period_label}: own records.")
     parts = [paragraph(" ".join(sent)), chart, table]
-    funnel = funnel_block(b, comp, spec, borough_value, borough_symbol, borough_k, borough_n, funnel_kind)
+    funnel = funnel_block(b, comp, spec, borough_value, borough_symbol, borough_k, borough_n, funnel_kind, period_label)
     if funnel is not None:
         parts.append(funnel)
-    b.sources.append(f"{spec.label}: published {comp.year}.")
+    b.sources.append(f"{spec.label}: published {comp.year_label}.")
     return join_blocks(*parts)
 
 
-def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion"):
+def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_label=None):
+    period_label = period_label or b.period_label
     las = comp.all_las.dropna(subset=["value", "denominator"])
     las = las[las["denominator"] > 0]
     if len(las) < 20 or math.isnan(comp.england):
         return None
-    target = comp.england / (100 if spec.unit == "percent" else 1)
+    # Values, the centre and the limits are all in the measure's own unit (per cent, per 100, ...).
+    per = {"percent": 100, "per_100": 100, "per_10k": 10_000}.get(spec.unit, 1)
+    target = comp.england
     n_max = max(las["denominator"].max(), n or 0) * 1.05
     grid = np.unique(np.linspace(max(1, las["denominator"].min() * 0.9), n_max, 200).round())
-    limits = stats.funnel_limits(target, grid, kind=kind)
-    if spec.unit == "percent":
-        limits = limits.copy()
-        for col in limits.columns:
-            if col != "denominator":
-                limits[col] = limits[col] * 100
+    limits = stats.funnel_limits(target, grid, kind=kind, per=per)
     points = las.rename(columns={"area_name": "area"})[["area", "value", "denominator"]].copy()
     points = points[points["area"] != b.area.name]
     if symbol is None and n and not math.isnan(value):
         points = pd.concat([points, pd.DataFrame([{"area": b.area.name, "value": value, "denominator": n}])], ignore_index=True)
-        position = stats.funnel_position(value / (100 if spec.unit == "percent" else 1), n, target, kind=kind)
+        position = stats.funnel_position(value, n, target, kind=kind, per=per)
         where = _position_words(position)
     else:
         where = "cannot be placed (its figure is hidden or not available)"
     neighbours = list(comp.neighbours["name"])
     title = f"Against all local authorities, {b.area.name} {where}"
-    alt = (f"Funnel plot: {spec.label.lower()} for each local authority in {comp.year} against its number of "
-           f"{spec.counts}, with 95% and 99.8% control limits around England's {_fmt(comp.england, spec.unit, None, spec.decimals)}. "
-           f"{b.area.name} ({b.period_label}) {where}.")
+    alt = (f"Funnel plot: {spec.label.lower()} for each local authority in {comp.year_label} against its number of "
+           f"{spec.denominator or spec.counts}, with 95% and 99.8% control limits around England's {_fmt(comp.england, spec.unit, None, spec.decimals)}. "
+           f"{b.area.name} ({period_label}) {where}.")
     chart = charts.funnel_plot(points, limits, borough=b.area.name, title=title, alt=alt, unit=spec.unit,
-                               neighbours=neighbours, centre=comp.england, centre_label=f"England {comp.year}",
-                               denominator_label=f"Number of {spec.counts} (the denominator)", decimals=spec.decimals)
+                               neighbours=neighbours, centre=comp.england, centre_label=f"England {comp.year_label}",
+                               denominator_label=f"Number of {spec.denominator or spec.counts} (the denominator)",
+                               decimals=spec.decimals)
     return chart
 
 
@@ -152,3 +158,228 @@ def _comparison_title(spec, name, value, england, symbol):
     if abs(value - england) < 0.05 * max(abs(england), 1e-9):
         return f"{spec.label} in {name} is close to England"
     return f"{spec.label} in {name} is {'higher' if value > england else 'lower'} than England"
+
+
+# ----------------------------------------------------------------------------------------
+# Measures whose published counterpart depends on a breakdown (e.g. one per age band)
+# ----------------------------------------------------------------------------------------
+def published_comparison_block(b, spec, published_id: str, borough_value: float, borough_symbol, borough_n=None,
+                               borough_k=None, *, label: str | None = None, phrase: str | None = None,
+                               funnel_kind: str = "proportion") -> HtmlBlock:
+    """Sentence, comparator chart, funnel plot and table for one measure against a named published measure.
+
+    Like :func:`comparison_block`, for a measure compared with a different published
+    measure in each group (care leavers aged 17 to 18 and 19 to 21 are published
+    separately): ``published_id`` names it, ``label`` says which group ('NEET, aged 19
+    to 21') and ``phrase`` reads after the borough's name in a sentence ('share of care
+    leavers aged 19 to 21 who were NEET'). A difference from England or from the
+    neighbours' median is called chance when the borough's figure lies inside the 95%
+    funnel limits around that comparator for its denominator (the funnel plot's test).
+    """
+    import dataclasses
+
+    from safeguarding.published.ees import year_label
+    spec = dataclasses.replace(spec, label=label or spec.label, published_id=published_id)
+    try:
+        comp = compare(b.area, published_id, year=None, published_dir=b.published_dir)
+    except InputError as exc:
+        return paragraph(f"Published comparators are not available for this measure: {exc}")
+    unit, noun, phrase = spec.unit, spec.counts, phrase or spec.label
+    published_year = year_label(comp.year, comp.measure.year_kind)
+    own_symbol = symbol_of({"symbol": borough_symbol})
+    sent = [describe_comparison(phrase, borough_value, comp.england, f"England ({published_year})", spec.polarity, unit,
+                                within_noise=within_funnel(borough_value, own_symbol, borough_n, comp.england, spec.unit, funnel_kind),
+                                area_name=b.area.name, symbol=own_symbol, comparator_symbol=comp.england_symbol,
+                                decimals=spec.decimals, threshold=b.threshold, counts=noun)]
+    if not math.isnan(comp.sn_median):
+        sent.append(describe_comparison(phrase, borough_value, comp.sn_median, "its statistical neighbours' median",
+                                        spec.polarity, unit, area_name=b.area.name, symbol=own_symbol,
+                                        within_noise=within_funnel(borough_value, own_symbol, borough_n, comp.sn_median,
+                                                                   spec.unit, funnel_kind),
+                                        decimals=spec.decimals, threshold=b.threshold, counts=noun))
+    sent.append(f"{b.area.name}'s figure is for {b.period_label}, from its own records; the latest published figures for "
+                f"other areas are for {published_year}.")
+    frame = comparator_frame(comp, f"{b.area.name} ({b.period_label})", borough_value, own_symbol)
+    if own_symbol or borough_value is None or math.isnan(borough_value) or math.isnan(comp.england):
+        title = f"{spec.label}: {b.area.name} against England, London and statistical neighbours"
+    elif round(borough_value, spec.decimals) == round(comp.england, spec.decimals):
+        title = f"{spec.label}: {b.area.name} is the same as England"
+    else:
+        title = f"{spec.label}: {b.area.name} is {'higher' if borough_value > comp.england else 'lower'} than England"
+    alt = (f"Dot chart of {spec.label[:1].lower() + spec.label[1:]}: {b.area.name} {_fmt(borough_value, unit, own_symbol, spec.decimals)}, "
+           f"England {_fmt(comp.england, unit, comp.england_symbol, spec.decimals)}, "
+           f"statistical neighbours' median {_fmt(comp.sn_median, unit, None, spec.decimals)}, and each neighbour.")
+    chart = charts.comparator_chart(frame, title=title, alt=alt, unit=unit, decimals=spec.decimals,
+                                    threshold=b.threshold, counts=noun)
+    table = html_table(frame, {"label": "Area", "value": spec.label}, caption=f"{spec.label}: {b.area.name} and comparators",
+                       units={"value": unit}, decimals={"value": spec.decimals}, threshold=b.threshold, counts=noun,
+                       source=f"Department for Education, {comp.measure.source or 'published statistics'} ({published_year}); "
+                              f"{b.area.name} {b.period_label}: own records.")
+    parts = [paragraph(" ".join(sent)), chart, table]
+    funnel = funnel_block(b, comp, spec, borough_value, own_symbol, borough_k, borough_n, funnel_kind)
+    if funnel is not None:
+        parts.append(funnel)
+    source = f"{comp.measure.title}: published {published_year}."
+    if source not in b.sources:
+        b.sources.append(source)
+    return join_blocks(*parts)
+
+
+def within_funnel(value, symbol, n, target, unit: str = "percent", kind: str = "proportion") -> bool | None:
+    """Whether ``value`` lies inside the 95% funnel limits around ``target`` for its denominator ``n``.
+
+    The test the funnel plot draws: True means the difference from ``target`` is small
+    enough to be chance. None when it cannot be assessed (a hidden or missing figure, no
+    denominator, a target outside 0-100% for a percentage).
+    """
+    if symbol or any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (value, n, target)) or n <= 0:
+        return None
+    per = {"percent": 100, "per_100": 100, "per_10k": 10_000}.get(unit, 1)
+    if kind == "proportion" and not 0 <= target / per <= 1:
+        return None
+    return stats.funnel_position(value, n, target, kind=kind, per=per, levels=(0.95,)) == "within"
+
+
+def published_trend_frame(area, published_id: str, published_dir=None) -> pd.DataFrame:
+    """A published measure over every published year: the borough, England, its region and
+    the median of its statistical neighbours.
+
+    Returns
+    -------
+    DataFrame
+        One row per year (oldest first): ``year``, ``period`` ('2024-25'), ``borough``,
+        ``borough_symbol``, ``numerator``, ``denominator`` (the borough's published counts,
+        NaN where not published), ``england``, ``england_symbol``, ``region``,
+        ``region_symbol``, ``sn_median`` (NaN when no neighbour has a figure) and
+        ``sn_count``.
+    """
+    from safeguarding.codes.areas import neighbours_of, resolve_area
+    from safeguarding.published import catalogue as cat
+    from safeguarding.published.ees import year_label
+    from safeguarding.published.figures import figures
+    la = resolve_area(area)
+    measure = cat.get_measure(published_id)
+    frame = figures(measure.id, published_dir)
+    las = frame[frame["geographic_level"] == "Local authority"]
+    neighbours = [n.dfe_number for n in neighbours_of(la)]
+
+    def first(rows, column, default=np.nan):
+        return rows[column].iloc[0] if len(rows) else default
+
+    out = []
+    for year in sorted(frame["year"].unique()):
+        in_year = frame[frame["year"] == year]
+        own = las[(las["year"] == year) & (las["dfe_number"] == la.dfe_number)]
+        eng = in_year[in_year["geographic_level"] == "National"]
+        reg = in_year[(in_year["geographic_level"] == "Regional") & (in_year["area_code"] == la.region_code)]
+        sn = las[(las["year"] == year) & las["dfe_number"].isin(neighbours)]["value"].dropna()
+        out.append({"year": int(year), "period": year_label(int(year), measure.year_kind),
+                    "borough": float(first(own, "value")), "borough_symbol": str(first(own, "symbol", "x")),
+                    "numerator": float(first(own, "numerator")), "denominator": float(first(own, "denominator")),
+                    "england": float(first(eng, "value")), "england_symbol": str(first(eng, "symbol", "x")),
+                    "region": float(first(reg, "value")), "region_symbol": str(first(reg, "symbol", "x")),
+                    "sn_median": float(sn.median()) if len(sn) else np.nan, "sn_count": int(len(sn))})
+    return pd.DataFrame(out)
+
+
+def published_trend_block(b, spec, published_id: str, current, *, label: str, phrase: str | None = None,
+                          within_noise: bool | None = None) -> HtmlBlock:
+    """Sentence, trend chart and table: the borough against England, London and its
+    neighbours' median over every published year up to the briefing's, with the borough's
+    own figure for the briefing period in place of (or after) its published one.
+
+    Parameters
+    ----------
+    b : Briefing
+    spec : MeasureSpec
+        Unit, polarity, decimals and what is counted.
+    published_id : str
+        The published catalogue measure.
+    current : pandas.Series
+        The borough's protected result row for the briefing period (value, lower, upper, symbol).
+    label : str
+        Chart and table title ('NEET, aged 19 to 21').
+    phrase : str, optional
+        Reads after the borough's name in the sentence.
+    within_noise : bool, optional
+        Verdict of the year-on-year test, computed by the caller (e.g. with
+        :func:`safeguarding.measures.stats.change_within_noise` against the borough's
+        published counts for the year before); when True the sentence says the change is
+        small enough to be chance.
+    """
+    from safeguarding.codes.lists import collection_year
+    from safeguarding.render.sentences import describe_trend
+    try:
+        trend = published_trend_frame(b.area, published_id, b.published_dir)
+    except InputError as exc:
+        return paragraph(f"Published figures over time are not available for this measure: {exc}")
+    year = collection_year(b.period_end)
+    trend = trend[trend["year"] <= year].reset_index(drop=True)
+    scale = 100 if spec.unit == "percent" else 1
+    lower, upper = stats.wilson_interval(trend["numerator"], trend["denominator"])
+    trend["lower"] = np.asarray(lower, float) * scale if spec.unit == "percent" else np.nan
+    trend["upper"] = np.asarray(upper, float) * scale if spec.unit == "percent" else np.nan
+    own_symbol = symbol_of(current) or ""
+    own = {"borough": np.nan if own_symbol else float(current["value"]), "borough_symbol": own_symbol,
+           "lower": np.nan if own_symbol else float(current.get("lower", np.nan)),
+           "upper": np.nan if own_symbol else float(current.get("upper", np.nan))}
+    published_now = trend[trend["year"] == year]
+    if len(published_now):
+        published_text = _fmt(published_now["borough"].iloc[0], spec.unit, symbol_of({"symbol": published_now["borough_symbol"].iloc[0]}),
+                              spec.decimals)
+        for key, value in own.items():
+            trend[key] = trend[key].astype(object) if key == "borough_symbol" else trend[key]
+            trend.loc[trend["year"] == year, key] = value
+    else:
+        published_text = None
+        trend = pd.concat([trend, pd.DataFrame([{"year": year, "period": b.period_label, "england": np.nan,
+                                                 "england_symbol": "x", "region": np.nan, "region_symbol": "x",
+                                                 "sn_median": np.nan, **own}])], ignore_index=True)
+    trend["borough_symbol"] = [symbol_of({"symbol": s}) or "" for s in trend["borough_symbol"]]
+    trend["sn_symbol"] = ["x" if pd.isna(v) else "" for v in trend["sn_median"]]
+    periods, name = list(trend["period"]), b.area.name
+    region = b.area.region_name or "London"
+    sentence = describe_trend(phrase or label, periods, list(trend["borough"]), spec.polarity, spec.unit,
+                              symbols=list(trend["borough_symbol"]), within_noise=within_noise, area_name=name,
+                              decimals=spec.decimals, threshold=b.threshold, counts=spec.counts)
+    if published_text is not None:
+        sentence += (f" The {b.period_label} figure is from {name}'s own records; DfE published {published_text} "
+                     f"for {b.period_label}.")
+    series = {name: list(trend["borough"]), "England": list(trend["england"]), region: list(trend["region"]),
+              "Statistical neighbours (median)": list(trend["sn_median"])}
+    symbols = {name: list(trend["borough_symbol"]), "England": list(trend["england_symbol"]),
+               region: list(trend["region_symbol"]), "Statistical neighbours (median)": list(trend["sn_symbol"])}
+    roles = {name: "borough", "England": "england", region: "london", "Statistical neighbours (median)": "sn_median"}
+    shown = [(p, v) for p, v, s in zip(periods, trend["borough"], trend["borough_symbol"]) if not s and not pd.isna(v)]
+    if len(shown) < 2 or shown[-1][0] != periods[-1]:
+        title = f"{label}: {name} against England, London and statistical neighbours"
+    else:
+        (p0, v0), (p1, v1) = shown[-2], shown[-1]
+        same = round(v0, spec.decimals) == round(v1, spec.decimals)
+        title = f"{label}: {name} {'was unchanged' if same else 'rose' if v1 > v0 else 'fell'} from {p0} to {p1}"
+        if within_noise and not same:
+            title += ", a change small enough to be chance"
+
+    def listed(values, syms):
+        return ", ".join(_fmt(v, spec.unit, s or None, spec.decimals) for v, s in zip(values, syms))
+    alt = (f"Line chart of {label[:1].lower() + label[1:]} from {periods[0]} to {periods[-1]}. {name}: "
+           f"{listed(trend['borough'], trend['borough_symbol'])}; England: {listed(trend['england'], trend['england_symbol'])}; "
+           f"{region}: {listed(trend['region'], trend['region_symbol'])}; statistical neighbours' median: "
+           f"{listed(trend['sn_median'], trend['sn_symbol'])}.")
+    note = f"{name}'s {b.period_label} figure is from its own records; earlier years are published figures."
+    chart = charts.trend_chart(periods, series, symbols=symbols, roles=roles, unit=spec.unit, decimals=spec.decimals,
+                               intervals={name: (list(trend["lower"]), list(trend["upper"]))}, title=title, alt=alt,
+                               value_label="Per cent" if spec.unit == "percent" else spec.label,
+                               threshold=b.threshold, counts=spec.counts, note=note)
+    table_frame = trend.rename(columns={"borough_symbol": "symbol", "sn_symbol": "sn_median_symbol"})
+    table_frame["value"] = table_frame["borough"]
+    columns = {"period": "Year", "borough": name, "interval": "95% interval", "england": "England",
+               "region": region, "sn_median": "Neighbours"}
+    units = {c: spec.unit for c in columns if c != "period"}
+    table = html_table(table_frame, columns, caption=f"{label}: {name} and comparators by year", units=units,
+                       decimals={c: spec.decimals for c in units}, symbol_columns=("borough", "interval"),
+                       threshold=b.threshold, counts=spec.counts,
+                       note=f"{name} {b.period_label}: own records; other figures as published by DfE (whole numbers). "
+                            "Neighbours: the median of the ten statistical neighbours.",
+                       source="Department for Education, Children looked after in England including adoptions.")
+    return join_blocks(paragraph(sentence), chart, table)

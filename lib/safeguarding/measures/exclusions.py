@@ -1,0 +1,501 @@
+"""School exclusions and suspensions (theme 3).
+
+Every rate says what it counts and what it is divided by:
+
+* **exclusions** (events): permanent exclusions, or suspensions, per 100 pupils on the
+  roll. A pupil suspended three times counts three times, as in the DfE statistics.
+* **pupils** (people): pupils with one or more suspensions, per 100 pupils on the roll;
+  of pupils suspended, the share suspended twice or more.
+
+The denominator is the pupil roll (``pupils`` table) for the same academic year, as DfE
+divides by pupils on roll at the January census. Years are academic years named by the
+year they end (2023/24 -> 2024), see ``codes.lists.academic_year``.
+
+Reason codes are versioned by academic year: the reader keeps codes that are not valid in
+their own year as ``'UNMAPPED'`` (e.g. 'Other', OT, withdrawn from 2020/21). The share of
+exclusions recorded as 'Other' or unmapped is reported as a data-quality measure: such
+reasons say nothing about the circumstances (Harrow recorded 23 of 45 permanent
+exclusions in 2018/19 as 'Other').
+
+Polarity: the DfE LAIT data dictionary gives every exclusion and suspension measure
+(TotPermEx, TotFixedEx, Total_ Pup_FixedEx, CINFixedExclusion, CINPermExclusion,
+LAC_Fixed_ Ex) the polarity 'Low': lower is better. Rates and percentages of pupils
+excluded follow it; descriptive shares (reasons, repeat suspensions, suspensions per
+suspended pupil) carry no judgement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from safeguarding.codes import lists as cl
+from safeguarding.codes.ethnicity import MAJOR_GROUPS, CODES as ETHNIC_CODES
+from safeguarding.measures.registry import MeasureSpec, register
+from safeguarding.measures.results import combine, percent_result, rate_result, ratio_result
+
+THEME = "exclusions"
+ALL_PUPILS = "All pupils"
+NOT_RECORDED = "Not recorded"
+#: Reason label for codes the reader marked as not valid in their academic year.
+UNMAPPED = "UNMAPPED"
+UNMAPPED_LABEL = "Code not valid in that year"
+OTHER_CODE = "OT"
+#: A pupil may be suspended for at most 45 school days (90 sessions) in an academic year.
+MAX_SUSPENSION_SESSIONS = 90
+#: Pupils on roll per child aged 0-17, used only to place other local authorities on a
+#: funnel plot: published rates come without pupil numbers. England has about 8.4 million
+#: pupils in state-funded primary, secondary and special schools and about 12.2 million
+#: children aged 0 to 17 (ONS mid-2024), a ratio of about 0.7.
+PUPILS_PER_CHILD_ESTIMATE = 0.7
+
+CATEGORIES = {"PERM": "Permanent exclusions", "SUSP": "Suspensions"}
+BREAKDOWNS = {
+    "phase": "School phase", "sex": "Sex", "ethnicity": "Ethnic group", "ethnicity_minor": "Ethnic group (detailed)",
+    "sen": "Special educational needs", "fsm": "Free school meals",
+}
+SEX_LABELS = {"F": "Girls", "M": "Boys", "U": "Sex not known"}
+FSM_LABELS = {True: "Eligible for free school meals", False: "Not eligible for free school meals"}
+
+#: Children's social care groups, most intensive first: a pupil is counted once, in the
+#: first group that applies (the DfE 'Outcomes for children in need' groups do the same:
+#: CINO excludes CP plans and CLA; CPPO excludes CLA).
+CLA = "Looked after"
+CP = "On a child protection plan (not looked after)"
+CIN = "Other children in need"
+NOT_KNOWN = "Not known to children's social care"
+SOCIAL_CARE_GROUPS = (CLA, CP, CIN, NOT_KNOWN)
+
+_PER_100 = "pupils on the school roll"
+register(
+    MeasureSpec("exclusions.permanent_rate", THEME, "Permanent exclusion rate per 100 pupils",
+                "Permanent exclusions in the academic year per 100 pupils on the school roll that year. Polarity from the "
+                "DfE LAIT data dictionary (TotPermEx: 'Low'): lower is better.",
+                "per_100", "exclusions", "permanent exclusions", _PER_100, polarity="lower_better",
+                ci_method="poisson_exact", decimals=2, published_id="exclusions.perm_rate"),
+    MeasureSpec("exclusions.suspension_rate", THEME, "Suspension rate per 100 pupils",
+                "Suspensions (fixed-period exclusions) in the academic year per 100 pupils on the school roll that year; "
+                "a pupil suspended three times counts three times. Polarity from the DfE LAIT data dictionary "
+                "(TotFixedEx: 'Low'): lower is better.",
+                "per_100", "exclusions", "suspensions", _PER_100, polarity="lower_better",
+                ci_method="poisson_exact", decimals=2, published_id="exclusions.suspension_rate"),
+    MeasureSpec("exclusions.one_plus_suspension_pct", THEME, "Share of pupils suspended at least once",
+                "Pupils with one or more suspensions in the academic year, as a percentage of (per 100) pupils on the "
+                "school roll that year; each pupil counts once. Polarity from the DfE LAIT data dictionary "
+                "(Total_ Pup_FixedEx: 'Low'): lower is better.",
+                "percent", "pupils", "pupils with one or more suspensions", _PER_100, polarity="lower_better",
+                ci_method="wilson", decimals=2, published_id="exclusions.one_plus_suspension_rate"),
+    MeasureSpec("exclusions.repeat_suspension_pct", THEME, "Share of suspended pupils suspended more than once",
+                "Of pupils with one or more suspensions in the academic year, the percentage with two or more. "
+                "Descriptive: no polarity.",
+                "percent", "pupils", "pupils with two or more suspensions", "pupils with one or more suspensions",
+                ci_method="wilson", decimals=1),
+    MeasureSpec("exclusions.suspensions_per_suspended_pupil", THEME, "Suspensions per suspended pupil",
+                "Suspensions in the academic year divided by the number of pupils suspended at least once "
+                "(DfE 'average suspensions per pupil'). Descriptive: no polarity.",
+                "ratio", "exclusions", "suspensions", "pupils with one or more suspensions", decimals=1),
+    MeasureSpec("exclusions.school_suspension_rate", THEME, "Suspensions per 100 pupils at the school",
+                "Suspensions at the school (by URN) in the academic year per 100 pupils on the school's roll that year.",
+                "per_100", "exclusions", "suspensions at the school", "pupils on the school's roll",
+                polarity="lower_better", ci_method="poisson_exact", decimals=1),
+    MeasureSpec("exclusions.school_one_plus_suspension_pct", THEME, "Share of the school's pupils suspended at least once",
+                "Pupils with one or more suspensions at the school (by URN) in the academic year, per 100 pupils on the "
+                "school's roll that year.",
+                "percent", "pupils", "pupils suspended at the school", "pupils on the school's roll",
+                polarity="lower_better", ci_method="wilson", decimals=1),
+    MeasureSpec("exclusions.school_permanent_rate", THEME, "Permanent exclusions per 100 pupils at the school",
+                "Permanent exclusions from the school (by URN) in the academic year per 100 pupils on the school's roll.",
+                "per_100", "exclusions", "permanent exclusions from the school", "pupils on the school's roll",
+                polarity="lower_better", ci_method="poisson_exact", decimals=2),
+    MeasureSpec("exclusions.reason_pct", THEME, "Share of exclusions by reason",
+                "Of permanent exclusions (or of suspensions) in the academic year, the percentage recorded with each "
+                "reason, using the reason codes valid in that academic year. Descriptive: no polarity.",
+                "percent", "exclusions", "exclusions with the reason", "exclusions of the same kind", ci_method="wilson"),
+    MeasureSpec("exclusions.reason_other_or_unmapped_pct", THEME, "Exclusions recorded as 'Other' or with an invalid reason",
+                "Of permanent exclusions (or of suspensions) in the academic year, the percentage whose reason is 'Other' "
+                "(OT, withdrawn from 2020/21) or a code not valid in that academic year. A data-quality measure: lower "
+                "is better, because such a reason says nothing about the circumstances.",
+                "percent", "exclusions", "exclusions recorded as 'Other' or with an invalid code",
+                "exclusions of the same kind", polarity="lower_better", ci_method="wilson"),
+    MeasureSpec("exclusions.social_care_perm_pct", THEME, "Share of pupils permanently excluded, by social care group",
+                "Pupils on the roll with at least one permanent exclusion in the academic year, as a percentage of pupils "
+                "on the roll in the same children's social care group (looked after, on a child protection plan, other children in need, not known; defined in the briefing's section on them). "
+                "Lower is better (LAIT CINPermExclusion: 'Low').",
+                "percent", "pupils", "pupils with a permanent exclusion", "pupils on roll in the group",
+                polarity="lower_better", ci_method="wilson", decimals=2),
+    MeasureSpec("exclusions.social_care_one_plus_sus_pct", THEME, "Share of pupils suspended at least once, by social care group",
+                "Pupils on the roll with one or more suspensions in the academic year, as a percentage of pupils on the "
+                "roll in the same children's social care group. Lower is better (LAIT CINFixedExclusion: 'Low').",
+                "percent", "pupils", "pupils with one or more suspensions", "pupils on roll in the group",
+                polarity="lower_better", ci_method="wilson", decimals=1),
+)
+
+#: One comparison measure per published social-care group (published ids in the catalogue).
+SOCIAL_CARE_COMPARISONS = {
+    (CLA, "perm"): "exclusions.cla_perm_pct", (CLA, "sus"): "exclusions.cla_one_plus_sus_pct",
+    (CP, "perm"): "exclusions.cp_perm_pct", (CP, "sus"): "exclusions.cp_one_plus_sus_pct",
+    (CIN, "perm"): "exclusions.cin_perm_pct", (CIN, "sus"): "exclusions.cin_one_plus_sus_pct",
+}
+_PUBLISHED_GROUP = {CLA: ("cla", "looked-after pupils", "children looked after for 12 months at 31 March"),
+                    CP: ("cppo", "pupils on a child protection plan", "children on a child protection plan at 31 March"),
+                    CIN: ("cino", "other pupils in need", "children in need at 31 March, not on a plan or looked after")}
+for (_group, _kind), _mid in SOCIAL_CARE_COMPARISONS.items():
+    _key, _who, _published = _PUBLISHED_GROUP[_group]
+    if _kind == "perm":
+        register(MeasureSpec(
+            _mid, THEME, f"Share of {_who} permanently excluded",
+            f"Of {_who} on the roll, the percentage with at least one permanent exclusion in the academic year. Compared "
+            f"with the DfE 'Outcomes for children in need' figure for {_published}. Lower is better (LAIT: 'Low').",
+            "percent", "pupils", "pupils with a permanent exclusion", f"{_who} on the roll",
+            polarity="lower_better", ci_method="wilson", decimals=2, published_id=f"exclusions.{_key}.perm_pct"))
+    else:
+        register(MeasureSpec(
+            _mid, THEME, f"Share of {_who} suspended at least once",
+            f"Of {_who} on the roll, the percentage with one or more suspensions in the academic year. Compared with "
+            f"the DfE 'Outcomes for children in need' figure for {_published}. Lower is better (LAIT: 'Low').",
+            "percent", "pupils", "pupils with one or more suspensions", f"{_who} on the roll",
+            polarity="lower_better", ci_method="wilson", decimals=1, published_id=f"exclusions.{_key}.one_plus_sus_pct"))
+
+
+# ---------------------------------------------------------------------------------- years
+def year_label(year: int) -> str:
+    """2024 -> '2023/24'."""
+    return cl.academic_year_label(int(year))
+
+
+def academic_year_bounds(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First and last day of an academic year named by its ending year: 2024 -> 1 Sep 2023, 31 Aug 2024."""
+    return pd.Timestamp(year=int(year) - 1, month=9, day=1), pd.Timestamp(year=int(year), month=8, day=31)
+
+
+def latest_complete_year(years, period_end) -> int | None:
+    """The latest academic year in ``years`` that ends (31 August) on or before ``period_end``.
+
+    Period end 31 March 2025 -> 2024 (2023/24): 2024/25 is still running. None when no year
+    in the data has ended.
+    """
+    end = pd.Timestamp(period_end)
+    complete = [int(y) for y in pd.Series(list(years)).dropna().unique() if academic_year_bounds(int(y))[1] <= end]
+    return max(complete) if complete else None
+
+
+def years_in_data(exclusions: pd.DataFrame, pupils: pd.DataFrame) -> list[int]:
+    """Academic years present in the exclusions extract or the pupil roll, in order."""
+    years = set(exclusions["AcademicYear"].dropna().astype(int)) | set(pupils["AcademicYear"].dropna().astype(int))
+    return sorted(years)
+
+
+def _in_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
+    return frame[frame["AcademicYear"] == int(year)]
+
+
+# ---------------------------------------------------------------------------------- groups
+def group_labels(frame: pd.DataFrame, breakdown: str) -> pd.Series:
+    """The readable group of each row of an exclusions or pupils frame for ``breakdown``."""
+    if breakdown == "phase":
+        labels = {c.code: c.label for c in cl.SCHOOL_PHASE.codes}
+        out = frame["Phase"].map(labels)
+    elif breakdown == "sex":
+        out = frame["Sex"].map(SEX_LABELS)
+    elif breakdown == "ethnicity":
+        out = frame["ethnic_major"]
+    elif breakdown == "ethnicity_minor":
+        out = frame["ethnic_minor"]
+    elif breakdown == "sen":
+        labels = {c.code: c.label for c in cl.SEN_PROVISION.codes}
+        out = frame["SENprovision"].map(labels)
+    elif breakdown == "fsm":
+        out = frame["FSMeligible"].astype("object").map(lambda v: FSM_LABELS.get(v) if not pd.isna(v) else None)
+    else:
+        raise ValueError(f"unknown breakdown {breakdown!r}; expected one of {list(BREAKDOWNS)}")
+    return out.astype("object").where(out.notna(), NOT_RECORDED)
+
+
+def _group_order(breakdown: str, present) -> list[str]:
+    present = set(present)
+    if breakdown == "phase":
+        base = [c.label for c in cl.SCHOOL_PHASE.codes]
+    elif breakdown == "sex":
+        base = list(SEX_LABELS.values())
+    elif breakdown == "ethnicity":
+        base = list(MAJOR_GROUPS)
+    elif breakdown == "ethnicity_minor":
+        base = list(dict.fromkeys(c.minor for c in ETHNIC_CODES))
+    elif breakdown == "sen":
+        base = [c.label for c in cl.SEN_PROVISION.codes]
+    else:
+        base = list(FSM_LABELS.values())
+    return [g for g in base if g in present] + sorted(present - set(base) - {NOT_RECORDED}) + \
+        ([NOT_RECORDED] if NOT_RECORDED in present else [])
+
+
+# ---------------------------------------------------------------------------------- measures
+def headline(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, year: int) -> pd.DataFrame:
+    """All pupils, one academic year: permanent exclusions and suspensions per 100 pupils,
+    pupils suspended at least once (%), repeat suspensions and suspensions per suspended pupil."""
+    return _rates(exclusions, pupils, area, year, "all", None)
+
+
+def by_group(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, year: int, breakdown: str) -> pd.DataFrame:
+    """The three headline rates per group of ``breakdown`` (see :data:`BREAKDOWNS`).
+
+    Exclusions are counted in the group recorded on the exclusion; a pupil suspended more
+    than once is counted in the group recorded at their first suspension of the year; the
+    denominator is pupils on the roll recorded in that group. Pupils whose group is not
+    recorded are shown as 'Not recorded'.
+    """
+    return _rates(exclusions, pupils, area, year, breakdown, breakdown)
+
+
+def _rates(exclusions, pupils, area, year, breakdown, key):
+    exc, roll = _in_year(exclusions, year), _in_year(pupils, year)
+    perm, susp = exc[exc["Category"] == "PERM"], exc[exc["Category"] == "SUSP"].sort_values("StartDate", na_position="last")
+    first_susp = susp.drop_duplicates("UPN")
+    per_pupil = susp.groupby("UPN").size()
+    if key is None:
+        groups = [ALL_PUPILS]
+        n_perm, n_susp, n_roll = [len(perm)], [len(susp)], [len(roll)]
+        n_one = [len(per_pupil)]
+        n_two = [int((per_pupil >= 2).sum())]
+    else:
+        g_perm, g_susp = group_labels(perm, key), group_labels(susp, key)
+        g_first, g_roll = group_labels(first_susp, key), group_labels(roll, key)
+        groups = _group_order(key, set(g_perm) | set(g_susp) | set(g_roll))
+        count = lambda s: s.value_counts().reindex(groups, fill_value=0).to_numpy()  # noqa: E731
+        n_perm, n_susp, n_roll, n_one = count(g_perm), count(g_susp), count(g_roll), count(g_first)
+        n_two = count(g_first[first_susp["UPN"].map(per_pupil).to_numpy() >= 2])
+    period = year_label(year)
+    frames = [
+        rate_result("exclusions.permanent_rate", area, breakdown, groups, n_perm, n_roll, 100, period),
+        rate_result("exclusions.suspension_rate", area, breakdown, groups, n_susp, n_roll, 100, period),
+        percent_result("exclusions.one_plus_suspension_pct", area, breakdown, groups, n_one, n_roll, period),
+    ]
+    if key is None:
+        frames += [percent_result("exclusions.repeat_suspension_pct", area, breakdown, groups, n_two, n_one, period),
+                   ratio_result("exclusions.suspensions_per_suspended_pupil", area, breakdown, groups, n_susp, n_one, period)]
+    return _unavailable_without_roll(combine(*frames), n_roll)
+
+
+def _unavailable_without_roll(frame, n_roll):
+    """Rates with no pupils on the roll to divide by are 'not available' (x), not zero."""
+    if np.sum(n_roll) == 0:
+        out = frame.copy()
+        out.loc[out["method"] != "ratio", ["value", "lower", "upper"]] = np.nan
+        out.loc[out["method"] != "ratio", "symbol"] = "x"
+        return out
+    return frame
+
+
+def yearly(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, years) -> pd.DataFrame:
+    """:func:`headline` for each academic year in ``years`` (in order)."""
+    return combine(*(headline(exclusions, pupils, area, y) for y in years))
+
+
+def schools(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, year: int) -> pd.DataFrame:
+    """Per school (URN): suspensions per 100 pupils, pupils suspended (%) and permanent
+    exclusions per 100 pupils, with the school's roll as the denominator.
+
+    Every school on the roll or in the extract is a row (group = URN), so secondary
+    suppression runs over all schools even if a briefing shows only the top few. Exclusions
+    with no URN are grouped as 'Not recorded'.
+    """
+    exc, roll = _in_year(exclusions, year), _in_year(pupils, year)
+    urn = lambda f: f["URN"].astype("object").where(f["URN"].notna(), NOT_RECORDED).astype(str)  # noqa: E731
+    susp = exc[exc["Category"] == "SUSP"]
+    perm = exc[exc["Category"] == "PERM"]
+    present = set(urn(roll)) | set(urn(exc))
+    groups = sorted(present - {NOT_RECORDED}) + ([NOT_RECORDED] if NOT_RECORDED in present else [])
+    count = lambda s: s.value_counts().reindex(groups, fill_value=0).to_numpy()  # noqa: E731
+    n_roll = count(urn(roll))
+    pupils_susp = susp.assign(_urn=urn(susp)).drop_duplicates(["_urn", "UPN"])["_urn"]
+    period = year_label(year)
+    return combine(
+        rate_result("exclusions.school_suspension_rate", area, "school", groups, count(urn(susp)), n_roll, 100, period),
+        percent_result("exclusions.school_one_plus_suspension_pct", area, "school", groups, count(pupils_susp), n_roll, period),
+        rate_result("exclusions.school_permanent_rate", area, "school", groups, count(urn(perm)), n_roll, 100, period),
+    )
+
+
+def reason_label(code, year: int | None = None) -> str:
+    """Readable reason: the code list label, 'Other', 'Code not valid in that year' or 'Not recorded'."""
+    if code is None or (not isinstance(code, str) and pd.isna(code)):
+        return NOT_RECORDED
+    if code == UNMAPPED:
+        return UNMAPPED_LABEL
+    return cl.EXCLUSION_REASON.label(code)
+
+
+def reasons(exclusions: pd.DataFrame, area: str, year: int, category: str) -> pd.DataFrame:
+    """Share of one category's exclusions ('PERM' or 'SUSP') recorded with each reason.
+
+    Reasons are ordered by count; 'Other', codes not valid in the year and blanks come last.
+    ``breakdown`` is 'reason' and the category is in the group's measure period label
+    ('2023/24: Suspensions'), so the two categories are separate margins.
+    """
+    exc = _in_year(exclusions, year)
+    exc = exc[exc["Category"] == category]
+    labels = exc["Reason"].map(lambda c: reason_label(c, year)).astype("object")
+    counts = labels.value_counts()
+    tail = [g for g in (cl.EXCLUSION_REASON.label(OTHER_CODE), UNMAPPED_LABEL, NOT_RECORDED) if g in counts.index]
+    head = [g for g in counts.index if g not in tail]
+    head = sorted(head, key=lambda g: (-counts[g], g))
+    groups = head + tail
+    return percent_result("exclusions.reason_pct", area, f"reason: {CATEGORIES[category].lower()}", groups,
+                          counts.reindex(groups).to_numpy(), np.full(len(groups), len(exc)), year_label(year))
+
+
+def other_or_unmapped_mask(exclusions: pd.DataFrame) -> pd.Series:
+    """True where the reason is 'Other' (OT) or a code not valid in the exclusion's year."""
+    return exclusions["Reason"].isin([OTHER_CODE, UNMAPPED]).fillna(False).astype(bool)
+
+
+def other_or_unmapped(exclusions: pd.DataFrame, area: str, years) -> pd.DataFrame:
+    """Per academic year and category: the percentage of exclusions recorded as 'Other' or
+    with a code not valid in that year (group = category label, period = academic year)."""
+    frames = []
+    flagged = other_or_unmapped_mask(exclusions)
+    for year in years:
+        in_year = exclusions["AcademicYear"] == int(year)
+        cats = list(CATEGORIES)
+        k = [int((flagged & in_year & (exclusions["Category"] == c)).sum()) for c in cats]
+        n = [int((in_year & (exclusions["Category"] == c)).sum()) for c in cats]
+        frames.append(percent_result("exclusions.reason_other_or_unmapped_pct", area, "category",
+                                     [CATEGORIES[c] for c in cats], k, n, year_label(year)))
+    return combine(*frames)
+
+
+# ---------------------------------------------------------------------------------- social care
+@dataclass(frozen=True)
+class SocialCareLink:
+    """Each pupil's children's social care group for one academic year, and how it was found.
+
+    ``status``: one row per pupil on the roll (UPN, group). ``sources``: which groups could
+    be looked for ('CLA' needs SSDA903 Header + Episodes; 'CIN' and 'CP' need the CIN census
+    children table with UPNs plus CIN details / CP plans). ``known``: children with a CIN
+    episode, CP plan or care episode in the year and a UPN, per group (before matching);
+    ``matched``: of those, how many were found on the roll; ``no_upn``: children in the year
+    with no UPN recorded (cannot be linked).
+    """
+
+    status: pd.DataFrame
+    sources: frozenset
+    known: dict
+    matched: dict
+    no_upn: dict
+
+
+def normalise_upn(values: pd.Series) -> pd.Series:
+    """UPNs as upper-case text without spaces; blanks become NA."""
+    text = values.astype("string").str.strip().str.upper().str.replace(" ", "", regex=False)
+    return text.where(text.notna() & (text != ""), pd.NA)
+
+
+def _overlaps(start: pd.Series, end: pd.Series, window_start, window_end) -> pd.Series:
+    """Open at any time in [window_start, window_end]: started by its end and not ended before its start."""
+    return ((start <= window_end) & (end.isna() | (end >= window_start))).fillna(False).astype(bool)
+
+
+def link_social_care(pupils: pd.DataFrame, year: int, cin_children=None, cin_details=None, cin_cp_plans=None,
+                     cla_header=None, cla_episodes=None) -> SocialCareLink:
+    """Children's social care group of each pupil on the roll in academic ``year``, linked by UPN.
+
+    Definitions (all over the academic year, 1 September to 31 August):
+
+    * **Looked after**: the UPN is in the SSDA903 Header and that child (CHILD) has an
+      episode of care open at any time in the year (DECOM on or before 31 August and DEC
+      blank or on or after 1 September).
+    * **On a child protection plan**: the UPN is in the CIN census children table and that
+      child (LAchildID) has a plan open at any time in the year (CPPstartDate on or before
+      31 August, CPPendDate blank or on or after 1 September); not looked after.
+    * **Other child in need**: the UPN is in the CIN census children table and that child
+      has a CIN episode open at any time in the year (CINreferralDate on or before
+      31 August, CINclosureDate blank or on or after 1 September) that was not a referral
+      closed with no further action (ReferralNFA); not on a plan or looked after.
+    * **Not known to children's social care**: every other pupil on the roll.
+
+    The groups are exclusive, most intensive first, like the DfE 'Outcomes for children in
+    need' groups (CLA; CPPO = CP plan, not looked after; CINO = other children in need).
+    Those are counted at 31 March, not over the year, so the borough's figures are not
+    exactly comparable with the published ones.
+    """
+    start, end = academic_year_bounds(year)
+    roll = _in_year(pupils, year)
+    upns = normalise_upn(roll["UPN"])
+    found: dict[str, set] = {}
+    sources, known, no_upn = set(), {}, {}
+    if cla_header is not None and cla_episodes is not None:
+        sources.add("CLA")
+        eps = cla_episodes[_overlaps(cla_episodes["DECOM"], cla_episodes["DEC"], start, end)]
+        children = cla_header[cla_header["CHILD"].isin(set(eps["CHILD"]))].drop_duplicates("CHILD")
+        upn = normalise_upn(children["UPN"]) if "UPN" in children else pd.Series(pd.NA, index=children.index, dtype="string")
+        found[CLA] = set(upn.dropna())
+        no_upn[CLA] = int(upn.isna().sum())
+    if cin_children is not None and "UPN" in cin_children:
+        child_upn = cin_children.drop_duplicates("LAchildID").set_index("LAchildID")["UPN"]
+        child_upn = normalise_upn(child_upn)
+        for label, table, open_ in (
+            (CP, cin_cp_plans, lambda t: _overlaps(t["CPPstartDate"], t["CPPendDate"], start, end)),
+            (CIN, cin_details, lambda t: _overlaps(t["CINreferralDate"], t["CINclosureDate"], start, end)
+             & ~(t["ReferralNFA"].fillna(False).astype(bool) if "ReferralNFA" in t else False)),
+        ):
+            if table is None:
+                continue
+            sources.add("CP" if label == CP else "CIN")
+            ids = pd.Index(table.loc[open_(table), "LAchildID"].unique())
+            upn = child_upn.reindex(ids)
+            found[label] = set(upn.dropna())
+            no_upn[label] = int(upn.isna().sum())
+    group = pd.Series(NOT_KNOWN, index=roll.index, dtype="object")
+    for label in (CIN, CP, CLA):  # most intensive last, so it wins
+        if label in found:
+            group[upns.isin(found[label]).fillna(False).to_numpy(dtype=bool)] = label
+    roll_upns = set(upns.dropna())
+    for label, members in found.items():
+        known[label] = len(members)
+    matched = {label: len(members & roll_upns) for label, members in found.items()}
+    status = pd.DataFrame({"UPN": upns.to_numpy(), "group": group.to_numpy()})
+    return SocialCareLink(status, frozenset(sources), known, matched, no_upn)
+
+
+def social_care(exclusions: pd.DataFrame, link: SocialCareLink, area: str, year: int) -> pd.DataFrame:
+    """Pupils permanently excluded and pupils suspended at least once, per children's social care
+    group, with 'All pupils' as the total row (pupils on the roll only; see :func:`link_social_care`).
+
+    Groups that could not be looked for (their source tables are missing) are marked not
+    available ('x'); their pupils are then in a less intensive group or 'not known'.
+    """
+    exc = _in_year(exclusions, year)
+    upn = normalise_upn(exc["UPN"])
+    perm_upns = set(upn[exc["Category"].eq("PERM").to_numpy()].dropna())
+    susp_upns = set(upn[exc["Category"].eq("SUSP").to_numpy()].dropna())
+    status = link.status
+    groups = list(SOCIAL_CARE_GROUPS) + [ALL_PUPILS]
+    masks = [status["group"] == g for g in SOCIAL_CARE_GROUPS] + [pd.Series(True, index=status.index)]
+    n = [int(m.sum()) for m in masks]
+    k_perm = [int(status.loc[m, "UPN"].isin(perm_upns).sum()) for m in masks]
+    k_susp = [int(status.loc[m, "UPN"].isin(susp_upns).sum()) for m in masks]
+    period = year_label(year)
+    out = combine(percent_result("exclusions.social_care_perm_pct", area, "social_care", groups, k_perm, n, period),
+                  percent_result("exclusions.social_care_one_plus_sus_pct", area, "social_care", groups, k_susp, n, period))
+    source_of = {CLA: "CLA", CP: "CP", CIN: "CIN"}
+    missing = [g for g, s in source_of.items() if s not in link.sources]
+    if missing:
+        at = out["group"].isin(missing)
+        out.loc[at, ["numerator", "denominator", "value", "lower", "upper"]] = np.nan
+        out.loc[at, "symbol"] = "x"
+    return out
+
+
+# ---------------------------------------------------------------------------------- published
+def estimated_pupils_by_la(year: int, published_dir=None) -> pd.Series:
+    """Approximate pupils on roll per local authority (index: DfE number) for a funnel plot:
+    :data:`PUPILS_PER_CHILD_ESTIMATE` times the ONS mid-year estimate of children aged 0 to 17
+    (mid-year ``year - 1``, the autumn the academic year starts, or the latest before it)."""
+    from safeguarding.published.figures import figures
+    pop = figures("population.children_0_17", published_dir)
+    las = pop[(pop["geographic_level"] == "Local authority") & pop["value"].notna()]
+    las = las[las["year"] <= int(year) - 1] if (las["year"] <= int(year) - 1).any() else las
+    latest = las.sort_values("year").drop_duplicates("dfe_number", keep="last")
+    return (latest.set_index("dfe_number")["value"] * PUPILS_PER_CHILD_ESTIMATE).round()
