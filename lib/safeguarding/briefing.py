@@ -89,7 +89,7 @@ class Briefing:
 
     def reading_note(self) -> str:
         return (f"How to read this briefing: each section starts with what the figures show in words, then a chart "
-                f"and the table behind it. {symbol_legend(['c', 'x'], threshold=self.threshold)} "
+                f"and the table behind it. {symbol_legend(['c', 'x'], threshold=self.threshold, counts=getattr(self.theme_impl, 'COUNTS', 'children'))} "
                 f"Ranges in brackets are 95% confidence intervals: the range the true figure is likely to lie in, "
                 f"given the numbers involved.")
 
@@ -111,9 +111,12 @@ class Briefing:
         from safeguarding import quality
         parts = [HtmlBlock("<h2>Data quality</h2>")]
         needed = set(self.theme_impl.TABLES) if self.theme_impl else None
+        if needed is not None:  # optional tables the theme used count too
+            needed |= set(getattr(self.theme_impl, "OPTIONAL_TABLES", ())) & set(self.tables)
         summ = self.summary
         if needed is not None and not summ.empty:
-            summ = summ[summ["table"].isin(needed | {t.replace("cin_children", "cin_child_identifiers") for t in needed})]
+            cin_child = {"cin_child_identifiers", "cin_child_characteristics"} if "cin_children" in needed else set()
+            summ = summ[summ["table"].isin(needed | cin_child)]
         if not summ.empty:
             total_read, total_kept, total_rej = summ["rows_read"].sum(), summ["rows_kept"].sum(), summ["rows_rejected"].sum()
             parts.append(paragraph(

@@ -205,6 +205,24 @@ def _determined(constraints: Sequence[_Constraint], unknown: np.ndarray) -> np.n
     return determined
 
 
+def _recoverable_after(constraints: Sequence[_Constraint], unknown: np.ndarray, hidden: np.ndarray, extra: int) -> int:
+    """How many hidden cells could still be worked out once ``extra`` is hidden too."""
+    trial = unknown.copy()
+    trial[extra] = True
+    still = hidden.copy()
+    still[extra] = True
+    return int(np.count_nonzero(_determined(constraints, trial) & still))
+
+
+def _protector_order(constraints: Sequence[_Constraint], values: np.ndarray, unknown: np.ndarray) -> list[int]:
+    """Shown cells of the given margins in the order they are hidden: non-zero members
+    smallest first, then zero members, then totals."""
+    members = {int(x) for c in constraints for x in c.members if not unknown[x]}
+    totals = {int(c.total) for c in constraints if c.total is not None and not unknown[c.total]} - members
+    return (sorted((x for x in members if values[x] > 0), key=lambda x: (values[x], x))
+            + sorted(x for x in members if not values[x] > 0) + sorted(totals))
+
+
 def _protect(values: np.ndarray, constraints: Sequence[_Constraint], primary: np.ndarray, threshold: float,
              assume_total_known: bool) -> tuple[np.ndarray, np.ndarray]:
     """Hidden mask after secondary suppression, and which of those are secondary."""
@@ -235,7 +253,19 @@ def _protect(values: np.ndarray, constraints: Sequence[_Constraint], primary: np
             if choices:
                 non_zero = [x for x in choices if values[x] > 0]
                 pool = non_zero or choices
-                hidden[min(pool, key=lambda x: (values[x], x))] = True
+                chosen = min(pool, key=lambda x: (values[x], x))
+                left = _recoverable_after(active, unknown, hidden, chosen)
+                if left:
+                    # The usual choice leaves hidden cells that can still be worked out (they are
+                    # tied to shown figures through other margins): hide instead the cell, among the
+                    # margins of every such cell, that leaves fewest, in the usual order of preference,
+                    # rather than hiding cell after cell that do not help.
+                    margins = [c for c in active if np.any(np.isin(recoverable, c.members)) or c.total in set(recoverable)]
+                    for x in _protector_order(margins, values, unknown):
+                        fewer = _recoverable_after(active, unknown, hidden, x)
+                        if fewer < left:
+                            chosen, left = x, fewer
+                hidden[chosen] = True
                 changed = True
                 break
         if not changed:

@@ -187,16 +187,23 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
     unit, noun, phrase = spec.unit, spec.counts, phrase or spec.label
     published_year = year_label(comp.year, comp.measure.year_kind)
     own_symbol = symbol_of({"symbol": borough_symbol})
-    sent = [describe_comparison(phrase, borough_value, comp.england, f"England ({published_year})", spec.polarity, unit,
-                                within_noise=within_funnel(borough_value, own_symbol, borough_n, comp.england, spec.unit, funnel_kind),
-                                area_name=b.area.name, symbol=own_symbol, comparator_symbol=comp.england_symbol,
-                                decimals=spec.decimals, threshold=b.threshold, counts=noun)]
-    if not math.isnan(comp.sn_median):
-        sent.append(describe_comparison(phrase, borough_value, comp.sn_median, "its statistical neighbours' median",
-                                        spec.polarity, unit, area_name=b.area.name, symbol=own_symbol,
-                                        within_noise=within_funnel(borough_value, own_symbol, borough_n, comp.sn_median,
-                                                                   spec.unit, funnel_kind),
-                                        decimals=spec.decimals, threshold=b.threshold, counts=noun))
+    hidden = bool(own_symbol) or borough_value is None or math.isnan(borough_value)
+    if hidden:
+        from safeguarding.render.sentences import hidden_phrase
+        why = (f"hidden to protect privacy (it is based on {hidden_phrase(b.threshold, noun)})" if own_symbol == "c"
+               else "not available")
+        others = [f"England's ({_fmt(comp.england, unit, comp.england_symbol, spec.decimals)} in {published_year})"]
+        if not math.isnan(comp.sn_median):
+            others.append(f"its statistical neighbours' median ({_fmt(comp.sn_median, unit, None, spec.decimals)})")
+        sent = [f"{b.area.name}'s {phrase} is {why}, so it is not compared with {' or '.join(others)}."]
+    else:
+        sent = [describe_comparison(phrase, borough_value, target, name, spec.polarity, unit,
+                                    within_noise=within_funnel(borough_value, None, borough_n, target, spec.unit, funnel_kind),
+                                    area_name=b.area.name, comparator_symbol=symbol, decimals=spec.decimals,
+                                    threshold=b.threshold, counts=noun)
+                for target, name, symbol in ((comp.england, f"England ({published_year})", comp.england_symbol),
+                                             (comp.sn_median, "its statistical neighbours' median", None))
+                if not math.isnan(target)]
     sent.append(f"{b.area.name}'s figure is for {b.period_label}, from its own records; the latest published figures for "
                 f"other areas are for {published_year}.")
     frame = comparator_frame(comp, f"{b.area.name} ({b.period_label})", borough_value, own_symbol)

@@ -1,0 +1,437 @@
+"""Care leavers (theme 4, key 'neet'): hand-computed measures, chance wording, disclosure
+control with complements, data-quality checks, and the theme run end to end on demo data
+for a borough with ordinary numbers (Hounslow) and one with tiny numbers (City of London)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from safeguarding import derive, quality
+from safeguarding.issues import InputError
+from safeguarding.measures import care_leavers as m
+from safeguarding.measures import disclosure, stats
+from safeguarding.measures.registry import all_measures
+from safeguarding.render.blocks import HtmlBlock
+from safeguarding.themes.common import within_funnel
+from safeguarding.themes.neet import NeetTheme
+
+END = "2025-03-31"
+YEAR = 2025
+
+
+def oc3_frame(rows, header=None):
+    """rows: (CHILD, DOB, IN_TOUCH, ACTIV, ACCOM[, collection_year]) -> a processed-style OC3 table."""
+    rows = [r if len(r) == 6 else (*r, YEAR) for r in rows]
+    f = pd.DataFrame(rows, columns=["CHILD", "DOB", "IN_TOUCH", "ACTIV", "ACCOM", "collection_year"])
+    f["DOB"] = pd.to_datetime(f["DOB"])
+    f["source_row"] = range(2, len(f) + 2)
+    f["care_leaver_age_band"] = [derive.care_leaver_age_band(pd.Series([d]), y).iloc[0] for d, y in zip(f["DOB"], f["collection_year"])]
+    return f
+
+
+@pytest.fixture
+def leavers():
+    """Seven care leavers aged 19 to 21 and two aged 17 to 18 in 2024-25, plus rows that must not count.
+
+    19-21: A1 NEET illness (G4), A2 and A3 NEET other (G5); A4 higher education (F1), A5 training or
+    employment (F4), A6 part-time apprenticeship (P5); A7 not in touch. Accommodation: A1, A3, A4, A5
+    suitable; A2 unsuitable (S2, no fixed abode); A6 in touch with no accommodation recorded; A7 not known.
+    17-18: B1 other education (F2), with former foster carers; B2 refused contact but an activity code (G5).
+    Not counted: C1 aged 22; D1 in the 2023-24 return; a second row for A3.
+    """
+    return oc3_frame([
+        ("A1", "2004-05-01", "YES", "G4", "U1"),
+        ("A2", "2004-06-01", "YES", "G5", "S2"),
+        ("A3", "2005-01-01", "YES", "G5", "D1"),
+        ("A4", "2003-12-01", "YES", "F1", "U1"),
+        ("A5", "2005-03-31", "YES", "F4", "B1"),   # 20 on 31 March 2025 (birthday that day)
+        ("A6", "2005-04-01", "YES", "P5", "0"),    # 19 on 31 March 2025 (turns 20 the next day)
+        ("A7", "2004-02-29", "NO", "0", "0"),
+        ("B1", "2007-01-01", "YES", "F2", "Z1"),
+        ("B2", "2006-10-10", "REFU", "G5", "0"),
+        ("C1", "2002-06-01", "YES", "G5", "U1"),   # 22: outside the bands
+        ("D1", "2004-05-01", "YES", "G5", "U1", 2024),
+        ("A3", "2005-01-01", "YES", "F2", "D1"),   # listed twice: the first row counts
+    ])
+
+
+@pytest.fixture
+def header():
+    return pd.DataFrame({"CHILD": ["A1", "A2", "A3", "A4", "A5", "A6", "B1", "B2", "A1"],
+                         "SEX": ["F", "F", "M", "M", "F", "M", "M", "F", "M"],
+                         "ethnic_major": ["Black", "White", "White", "Asian", "Black", "White", "Mixed", "White", "White"],
+                         "collection_year": [2025] * 8 + [2024]})
+
+
+def one(frame, measure_id, group="19-21", breakdown="age_band"):
+    sub = frame[(frame["measure_id"] == measure_id) & (frame["group"] == group) & (frame["breakdown"] == breakdown)]
+    assert len(sub) == 1, (measure_id, group, sub)
+    return sub.iloc[0]
+
+
+# ---------------------------------------------------------------------------------------
+# Registry and definitions
+# ---------------------------------------------------------------------------------------
+def test_registry_ids_start_with_theme_key_and_published_ids_exist():
+    from safeguarding.published.catalogue import BY_ID
+    specs = all_measures("neet")
+    assert specs and all(s.id.startswith("neet.") for s in specs)
+    assert all(s.counts == "care leavers" for s in specs)
+    assert {s.polarity for s in specs if s.id in ("neet.neet_pct", "neet.activity_not_known_pct")} == {"lower_better"}
+    assert {s.polarity for s in specs if s.id in ("neet.eet_pct", "neet.accommodation_suitable_pct")} == {"higher_better"}
+    for measure_id in m.PUBLISHED_KEYS:
+        for band in m.BANDS:
+            assert m.published_id(measure_id, band) in BY_ID
+    assert m.published_id("neet.neet_pct", "19-21") == "care_leavers.19_21.neet_pct"
+    assert m.published_id("neet.in_touch_pct", "19-21") is None
+    assert m.breakdown_key("sex", "17-18") == "sex, 17-18"
+
+
+def test_statuses_follow_contact_first(leavers):
+    f = leavers.set_index("CHILD", drop=False)
+    f = f[~f.index.duplicated()]
+    assert sorted(f.index[~m.in_touch(f)]) == ["A7", "B2"]
+    contact = m.contact_status(f)
+    assert contact["A7"] == "neet.not_in_touch_pct" and contact["B2"] == "neet.not_in_touch_pct"
+    assert m.contact_status(oc3_frame([("X", "2004-01-01", "NREQ", "0", "0"), ("Y", "2004-01-01", None, "G5", "0")])).tolist() \
+        == ["neet.contact_other_pct", "neet.contact_other_pct"]
+    activity = m.activity_status(f)
+    assert activity["A1"] == "neet.neet_illness_pct" and activity["A6"] == "neet.apprenticeship_pct"
+    assert activity["A7"] == "neet.activity_not_known_pct"
+    assert activity["B2"] == "neet.activity_not_known_pct"  # not in touch: a code is not believed
+    gap = oc3_frame([("X", "2004-01-01", "YES", "0", "U1"), ("Y", "2004-01-01", "YES", None, "U1")])
+    assert m.activity_status(gap).tolist() == ["neet.activity_not_recorded_pct"] * 2
+    accommodation = m.accommodation_status(f)
+    assert accommodation.loc["A2"].tolist() == ["neet.accommodation_unsuitable_pct", "No fixed abode, emergency or bed and breakfast"]
+    assert accommodation.loc["A6", "suitability"] == "neet.accommodation_not_recorded_pct"
+    assert accommodation.loc["A7", "suitability"] == "neet.accommodation_not_known_pct"
+    assert pd.isna(accommodation.loc["A7", "type"])
+    assert accommodation.loc["B1", "type"] == "With former foster carers"
+
+
+def test_care_leavers_in_year_counts_each_young_person_once(leavers):
+    rows = m.care_leavers_in_year(leavers, YEAR)
+    assert sorted(rows["CHILD"]) == ["A1", "A2", "A3", "A4", "A5", "A6", "A7", "B1", "B2"]
+    assert rows.loc[rows["CHILD"] == "A3", "ACTIV"].item() == "G5"
+    no_band = leavers.drop(columns=["care_leaver_age_band"])
+    assert sorted(m.care_leavers_in_year(no_band, YEAR)["CHILD"]) == sorted(rows["CHILD"])  # derived from DOB
+
+
+# ---------------------------------------------------------------------------------------
+# Measures, hand-computed
+# ---------------------------------------------------------------------------------------
+def test_composition_hand_computed(leavers):
+    r = m.composition(leavers, "Test", END)
+    assert one(r, "neet.care_leavers")["value"] == 7 and one(r, "neet.care_leavers", "17-18")["value"] == 2
+    expected = {  # numerator of 7 care leavers aged 19 to 21
+        "neet.in_touch_pct": 6, "neet.not_in_touch_pct": 1, "neet.contact_other_pct": 0,
+        "neet.eet_pct": 3, "neet.neet_pct": 3, "neet.activity_not_known_pct": 1, "neet.activity_not_recorded_pct": 0,
+        "neet.higher_education_pct": 1, "neet.other_education_pct": 0, "neet.training_employment_pct": 1,
+        "neet.apprenticeship_pct": 1, "neet.neet_illness_pct": 1, "neet.neet_other_pct": 2, "neet.neet_parenting_pct": 0,
+        "neet.accommodation_suitable_pct": 4, "neet.accommodation_unsuitable_pct": 1,
+        "neet.accommodation_not_known_pct": 2, "neet.accommodation_not_recorded_pct": 1,
+    }
+    for measure_id, k in expected.items():
+        row = one(r, measure_id)
+        assert (row["numerator"], row["denominator"]) == (k, 7), measure_id
+        assert row["value"] == pytest.approx(100 * k / 7)
+    neet = one(r, "neet.neet_pct")
+    assert (neet["lower"], neet["upper"]) == (pytest.approx(15.82, abs=0.01), pytest.approx(74.95, abs=0.01))  # Wilson 3/7
+    assert "Wilson" in neet["method"]
+    assert one(r, "neet.in_touch_pct", "17-18")["numerator"] == 1
+    assert one(r, "neet.activity_not_known_pct", "17-18")["numerator"] == 1
+    types = r[r["breakdown"] == "accommodation type, 19-21"].set_index("group")["numerator"]
+    assert types["Independent living"] == 2 and types["With parents or relatives"] == 1
+    assert types.sum() + one(r, "neet.accommodation_not_known_pct")["numerator"] == 7
+    assert list(types.index) == list(m.ACCOMMODATION_TYPE_ORDER)
+
+
+def test_every_percentage_is_of_all_care_leavers_in_the_band(leavers):
+    r = m.composition(leavers, "Test", END)
+    pct = r[r["measure_id"] != "neet.care_leavers"]
+    for band in m.BANDS:
+        rows = pct[(pct["group"] == band) | pct["breakdown"].str.endswith(band)]
+        assert set(rows["denominator"]) == {one(r, "neet.care_leavers", band)["value"]}
+    for band in m.BANDS:  # parts add up
+        k = {mid: one(r, mid, band)["numerator"] for mid in (*m.CONTACT_PARTS, *m.ACTIVITY_PARTS, *m.ACCOMMODATION_PARTS)}
+        n = one(r, "neet.care_leavers", band)["value"]
+        assert sum(k[x] for x in m.CONTACT_PARTS) == sum(k[x] for x in m.ACTIVITY_PARTS) == sum(k[x] for x in m.ACCOMMODATION_PARTS) == n
+
+
+def test_neet_by_sex_and_ethnicity(leavers, header):
+    sex = m.neet_by_group(leavers, header, "Test", END, "sex")
+    female, male = one(sex, "neet.neet_pct", "Female", "sex, 19-21"), one(sex, "neet.neet_pct", "Male", "sex, 19-21")
+    assert (female["numerator"], female["denominator"]) == (2, 3)   # A1, A2 NEET; A5 not
+    assert (male["numerator"], male["denominator"]) == (1, 3)       # A3 NEET; A4, A6 not (A1's 2024 row ignored)
+    recorded = one(sex, "neet.neet_pct", m.NOT_RECORDED, "sex, 19-21")  # A7 has no header row
+    assert (recorded["numerator"], recorded["denominator"]) == (0, 1)
+    assert list(sex[sex["breakdown"] == "sex, 19-21"]["group"]) == ["Female", "Male", m.NOT_RECORDED]
+    eth = m.neet_by_group(leavers, header, "Test", END, "ethnicity")
+    black = one(eth, "neet.neet_pct", "Black", "ethnicity, 19-21")
+    assert (black["numerator"], black["denominator"]) == (1, 2)
+    assert eth[eth["breakdown"] == "ethnicity, 19-21"]["denominator"].sum() == 7
+    none = m.neet_by_group(leavers, None, "Test", END, "sex")
+    assert set(none["group"]) == {m.NOT_RECORDED}
+    with pytest.raises(ValueError):
+        m.neet_by_group(leavers, header, "Test", END, "age")
+
+
+# ---------------------------------------------------------------------------------------
+# Chance: year-on-year and between groups
+# ---------------------------------------------------------------------------------------
+def stub_theme(rows, changes=None, sex=None):
+    b = SimpleNamespace(period_label="2024-25", threshold=5, area=SimpleNamespace(name="Test"), published_dir=None)
+    theme = NeetTheme(b)
+    frame = pd.DataFrame([{"measure_id": mid, "area": "Test", "breakdown": "age_band", "group": band, "period": "2024-25",
+                           "numerator": k, "denominator": n, "value": 100 * k / n, "lower": np.nan, "upper": np.nan,
+                           "method": "", "symbol": ""} for mid, band, k, n in rows])
+    theme.r = {"main": frame, "raw": frame, "sex": sex}
+    theme.changes = changes or {}
+    return theme
+
+
+def previous(k, n, period="2023-24"):
+    return pd.Series({"period": period, "borough": 100 * k / n, "borough_symbol": "", "numerator": k, "denominator": n})
+
+
+def test_change_within_noise_is_called_chance():
+    theme = stub_theme([("neet.neet_pct", "19-21", 41, 100)],
+                       {("neet.neet_pct", "19-21"): {"previous": previous(38, 100), "test": stats.change_within_noise(38, 100, 41, 100)}})
+    assert theme.change_words("neet.neet_pct", "19-21", "NEET") == \
+        "NEET rose from 38% in 2023-24 to 41% in 2024-25, a change small enough to be chance."
+
+
+def test_change_beyond_noise_is_judged_by_polarity():
+    changes = {("neet.neet_pct", "19-21"): {"previous": previous(60, 300), "test": stats.change_within_noise(60, 300, 41, 100)},
+               ("neet.eet_pct", "19-21"): {"previous": previous(60, 300), "test": stats.change_within_noise(60, 300, 41, 100)}}
+    theme = stub_theme([("neet.neet_pct", "19-21", 41, 100), ("neet.eet_pct", "19-21", 41, 100)], changes)
+    assert theme.change_words("neet.neet_pct", "19-21", "NEET") == \
+        "NEET rose from 20% in 2023-24 to 41% in 2024-25, a change for the worse: more than chance would usually give."
+    assert theme.change_words("neet.eet_pct", "19-21", "EET").endswith("a change for the better: more than chance would usually give.")
+
+
+def test_change_against_a_hidden_published_figure_is_not_measured():
+    prev = previous(3, 20)
+    prev["borough"], prev["borough_symbol"] = np.nan, "c"
+    theme = stub_theme([("neet.neet_pct", "19-21", 9, 25)], {("neet.neet_pct", "19-21"): {"previous": prev, "test": None}})
+    assert "hidden or not available" in theme.change_words("neet.neet_pct", "19-21", "NEET")
+
+
+def test_sex_difference_tested_against_chance():
+    def sex(f, m_):
+        return pd.DataFrame([{"measure_id": "neet.neet_pct", "breakdown": "sex, 19-21", "group": g, "numerator": k,
+                              "denominator": n, "value": 100 * k / n, "symbol": ""} for g, (k, n) in (("Female", f), ("Male", m_))])
+    close = stub_theme([], sex=sex((12, 30), (10, 30))).sex_gap("19-21")
+    assert close.startswith("40% of female care leavers aged 19 to 21 were NEET (12 of 30), against 33% of male")
+    assert close.endswith("a difference small enough to be chance.")
+    far = stub_theme([], sex=sex((15, 35), (8, 50))).sex_gap("19-21")  # Harrow's pattern: 43% against 16%
+    assert far.endswith("a difference larger than chance would usually give.")
+
+
+def test_within_funnel_is_the_funnel_test():
+    assert within_funnel(41.0, None, 307, 40.0) is True
+    assert within_funnel(60.0, None, 307, 40.0) is False
+    assert within_funnel(0.0, None, 7, 30.0) is True   # 0 of 7 is not unusual when England is 30%
+    assert within_funnel(41.0, "c", 307, 40.0) is None
+    assert within_funnel(np.nan, None, 307, 40.0) is None
+
+
+# ---------------------------------------------------------------------------------------
+# Disclosure control
+# ---------------------------------------------------------------------------------------
+def protect(raw, threshold=5):
+    framed, margins = m.protection_margins(raw)
+    return framed, margins, disclosure.suppress(framed, margins=margins, protect_complement=True, threshold=threshold)
+
+
+def test_small_band_is_suppressed_with_complements(leavers):
+    framed, margins, out = protect(m.composition(leavers, "Test", END))
+    assert disclosure.visible_small_counts(out).empty
+    assert disclosure.recoverable_cells(framed, out, margins=margins).empty
+    touch = one(out, "neet.in_touch_pct")
+    assert pd.isna(touch["numerator"]) and touch["symbol"] == "c"           # 6 of 7: names the one not in touch
+    assert "complement" in touch["reason"] or "1-5" in touch["reason"]
+    assert pd.isna(one(out, "neet.neet_pct")["value"])                     # 3 of 7: hidden, with its interval
+    assert pd.isna(one(out, "neet.neet_pct")["lower"])
+    assert one(out, "neet.care_leavers")["numerator"] == 7                  # the cohort (every denominator) stays shown
+
+
+def test_complement_hides_38_of_40():
+    rows = [("C%02d" % i, "2004-06-01", "YES" if i < 38 else "NO", "F2" if i < 30 else ("G5" if i < 38 else "0"), "U1")
+            for i in range(40)]
+    _, _, out = protect(m.composition(oc3_frame(rows), "Test", END))
+    touch = one(out, "neet.in_touch_pct")
+    assert pd.isna(touch["numerator"]) and "primary: complement 1-5" in touch["reason"]
+    assert one(out, "neet.eet_pct")["numerator"] == 30                      # 30 of 40 is safe
+
+
+def test_secondary_suppression_keeps_headline_when_a_zero_protects():
+    """279 suitable, 4 unsuitable, 24 not known (all not in touch) of 307: hiding the 'not recorded' zero
+    protects the 4; the suitable percentage, a headline figure, stays shown."""
+    rows = []
+    for i in range(307):
+        touch = "YES" if i < 283 else ("NO" if i < 305 else "NREQ")
+        accom = "0" if touch != "YES" else ("S2" if i < 4 else "U1")
+        rows.append((f"P{i:03d}", "2004-06-01", touch, "F4" if touch == "YES" else "0", accom))
+    framed, margins, out = protect(m.composition(oc3_frame(rows), "Test", END))
+    assert one(out, "neet.accommodation_suitable_pct")["numerator"] == 279
+    assert pd.isna(one(out, "neet.accommodation_unsuitable_pct")["numerator"])
+    assert one(out, "neet.in_touch_pct")["numerator"] == 283
+    assert disclosure.recoverable_cells(framed, out, margins=margins).empty
+
+
+# ---------------------------------------------------------------------------------------
+# Data-quality checks
+# ---------------------------------------------------------------------------------------
+def test_care_leaver_checks(leavers, header):
+    found = {f["code"]: f for f in quality.check_care_leavers(leavers, YEAR, header[header["CHILD"] != "B1"])}
+    assert set(found) == {"NEET01", "NEET02", "NEET03", "NEET04", "NEET05"}
+    assert "fewer than 6 row(s)" in found["NEET01"]["message"] and pd.isna(found["NEET01"]["affected"])
+    assert "OC3 rows 11" in found["NEET02"]["message"]         # C1, aged 22, is row 11
+    assert "not in touch but have an activity" in found["NEET04"]["message"]
+    assert all(c in quality.CHECKS for c in found)
+
+
+def test_own_figure_against_published():
+    same = pd.DataFrame([{"label": "NEET", "own": 40.7, "published": 41.0, "own_n": 307, "published_n": 307}])
+    assert quality.own_vs_published(same) == []
+    differs = same.assign(own=43.6)
+    (finding,) = quality.own_vs_published(differs)
+    assert finding["code"] == "NEET06" and "44% of 307" in finding["message"] and "41% of 307 published" in finding["message"]
+
+
+# ---------------------------------------------------------------------------------------
+# The theme on demo data: two boroughs, every section
+# ---------------------------------------------------------------------------------------
+BOROUGHS = ("hounslow", "city-of-london")
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory):
+    """Demo raw files (as `safeguarding demo BOROUGH --out DIR`) ingested as `safeguarding ingest` would."""
+    from safeguarding.demo import generate_demo
+    from safeguarding.prepare import ingest
+    data = tmp_path_factory.mktemp("neet_data")
+    generate_demo(list(BOROUGHS), out_dir=data / "raw")
+    for slug in BOROUGHS:
+        ingest(data / "raw" / slug, data / "processed" / slug)
+    return data
+
+
+@pytest.fixture(scope="session")
+def briefings(demo_data):
+    from safeguarding.briefing import open_briefing
+    return {slug: open_briefing("neet", slug, data_dir=demo_data) for slug in BOROUGHS}
+
+
+@pytest.mark.parametrize("slug", BOROUGHS)
+def test_every_section_renders_and_is_safe(briefings, slug):
+    b = briefings[slug]
+    for name in b.theme_impl.SECTIONS:
+        block = b.section(name)
+        assert isinstance(block, HtmlBlock) and len(block.html) > 200, name
+        assert ">nan<" not in block.html and "nan%" not in block.html and ">None<" not in block.html, name
+    assert isinstance(b.data_quality(), HtmlBlock) and isinstance(b.methods(), HtmlBlock)
+    assert b.self_check() == []
+    assert 3 <= len(b.findings) <= 6
+    assert not [f for f in b.findings if re.search(r"\bnan\b|\bNone\b(?! of)", f)]
+    for frame in b.shown:
+        assert disclosure.visible_small_counts(frame, ["numerator", "denominator"]).empty
+
+
+def test_sections_match_the_notebook_outline():
+    import importlib.util
+    from pathlib import Path
+    path = Path(__file__).resolve().parents[1] / "scripts" / "make_notebook.py"
+    spec_ = importlib.util.spec_from_file_location("make_notebook", path)
+    module = importlib.util.module_from_spec(spec_)
+    spec_.loader.exec_module(module)
+    theme, _, sections = module.THEMES["neet_care_leavers.ipynb"]
+    assert theme == "neet"
+    assert [s for _, s in sections] == list(NeetTheme.SECTIONS)
+    assert all(hasattr(NeetTheme, f"section_{s}") for s in NeetTheme.SECTIONS)
+
+
+@pytest.mark.parametrize("slug", BOROUGHS)
+def test_composition_cannot_be_worked_back(demo_data, slug):
+    raw = m.composition(pd.read_parquet(demo_data / "processed" / slug / "cla_oc3.parquet"), slug, END)
+    framed, margins, out = protect(raw)
+    assert disclosure.recoverable_cells(framed, out, margins=margins).empty
+    assert disclosure.visible_small_counts(out, ["numerator", "denominator"]).empty
+
+
+@pytest.mark.parametrize("band", m.BANDS)
+def test_demo_is_calibrated_to_published_neet(briefings, band):
+    """The demo generator is calibrated to each borough's published 2024-25 figures."""
+    from safeguarding.published.comparators import compare
+    b = briefings["hounslow"]
+    own = b.theme_impl.row("neet.neet_pct", band)
+    published = compare("hounslow", m.published_id("neet.neet_pct", band), year=YEAR)
+    assert published.year == YEAR
+    assert own["value"] == pytest.approx(published.value, abs=1.0)   # published percentages are whole numbers
+    assert own["denominator"] == published.denominator
+
+
+def test_hounslow_findings_say_chance_and_denominator(briefings):
+    text = " ".join(briefings["hounslow"].findings)
+    assert "Of 307 care leavers aged 19 to 21" in text
+    assert "small enough to be chance" in text
+    assert "Lower is better" in text and "higher is better" in text
+
+
+def test_city_of_london_hides_tiny_numbers(briefings):
+    b = briefings["city-of-london"]
+    groups = b.section("groups").html
+    assert "hidden to protect privacy" in groups
+    main = b.theme_impl.r["main"]
+    shown = main[(main["symbol"] == "") & main["numerator"].notna()]
+    assert not shown["numerator"].between(1, b.threshold).any()
+
+
+def test_without_header_says_so(demo_data, tmp_path):
+    from safeguarding.briefing import open_briefing
+    folder = tmp_path / "processed" / "hounslow"
+    shutil.copytree(demo_data / "processed" / "hounslow", folder)
+    (folder / "cla_header.parquet").unlink()
+    b = open_briefing("neet", "hounslow", data_dir=tmp_path)
+    assert "cannot be broken down by sex or ethnicity" in b.section("groups").html
+    assert any("header" in f for f in b.findings)
+
+
+def test_a_year_without_care_leavers_fails_readably(demo_data):
+    from safeguarding.briefing import open_briefing
+    with pytest.raises(InputError, match="no rows for 2022-23"):
+        open_briefing("neet", "hounslow", period_end="2023-03-31", data_dir=demo_data)
+
+
+@pytest.mark.notebook
+def test_notebook_runs_to_a_clean_briefing(demo_data, tmp_path):
+    """The notebook, run by the batch (papermill + nbconvert), gives a clean, self-contained page
+    for both boroughs, with every section heading of the outline."""
+    from bs4 import BeautifulSoup
+
+    from safeguarding.batch import run_batch
+    from safeguarding.render.html import check_briefing_html
+    code = run_batch(list(BOROUGHS), themes=["neet"], outputs=tmp_path, jobs=2, ingest_first=False,
+                     data_dir=demo_data, progress=False)
+    assert code == 0
+    for slug in BOROUGHS:
+        html = (tmp_path / "2024-25" / slug / "neet.html").read_text(encoding="utf-8")
+        assert check_briefing_html(html) == []
+        soup = BeautifulSoup(html, "html.parser")
+        headings = [h.get_text() for h in soup.find_all("h2")]
+        assert "Key findings" in headings and "Accommodation" in headings and "By sex and ethnicity" in headings
+        for table in soup.find_all("table"):
+            caption = table.find("caption").get_text()
+            heads = [th.get_text() for th in table.find("thead").find_all("th")]
+            for tr in table.find("tbody").find_all("tr"):
+                for head, cell in zip(heads, tr.find_all(["th", "td"])):
+                    text = cell.get_text(strip=True).replace(",", "")
+                    if head in ("Care leavers", "NEET") and text.isdigit():
+                        assert not 1 <= int(text) <= 5, (slug, caption, head, text)
