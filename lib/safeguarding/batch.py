@@ -40,7 +40,7 @@ THEMES: dict[str, Theme] = {t.key: t for t in (
           ("missing_episodes",)),
     Theme("disproportionality", "Disproportionality by ethnicity", "disproportionality.ipynb", ("cin_children",)),
     Theme("exclusions", "Exclusions and suspensions", "exclusions.ipynb", ("exclusions", "pupils")),
-    Theme("neet", "Care leavers not in education, employment or training", "neet_care_leavers.ipynb", ("cla_oc3",)),
+    Theme("neet", "Care leavers in education, employment or training", "neet_care_leavers.ipynb", ("cla_oc3",)),
 )}
 
 

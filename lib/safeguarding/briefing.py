@@ -33,6 +33,10 @@ from safeguarding.render.formats import symbol_legend
 from safeguarding.render.tables import html_table
 
 
+#: Which data-quality checks (by code prefix) belong to each theme, besides the general DQ ones.
+_CHECK_PREFIX = {"missing": "MIS", "exclusions": "EXC", "neet": "NEET", "disproportionality": "DIS"}
+
+
 @dataclass
 class Briefing:
     """State shared by every section of one briefing (one borough, one theme, one period)."""
@@ -77,14 +81,19 @@ class Briefing:
 
     def header(self) -> HtmlBlock:
         extract = self.manifest.get("created", "")[:10]
-        meta = [f"<strong>{html.escape(self.area.name)}</strong>", f"Period: {html.escape(self.period_label)} "
-                f"(year ending {pd.Timestamp(self.period_end):%d %B %Y})"]
+        shown = getattr(self.theme_impl, "shown_period", None)  # e.g. a school year for exclusions
+        if shown:
+            meta = [f"<strong>{html.escape(self.area.name)}</strong>", f"School year: {html.escape(shown)} (the latest "
+                    f"complete school year before {pd.Timestamp(self.period_end):%d %B %Y})"]
+        else:
+            meta = [f"<strong>{html.escape(self.area.name)}</strong>", f"Period: {html.escape(self.period_label)} "
+                    f"(year ending {pd.Timestamp(self.period_end):%d %B %Y})"]
         if extract:
             meta.append(f"Data processed: {pd.Timestamp(extract):%d %B %Y}")
         meta.append(f"Briefing produced: {date.today():%d %B %Y}")
         return HtmlBlock(
             f'<header class="briefing-header"><h1>{html.escape(self.title)}: {html.escape(self.area.name)}, '
-            f'{html.escape(self.period_label)}</h1><p class="meta">{" &middot; ".join(meta)}</p>'
+            f'{html.escape(shown or self.period_label)}</h1><p class="meta">{" &middot; ".join(meta)}</p>'
             f'<p class="how-to-read">{html.escape(self.reading_note())}</p></header>')
 
     def reading_note(self) -> str:
@@ -165,7 +174,8 @@ class Briefing:
             f"Disclosure control: counts from 1 to {self.threshold} are shown as 'c', and where a hidden figure could be "
             "worked out from a total, a second figure is hidden too. Rates and percentages built on a hidden count are hidden.",
             MAPPING_NOTE,
-            "Checks run on the data: " + "; ".join(f"{c.title.lower()}" for c in CHECKS.values()) + ".",
+            "Checks run on the data: " + "; ".join(f"{c.title.lower()}" for code, c in CHECKS.items()
+                                                   if code.startswith(("DQ", _CHECK_PREFIX.get(self.theme, "DQ")))) + ".",
             "Published statistics: Department for Education (Explore Education Statistics, Local Authority Interactive Tool) "
             "and Office for National Statistics, Open Government Licence v3.0." + (" " + " ".join(self.sources) if self.sources else ""),
             "Statistical neighbours: the ten most similar local authorities in the DfE children's services statistical "

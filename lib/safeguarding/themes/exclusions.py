@@ -61,6 +61,7 @@ class ExclusionsTheme:
                              f"{pd.Timestamp(b.period_end):%d %B %Y} (years found: "
                              f"{', '.join(m.year_label(y) for y in in_data) or 'none'}). An academic year ends on 31 August.")
         self.year, self.label = year, m.year_label(year)
+        self.shown_period = self.label
         self.years = [y for y in in_data if y <= year][-5:]
         self.later_years = [y for y in in_data if y > year]
         r = self.r
