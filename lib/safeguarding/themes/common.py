@@ -56,7 +56,8 @@ def comparator_frame(comp, borough_label: str, borough_value: float, borough_sym
 
 def comparison_block(b, measure_id: str, borough_value: float, borough_symbol, borough_n=None, borough_k=None,
                      funnel_kind: str = "proportion", period_label: str | None = None, comparison=None) -> HtmlBlock:
-    """Sentence, comparator chart, funnel plot and table for one measure against published figures.
+    """Sentence, comparator chart, funnel plot and table for one registered measure against its
+    published counterpart (``MeasureSpec.published_id``); see :func:`published_comparison_block`.
 
     ``borough_value`` is the borough's own figure for the briefing period (from its data);
     the published figures are the latest year available. ``period_label`` names the
@@ -65,42 +66,9 @@ def comparison_block(b, measure_id: str, borough_value: float, borough_symbol, b
     (e.g. with estimated denominators for the funnel plot) instead of the published one.
     """
     spec = get_measure(measure_id)
-    period_label = period_label or b.period_label
-    if comparison is not None:
-        comp = comparison
-    else:
-        try:
-            comp = compare(b.area, spec.published_id, year=None, published_dir=b.published_dir)
-        except InputError as exc:
-            return paragraph(f"Published comparators are not available for this measure: {exc}")
-    unit = spec.unit if spec.unit != "ratio" else "ratio"
-    noun = spec.counts
-    sent = [describe_comparison(spec.in_sentence, borough_value, comp.england, f"England ({comp.year_label})", spec.polarity, unit,
-                                area_name=b.area.name, symbol=borough_symbol, comparator_symbol=comp.england_symbol,
-                                decimals=spec.decimals, threshold=b.threshold, counts=noun)]
-    if not math.isnan(comp.sn_median):
-        sent.append(describe_comparison(spec.in_sentence, borough_value, comp.sn_median, "its statistical neighbours' median",
-                                        spec.polarity, unit, area_name=b.area.name, symbol=borough_symbol,
-                                        decimals=spec.decimals, threshold=b.threshold, counts=noun))
-    sent.append(f"The borough's figure is for {period_label}, from its own records; the latest published figures for "
-                f"other areas are for {comp.year_label}.")
-    frame = comparator_frame(comp, f"{b.area.name} ({period_label})", borough_value, borough_symbol)
-    title = _comparison_title(spec, b.area.name, borough_value, comp.england, borough_symbol)
-    alt = (f"Dot chart of {spec.label.lower()}: {b.area.name} {_fmt(borough_value, unit, borough_symbol, spec.decimals)}, "
-           f"England {_fmt(comp.england, unit, comp.england_symbol, spec.decimals)}, "
-           f"statistical neighbours' median {_fmt(comp.sn_median, unit, None, spec.decimals)}, and each neighbour.")
-    chart = charts.comparator_chart(frame, title=title, alt=alt, unit=unit, decimals=spec.decimals,
-                                    threshold=b.threshold, counts=noun)
-    table = html_table(frame, {"label": "Area", "value": spec.label}, caption=f"{spec.label}: {b.area.name} and comparators",
-                       units={"value": unit}, decimals={"value": spec.decimals}, threshold=b.threshold, counts=noun,
-                       source=f"Department for Education, {comp.measure.source if hasattr(comp.measure, 'source') else 'published statistics'} ({comp.year_label}); "
-                              f"{b.area.name} {period_label}: own records.")
-    parts = [paragraph(" ".join(sent)), chart, table]
-    funnel = funnel_block(b, comp, spec, borough_value, borough_symbol, borough_k, borough_n, funnel_kind, period_label)
-    if funnel is not None:
-        parts.append(funnel)
-    b.sources.append(f"{spec.label}: published {comp.year_label}.")
-    return join_blocks(*parts)
+    return published_comparison_block(b, spec, spec.published_id, borough_value, borough_symbol, borough_n, borough_k,
+                                      phrase=spec.in_sentence, funnel_kind=funnel_kind, period_label=period_label,
+                                      comparison=comparison)
 
 
 def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_label=None):
@@ -165,7 +133,8 @@ def _comparison_title(spec, name, value, england, symbol):
 # ----------------------------------------------------------------------------------------
 def published_comparison_block(b, spec, published_id: str, borough_value: float, borough_symbol, borough_n=None,
                                borough_k=None, *, label: str | None = None, phrase: str | None = None,
-                               funnel_kind: str = "proportion") -> HtmlBlock:
+                               funnel_kind: str = "proportion", period_label: str | None = None,
+                               comparison=None) -> HtmlBlock:
     """Sentence, comparator chart, funnel plot and table for one measure against a named published measure.
 
     Like :func:`comparison_block`, for a measure compared with a different published
@@ -180,10 +149,14 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
 
     from safeguarding.published.ees import year_label
     spec = dataclasses.replace(spec, label=label or spec.label, published_id=published_id)
-    try:
-        comp = compare(b.area, published_id, year=None, published_dir=b.published_dir)
-    except InputError as exc:
-        return paragraph(f"Published comparators are not available for this measure: {exc}")
+    period_label = period_label or b.period_label
+    if comparison is not None:
+        comp = comparison
+    else:
+        try:
+            comp = compare(b.area, published_id, year=None, published_dir=b.published_dir)
+        except InputError as exc:
+            return paragraph(f"Published comparators are not available for this measure: {exc}")
     unit, noun, phrase = spec.unit, spec.counts, phrase or spec.label
     published_year = year_label(comp.year, comp.measure.year_kind)
     own_symbol = symbol_of({"symbol": borough_symbol})
@@ -204,9 +177,9 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
                 for target, name, symbol in ((comp.england, f"England ({published_year})", comp.england_symbol),
                                              (comp.sn_median, "its statistical neighbours' median", None))
                 if not math.isnan(target)]
-    sent.append(f"{b.area.name}'s figure is for {b.period_label}, from its own records; the latest published figures for "
+    sent.append(f"{b.area.name}'s figure is for {period_label}, from its own records; the latest published figures for "
                 f"other areas are for {published_year}.")
-    frame = comparator_frame(comp, f"{b.area.name} ({b.period_label})", borough_value, own_symbol)
+    frame = comparator_frame(comp, f"{b.area.name} ({period_label})", borough_value, own_symbol)
     if own_symbol or borough_value is None or math.isnan(borough_value) or math.isnan(comp.england):
         title = f"{spec.label}: {b.area.name} against England, London and statistical neighbours"
     elif round(borough_value, spec.decimals) == round(comp.england, spec.decimals):
@@ -221,9 +194,9 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
     table = html_table(frame, {"label": "Area", "value": spec.label}, caption=f"{spec.label}: {b.area.name} and comparators",
                        units={"value": unit}, decimals={"value": spec.decimals}, threshold=b.threshold, counts=noun,
                        source=f"Department for Education, {comp.measure.source or 'published statistics'} ({published_year}); "
-                              f"{b.area.name} {b.period_label}: own records.")
+                              f"{b.area.name} {period_label}: own records.")
     parts = [paragraph(" ".join(sent)), chart, table]
-    funnel = funnel_block(b, comp, spec, borough_value, own_symbol, borough_k, borough_n, funnel_kind)
+    funnel = funnel_block(b, comp, spec, borough_value, own_symbol, borough_k, borough_n, funnel_kind, period_label)
     if funnel is not None:
         parts.append(funnel)
     source = f"{comp.measure.title}: published {published_year}."
