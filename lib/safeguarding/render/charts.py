@@ -204,7 +204,12 @@ def _value_formatter(unit: str) -> FuncFormatter:
     def tick(value: float, _pos: int) -> str:
         scaled = value * spec.scale
         places = 0 if float(scaled).is_integer() or abs(scaled) >= 10 else 1
+        if places and abs(scaled) < 1:
+            # small values (0.02, 0.04 ... per 100) need more places, or every tick reads 0.0
+            places = min(4, 1 - math.floor(math.log10(abs(scaled))))
         text = f"{scaled:,.{places}f}"
+        if places > 1:
+            text = text.rstrip("0").rstrip(".")
         return f"{text}%" if spec.suffix == "%" else text
 
     return FuncFormatter(tick)
@@ -619,7 +624,12 @@ def funnel_plot(
                     lim["denominator"].max() if len(lim) else 0)
         if not log_x:
             ax.set_xlim(0, x_max * 1.04)
-        values = pd.concat([shown[value_column], lim["upper_99_8"], lim["lower_99_8"]]).dropna()
+        # Limits at the very smallest denominators (a handful of tiny areas) run far off the
+        # scale of every point; frame the axis on the limits where most areas lie.
+        in_view = lim
+        if len(shown) >= 20:
+            in_view = lim[lim["denominator"] >= shown[denominator_column].quantile(0.05)]
+        values = pd.concat([shown[value_column], in_view["upper_99_8"], in_view["lower_99_8"]]).dropna()
         if len(values):
             span = (values.max() - values.min()) or 1.0
             bottom = values.min() - 0.05 * span
@@ -763,6 +773,11 @@ def _rri_range(lows: np.ndarray, highs: np.ndarray, values: np.ndarray) -> tuple
     return lo, hi
 
 
+def _rri_tick_label(value: float, labelled: set[float]) -> str:
+    nearest = min(RRI_TICKS, key=lambda t: abs(math.log(t) - math.log(value)))
+    return RRI_TICKS[nearest] if nearest in labelled else ""
+
+
 def rri_chart(
     frame: pd.DataFrame,
     *,
@@ -820,6 +835,10 @@ def rri_chart(
     highs = frame[upper_column].astype(float).to_numpy()
     x_lo, x_hi = _rri_range(lows, highs, vals)
     ticks = [t for t in sorted(RRI_TICKS) if x_lo - 1e-9 <= t <= x_hi + 1e-9]
+    # Side-by-side panels can be too narrow for a two-line label at every tick (about 0.55 in
+    # each): then label every other one (always 'same'), keeping the grid line at each.
+    spacing = (A4_WIDTH_IN - 1.6) / cols / (len(ticks) - 0.5)
+    labelled = set(ticks) if spacing >= 0.55 else {t for t in ticks if round(math.log2(t)) % 2 == 0}
     point = OKABE_ITO["blue"]
 
     with chart_style():
@@ -871,8 +890,7 @@ def rri_chart(
             ax.set_ylim(len(group_order) - 0.5, -0.5)
             ax.xaxis.set_major_locator(FixedLocator(ticks))
             ax.xaxis.set_minor_locator(NullLocator())
-            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: RRI_TICKS.get(
-                min(RRI_TICKS, key=lambda t: abs(math.log(t) - math.log(v))), "")))
+            ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: _rri_tick_label(v, labelled)))
             ax.tick_params(axis="x", labelsize=8.5, labelbottom=True)
             ax.tick_params(axis="y", length=0)
             ax.grid(axis="x", which="major")
