@@ -404,3 +404,15 @@ def test_cross_tab_properties(table):
 
     # and no hidden cell can be worked out from any combination of rows and columns
     assert rank_recoverable_cross_tab(table, counts) == []
+
+
+def test_keep_shown_moves_secondary_suppression_off_headline_cells():
+    import pandas as pd
+    from safeguarding.measures.disclosure import suppress
+    frame = pd.DataFrame({"measure_id": "m", "breakdown": "activity", "period": "2024-25",
+                          "group": ["EET", "NEET", "Not known", "Total"], "numerator": [88, 39, 4, 131]})
+    plain = suppress(frame)
+    assert plain.loc[1, "symbol"] == "c" and plain.loc[0, "symbol"] == ""  # smallest other cell: NEET
+    kept = suppress(frame, keep_shown=["NEET"])
+    assert kept.loc[1, "symbol"] == "" and kept.loc[0, "symbol"] == "c" and kept.loc[2, "symbol"] == "c"
+    assert kept.loc[3, "symbol"] == ""

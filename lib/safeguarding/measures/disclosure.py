@@ -146,12 +146,16 @@ def _active(constraint: _Constraint, values: np.ndarray, threshold: float, assum
     return bool(external_total > threshold)
 
 
-def _choose_protector(constraint: _Constraint, values: np.ndarray, unknown: np.ndarray) -> int | None:
-    """The cell to hide next in a margin: smallest non-zero member, else a zero, else the total."""
+def _choose_protector(constraint: _Constraint, values: np.ndarray, unknown: np.ndarray,
+                      priority: np.ndarray | None = None) -> int | None:
+    """The cell to hide next in a margin: smallest non-zero member (among those of lowest
+    ``priority``: cells the briefing most needs are hidden last), else a zero, else the total."""
     shown = constraint.members[~unknown[constraint.members]]
     non_zero = shown[values[shown] > 0]
     if non_zero.size:
-        return int(non_zero[np.argmin(values[non_zero])])
+        if priority is None:
+            return int(non_zero[np.argmin(values[non_zero])])
+        return int(min(non_zero, key=lambda x: (priority[x], values[x], x)))
     zeros = shown[values[shown] == 0]
     if zeros.size:
         return int(zeros[0])
@@ -214,18 +218,21 @@ def _recoverable_after(constraints: Sequence[_Constraint], unknown: np.ndarray, 
     return int(np.count_nonzero(_determined(constraints, trial) & still))
 
 
-def _protector_order(constraints: Sequence[_Constraint], values: np.ndarray, unknown: np.ndarray) -> list[int]:
+def _protector_order(constraints: Sequence[_Constraint], values: np.ndarray, unknown: np.ndarray,
+                     priority: np.ndarray | None = None) -> list[int]:
     """Shown cells of the given margins in the order they are hidden: non-zero members
-    smallest first, then zero members, then totals."""
+    (lowest priority, then smallest, first), then zero members, then totals."""
+    pri = np.zeros(len(values)) if priority is None else priority
     members = {int(x) for c in constraints for x in c.members if not unknown[x]}
     totals = {int(c.total) for c in constraints if c.total is not None and not unknown[c.total]} - members
-    return (sorted((x for x in members if values[x] > 0), key=lambda x: (values[x], x))
+    return (sorted((x for x in members if values[x] > 0), key=lambda x: (pri[x], values[x], x))
             + sorted(x for x in members if not values[x] > 0) + sorted(totals))
 
 
 def _protect(values: np.ndarray, constraints: Sequence[_Constraint], primary: np.ndarray, threshold: float,
-             assume_total_known: bool) -> tuple[np.ndarray, np.ndarray]:
+             assume_total_known: bool, priority: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Hidden mask after secondary suppression, and which of those are secondary."""
+    pri = np.zeros(len(values)) if priority is None else priority
     hidden = primary.copy()
     missing = np.isnan(values)
     while True:
@@ -236,7 +243,7 @@ def _protect(values: np.ndarray, constraints: Sequence[_Constraint], primary: np
             unknown = hidden | missing
             cells = constraint.members if constraint.total is None else np.append(constraint.members, constraint.total)
             if np.count_nonzero(unknown[cells]) == 1 and np.any(hidden[cells]):
-                chosen = _choose_protector(constraint, values, unknown)
+                chosen = _choose_protector(constraint, values, unknown, priority)
                 if chosen is not None:
                     hidden[chosen] = True
                     changed = True
@@ -248,12 +255,12 @@ def _protect(values: np.ndarray, constraints: Sequence[_Constraint], primary: np
         for cell in recoverable:
             unknown = hidden | missing
             candidates = [c for c in active if cell in c.members or c.total == cell]
-            choices = [_choose_protector(c, values, unknown) for c in candidates]
+            choices = [_choose_protector(c, values, unknown, priority) for c in candidates]
             choices = [x for x in choices if x is not None]
             if choices:
                 non_zero = [x for x in choices if values[x] > 0]
                 pool = non_zero or choices
-                chosen = min(pool, key=lambda x: (values[x], x))
+                chosen = min(pool, key=lambda x: (pri[x], values[x], x))
                 left = _recoverable_after(active, unknown, hidden, chosen)
                 if left:
                     # The usual choice leaves hidden cells that can still be worked out (they are
@@ -261,7 +268,7 @@ def _protect(values: np.ndarray, constraints: Sequence[_Constraint], primary: np
                     # margins of every such cell, that leaves fewest, in the usual order of preference,
                     # rather than hiding cell after cell that do not help.
                     margins = [c for c in active if np.any(np.isin(recoverable, c.members)) or c.total in set(recoverable)]
-                    for x in _protector_order(margins, values, unknown):
+                    for x in _protector_order(margins, values, unknown, priority):
                         fewer = _recoverable_after(active, unknown, hidden, x)
                         if fewer < left:
                             chosen, left = x, fewer
@@ -345,8 +352,14 @@ def suppress(frame: pd.DataFrame, count_col: str = "numerator", group_cols: Sequ
              total_label: str = "Total", dependent_cols: Sequence[str] | None = None,
              denominator_col: str | None = None, protect_denominator: bool = True,
              protect_complement: bool = False, suppress_zero: bool = False, secondary: bool = True,
-             assume_total_known: bool = True, margins: Sequence[Margin] | None = None) -> pd.DataFrame:
+             assume_total_known: bool = True, margins: Sequence[Margin] | None = None,
+             keep_shown: Sequence[str] = ()) -> pd.DataFrame:
     """Primary and secondary suppression of a tidy results frame (see the module docstring).
+
+    ``keep_shown`` names categories (values of ``category_col``) or measure ids that secondary
+    suppression hides last: the headline figures of a briefing (e.g. NEET among EET / NEET /
+    not known).
+    Protection is never weakened; only the choice of which extra cell to hide changes.
 
     Parameters
     ----------
@@ -420,7 +433,14 @@ def suppress(frame: pd.DataFrame, count_col: str = "numerator", group_cols: Sequ
         for i in np.flatnonzero(complement):
             reasons[i].append(f"primary: complement 1-{threshold}")
         primary = primary | complement
-    hidden, secondary_mask = _protect(counts, constraints, primary, threshold, assume_total_known)
+    priority = None
+    if keep_shown:
+        wanted = pd.Series(False, index=frame.index)
+        for column in (category_col, "measure_id"):
+            if column is not None and column in frame.columns:
+                wanted |= frame[column].isin(list(keep_shown))
+        priority = wanted.to_numpy(dtype=float)
+    hidden, secondary_mask = _protect(counts, constraints, primary, threshold, assume_total_known, priority)
     for i in np.flatnonzero(secondary_mask):
         reasons[i].append(SECONDARY_REASON)
 
@@ -431,7 +451,7 @@ def suppress(frame: pd.DataFrame, count_col: str = "numerator", group_cols: Sequ
         for i in np.flatnonzero(denominator_primary):
             reasons[i].append(f"primary: denominator 1-{threshold}")
         denominator_hidden, denominator_secondary = _protect(denominators, constraints, denominator_primary,
-                                                             threshold, assume_total_known)
+                                                             threshold, assume_total_known, priority)
         for i in np.flatnonzero(denominator_secondary):
             reasons[i].append(SECONDARY_DENOMINATOR_REASON)
 

@@ -68,6 +68,11 @@ REASON_WORDS = {"neet.neet_illness_pct": "illness or disability", "neet.neet_oth
                 "neet.neet_parenting_pct": "pregnancy or parenting"}
 
 
+#: Figures the briefing most needs: when a small cell must be protected by hiding another,
+#: these are hidden last.
+HEADLINE_MEASURES = ("neet.neet_pct", "neet.accommodation_suitable_pct", "neet.in_touch_pct")
+
+
 class NeetTheme:
     TABLES = ("cla_oc3",)
     OPTIONAL_TABLES = ("cla_header",)
@@ -92,7 +97,8 @@ class NeetTheme:
                              f"it holds {years or 'no years'}. Check period_end or provide that year's OC3 file.")
         raw = m.composition(oc3, name, end)
         framed, margins = m.protection_margins(raw)
-        main = b.protect(framed, margins=margins, protect_complement=True)
+        # Secondary suppression hides other cells before the theme's headline figures.
+        main = b.protect(framed, margins=margins, protect_complement=True, keep_shown=HEADLINE_MEASURES)
         self.r["main"] = main[[c for c in main.columns if not c.startswith("_")]]
         self.r["raw"] = raw
         for dimension in ("sex", "ethnicity"):
