@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -36,16 +35,21 @@ from safeguarding.batch import THEMES, available_themes, period_folder
 from safeguarding.codes.areas import DEMO_BOROUGHS
 
 
-def peak_child_rss_mb() -> float:
-    """Largest resident set of any finished child process so far (MB; Linux reports KB)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+_WRAPPER = ("import resource, subprocess, sys\n"
+            "code = subprocess.run(sys.argv[1:]).returncode\n"
+            "print('PEAK_RSS_KB', resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr)\n"
+            "sys.exit(code)")
 
 
-def run(cmd: list[str], env: dict) -> None:
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+def run(cmd: list[str], env: dict) -> float:
+    """Run a command; return the peak resident memory (MB) of the largest process it started
+    (measured by a small wrapper process, so each phase is measured on its own)."""
+    res = subprocess.run([sys.executable, "-c", _WRAPPER, *cmd], env=env, capture_output=True, text=True)
     if res.returncode != 0:
         sys.stderr.write(res.stdout[-2000:] + res.stderr[-4000:])
         raise SystemExit(f"command failed: {' '.join(cmd)}")
+    kb = [int(line.split()[1]) for line in res.stderr.splitlines() if line.startswith("PEAK_RSS_KB")]
+    return kb[-1] / 1024 if kb else float("nan")
 
 
 def main(argv=None) -> int:
@@ -70,29 +74,27 @@ def main(argv=None) -> int:
     run([str(bin_dir / "safeguarding"), "ingest", *args.boroughs], env)
     run([str(bin_dir / "safeguarding"), "batch", args.boroughs[0], "--themes", themes[0], "--no-ingest",
          "--outputs", str(tmp / "warm")], env)
-    base_rss = peak_child_rss_mb()
 
     # (a) the batch command
     t0 = time.perf_counter()
-    run([str(bin_dir / "safeguarding"), "batch", *args.boroughs, "--themes", *themes, "--no-ingest",
+    batch_rss = run([str(bin_dir / "safeguarding"), "batch", *args.boroughs, "--themes", *themes, "--no-ingest",
          "--jobs", str(args.jobs), "--outputs", str(tmp / "batch"), "--period-end", args.period_end], env)
     batch_seconds = time.perf_counter() - t0
-    batch_rss = peak_child_rss_mb()
     manifest = json.loads((tmp / "batch" / period_folder(args.period_end) / "run_manifest.json").read_text())
     per_briefing = [b["seconds"] for b in manifest["briefings"] if b["status"] == "ok"]
 
     # (b) the naive loop
     t0 = time.perf_counter()
+    naive_rss = 0.0
     for borough in args.boroughs:
         for theme in themes:
             nb = config.notebooks_dir() / THEMES[theme].notebook
             out = tmp / "naive" / borough / f"{theme}.ipynb"
             out.parent.mkdir(parents=True, exist_ok=True)
-            run([str(bin_dir / "papermill"), str(nb), str(out), "-p", "borough", borough,
-                 "-p", "period_end", args.period_end, "--no-progress-bar"], env)
-            run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)], env)
+            naive_rss = max(naive_rss, run([str(bin_dir / "papermill"), str(nb), str(out), "-p", "borough", borough,
+                                            "-p", "period_end", args.period_end, "--no-progress-bar"], env))
+            naive_rss = max(naive_rss, run([str(bin_dir / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(out)], env))
     naive_seconds = time.perf_counter() - t0
-    naive_rss = peak_child_rss_mb()
 
     print()
     print(f"{'(a) safeguarding batch':<44} {batch_seconds:8.1f} s")
@@ -101,9 +103,8 @@ def main(argv=None) -> int:
     print(f"{'median seconds per briefing (batch manifest)':<44} {statistics.median(per_briefing):8.2f} s "
           f"(each briefing's own wall time, {args.jobs} running at once)")
     print(f"{'batch wall time per briefing':<44} {batch_seconds / n:8.2f} s")
-    print(f"{'peak memory, largest process (set-up)':<44} {base_rss:8.0f} MB")
-    print(f"{'peak memory, largest process (after a)':<44} {batch_rss:8.0f} MB")
-    print(f"{'peak memory, largest process (after b)':<44} {naive_rss:8.0f} MB")
+    print(f"{'peak memory, largest process, (a) batch':<44} {batch_rss:8.0f} MB")
+    print(f"{'peak memory, largest process, (b) naive':<44} {naive_rss:8.0f} MB")
     if args.keep:
         print(f"kept {tmp}")
     else:
