@@ -486,7 +486,7 @@ class NeetTheme:
             if all(self.shown(r) for _, r in rows):
                 (top, best), runner_up = sorted(rows, key=lambda x: -x[1]["value"])[:2]
                 if best["numerator"] > runner_up[1]["numerator"]:
-                    title = f"{REASON_WORDS[top].capitalize()} was the most common reason for being NEET {m.BAND_WORDS[band]}"
+                    title = f"The most common reason for being NEET {m.BAND_WORDS[band]} was {REASON_WORDS[top]}"
                 break
         chart = self._bars(items, title, "Bar chart with 95% intervals of the percentage of care leavers NEET for each reason")
         tables = [self._band_table((*m.EET_PARTS, *m.NEET_REASONS, "neet.activity_not_recorded_pct", "neet.activity_not_known_pct"),
