@@ -1,0 +1,1 @@
+"""Measures: statistics, disclosure control, the measure registry and one module per theme."""
