@@ -168,9 +168,12 @@ class Briefing:
             parts.append(html_table(pd.DataFrame(rows), {"measure": "Measure", "definition": "Definition"},
                                     caption="Definitions of the measures in this briefing", symbol_columns=(), row_header=True))
         parts.append(bullet_list([
-            f"Period: {self.period_label}, the year ending {pd.Timestamp(self.period_end):%d %B %Y}.",
+            f"Period: {self.period_label}, the year ending {pd.Timestamp(self.period_end):%d %B %Y}."
+            + (f" School year shown: {self.theme_impl.shown_period}, the latest that ended before then."
+               if getattr(self.theme_impl, "shown_period", None) else ""),
             "Intervals: 95% Wilson score intervals for percentages; exact Poisson intervals for rates; comparisons "
             "with other areas use funnel-plot control limits at 95% and 99.8%.",
+            *self._theme_method_notes(),
             f"Disclosure control: counts from 1 to {self.threshold} are shown as 'c', and where a hidden figure could be "
             "worked out from a total, a second figure is hidden too. Rates and percentages built on a hidden count are hidden.",
             MAPPING_NOTE,
@@ -178,8 +181,6 @@ class Briefing:
                                                    if code.startswith(("DQ", _CHECK_PREFIX.get(self.theme, "DQ")))) + ".",
             "Published statistics: Department for Education (Explore Education Statistics, Local Authority Interactive Tool) "
             "and Office for National Statistics, Open Government Licence v3.0." + (" " + " ".join(self.sources) if self.sources else ""),
-            "Statistical neighbours: the ten most similar local authorities in the DfE children's services statistical "
-            "neighbour model (2025).",
         ]))
         return join_blocks(*parts)
 
@@ -188,6 +189,14 @@ class Briefing:
         problems = self.self_check()
         if problems:
             raise RuntimeError("Disclosure check failed: " + "; ".join(problems))
+
+    def _theme_method_notes(self) -> list[str]:
+        if self.theme == "disproportionality":
+            return ["Relative rate indices: the ratio of two groups' rates, with a log-scale (Katz) 95% interval, or an "
+                    "exact conditional method when either count is below 10; a verdict needs at least 10 children in "
+                    "both groups, otherwise it says 'too few to say'."]
+        return ["Statistical neighbours: the ten most similar local authorities in the DfE children's services "
+                "statistical neighbour model (2025)."]
 
     def self_check(self) -> list[str]:
         """Problems with what this briefing showed (visible small counts). Empty when safe."""
