@@ -60,7 +60,7 @@ def resolve_theme(name: str) -> Theme:
 
 
 def period_folder(period_end: str) -> str:
-    from safeguarding.measures.missing import period_label
+    from safeguarding.codes.lists import period_label
     return period_label(period_end)
 
 

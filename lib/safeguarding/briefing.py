@@ -76,7 +76,7 @@ class Briefing:
     # ---- blocks ----------------------------------------------------------------------
     @property
     def period_label(self) -> str:
-        from safeguarding.measures.missing import period_label
+        from safeguarding.codes.lists import period_label
         return period_label(self.period_end)
 
     def header(self) -> HtmlBlock:

@@ -111,7 +111,8 @@ def percent_consistent(results: pd.DataFrame, tolerance: float = 0.05) -> list[d
 
 def check_missing_log(episodes: pd.DataFrame, period_end, cla_missing: pd.DataFrame | None = None) -> list[dict]:
     """Checks on the missing episodes log (episodes starting in the period)."""
-    from safeguarding.measures.missing import episodes_in_period, period_bounds
+    from safeguarding.codes.lists import period_bounds
+    from safeguarding.measures.missing import episodes_in_period
     eps = episodes_in_period(episodes, period_end)
     out = []
     end = eps["miss_missing_episode_end_date"]

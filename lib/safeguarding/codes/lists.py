@@ -330,3 +330,16 @@ def academic_year_label(year: int) -> str:
 def financial_year_label(year: int) -> str:
     """2025 -> '2024-25'."""
     return f"{year - 1}-{str(year)[-2:]}"
+
+
+def period_bounds(period_end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The year ending on ``period_end``: (start at midnight, end at the last moment of the day)."""
+    end = pd.Timestamp(period_end).normalize()
+    start = end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
+    return start, end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+def period_label(period_end) -> str:
+    """'2024-25' for a year ending 31 March 2025; 'year to 30 June 2025' for any other end."""
+    end = pd.Timestamp(period_end)
+    return financial_year_label(end.year) if (end.month, end.day) == (3, 31) else f"year to {end:%d %B %Y}"

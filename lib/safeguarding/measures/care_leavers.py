@@ -37,7 +37,7 @@ from safeguarding.codes import lists as cl
 from safeguarding.codes.ethnicity import MAJOR_GROUPS
 from safeguarding.derive import care_leaver_age_band
 from safeguarding.measures.disclosure import Margin
-from safeguarding.measures.missing import period_label
+from safeguarding.codes.lists import period_label
 from safeguarding.measures.registry import MeasureSpec, register
 from safeguarding.measures.results import combine, count_result, percent_result
 

@@ -47,7 +47,7 @@ from safeguarding.config import CONFIDENCE_LEVEL
 from safeguarding.derive import AGE_BANDS, age_at, age_band, band_order
 from safeguarding.measures import stats
 from safeguarding.measures.disclosure import Margin
-from safeguarding.measures.missing import period_bounds, period_label
+from safeguarding.codes.lists import academic_year_label, period_bounds, period_label
 from safeguarding.measures.registry import RESULT_COLUMNS, MeasureSpec, register
 
 THEME = "disproportionality"
@@ -385,11 +385,6 @@ def exclusion_year(pupils: pd.DataFrame, period_end) -> int | None:
     end = pd.Timestamp(period_end)
     done = years[[pd.Timestamp(year=y, month=8, day=31) <= end for y in years]]
     return int(done.max()) if len(done) else int(years.min())
-
-
-def academic_year_label(year: int) -> str:
-    """2024 -> '2023/24'."""
-    return f"{year - 1}/{str(year)[-2:]}"
 
 
 def pupil_roll(pupils: pd.DataFrame, exclusions: pd.DataFrame, year: int) -> tuple[pd.DataFrame, int]:

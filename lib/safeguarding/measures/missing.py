@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from safeguarding.codes.lists import period_bounds, period_label  # noqa: F401 (part of this module's API)
 from safeguarding.derive import band_order
 from safeguarding.measures.registry import MeasureSpec, register
 from safeguarding.measures.results import combine, count_result, percent_result, rate_result, ratio_result, value_result
@@ -45,18 +46,6 @@ register(
     MeasureSpec("missing.cla_incidents_per_child", THEME, "Missing incidents per looked-after child who went missing", "Missing incidents divided by looked-after children who had one (SSDA903).", "ratio", "episodes", "missing incidents", "children who had a missing incident", published_id="cla_missing.incidents_per_child",
                 phrase="number of missing incidents per looked-after child who went missing"),
 )
-
-
-def period_bounds(period_end) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The year ending on ``period_end``: (start at midnight, end at the last moment of the day)."""
-    end = pd.Timestamp(period_end).normalize()
-    start = end - pd.DateOffset(years=1) + pd.Timedelta(days=1)
-    return start, end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
-
-
-def period_label(period_end) -> str:
-    end = pd.Timestamp(period_end)
-    return f"{end.year - 1}-{str(end.year)[-2:]}" if (end.month, end.day) == (3, 31) else f"year to {end:%d %B %Y}"
 
 
 def episodes_in_period(episodes: pd.DataFrame, period_end) -> pd.DataFrame:
