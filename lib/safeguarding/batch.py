@@ -32,15 +32,13 @@ class Theme:
     key: str
     title: str
     notebook: str
-    tables: tuple[str, ...]
 
 
 THEMES: dict[str, Theme] = {t.key: t for t in (
-    Theme("missing", "Missing episodes and return home interviews", "missing_and_return_interviews.ipynb",
-          ("missing_episodes",)),
-    Theme("disproportionality", "Disproportionality by ethnicity", "disproportionality.ipynb", ("cin_children",)),
-    Theme("exclusions", "Exclusions and suspensions", "exclusions.ipynb", ("exclusions", "pupils")),
-    Theme("neet", "Care leavers in education, employment or training", "neet_care_leavers.ipynb", ("cla_oc3",)),
+    Theme("missing", "Missing episodes and return home interviews", "missing_and_return_interviews.ipynb"),
+    Theme("disproportionality", "Disproportionality by ethnicity", "disproportionality.ipynb"),
+    Theme("exclusions", "Exclusions and suspensions", "exclusions.ipynb"),
+    Theme("neet", "Care leavers in education, employment or training", "neet_care_leavers.ipynb"),
 )}
 
 

@@ -172,9 +172,10 @@ CHECKS.update({c.code: c for c in (
 )})
 
 
-def _exclusion_count_words(n: int, noun: str, threshold: int) -> str:
+def _count_words(n: float, threshold: int, noun: str = "") -> str:
     """'1,234 exclusions', or 'fewer than 6 exclusions' for 1 to ``threshold`` (the panel is circulated)."""
-    return f"fewer than {threshold + 1} {noun}" if 0 < n <= threshold else f"{n:,} {noun}"
+    number = f"fewer than {threshold + 1}" if 0 < n <= threshold else f"{int(n):,}"
+    return f"{number} {noun}".strip()
 
 
 def _exclusion_finding(code: str, affected: int, message: str, threshold: int) -> dict:
@@ -209,7 +210,7 @@ def check_exclusions(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, 
         total_flagged += k
         if k:
             share = f" ({100 * k / n:.0f}%)" if k > threshold else ""
-            parts.append(f"{_exclusion_count_words(k, '', threshold).strip()} of {n:,} {name.lower()}{share}")
+            parts.append(f"{_count_words(k, threshold)} of {n:,} {name.lower()}{share}")
     if total_flagged:
         out.append(_exclusion_finding(
             "EXC01", total_flagged,
@@ -221,7 +222,7 @@ def check_exclusions(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, 
     if off_roll:
         out.append(_exclusion_finding(
             "EXC02", off_roll,
-            f"{_exclusion_count_words(off_roll, 'exclusion(s)', threshold)} in {label} are for pupils not on the school roll for that "
+            f"{_count_words(off_roll, threshold, 'exclusion(s)')} in {label} are for pupils not on the school roll for that "
             "year (for example pupils who left before the January census, or a UPN recorded differently). They are counted "
             "in the rates per 100 pupils but not in the comparison by children's social care group.", threshold))
     if link is not None:
@@ -233,8 +234,8 @@ def check_exclusions(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, 
             no_upn = link.no_upn.get(group, 0)
             if missed or no_upn:
                 affected += missed + no_upn
-                gaps.append(f"{group.lower()}: {_exclusion_count_words(missed, 'not on the roll', threshold)}, "
-                            f"{_exclusion_count_words(no_upn, 'with no UPN', threshold)}")
+                gaps.append(f"{group.lower()}: {_count_words(missed, threshold, 'not on the roll')}, "
+                            f"{_count_words(no_upn, threshold, 'with no UPN')}")
         if affected:
             out.append(_exclusion_finding(
                 "EXC03", affected,
@@ -244,7 +245,7 @@ def check_exclusions(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, 
     blank = int(exc["Reason"].isna().sum())
     if blank:
         out.append(_exclusion_finding(
-            "EXC04", blank, f"{_exclusion_count_words(blank, 'exclusion(s)', threshold)} in {label} have no reason recorded.", threshold))
+            "EXC04", blank, f"{_count_words(blank, threshold, 'exclusion(s)')} in {label} have no reason recorded.", threshold))
     susp = exc[exc["Category"] == "SUSP"]
     if "Sessions" in susp and susp["Sessions"].notna().any():
         sessions = susp.groupby(ex.normalise_upn(susp["UPN"]))["Sessions"].sum()
@@ -252,7 +253,7 @@ def check_exclusions(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, 
         if over:
             out.append(_exclusion_finding(
                 "EXC05", over,
-                f"{_exclusion_count_words(over, 'pupil(s)', threshold)} in {label} have more than {ex.MAX_SUSPENSION_SESSIONS} sessions "
+                f"{_count_words(over, threshold, 'pupil(s)')} in {label} have more than {ex.MAX_SUSPENSION_SESSIONS} sessions "
                 "(45 school days) of suspension in total, more than the law allows in one academic year: check for duplicated "
                 "suspensions or sessions recorded in the wrong unit.", threshold))
     return out
@@ -368,10 +369,6 @@ CHECKS.update({c.code: c for c in (
     Check("DIS03", "Assessments, enquiries or plans that do not link to a referral", "problem"),
     Check("DIS04", "More children at a stage than the group's estimated population", "note"),
 )})
-
-
-def _count_words(n: float, threshold: int) -> str:
-    return f"fewer than {threshold + 1}" if 0 < n <= threshold else f"{int(n):,}"
 
 
 def check_ethnicity_recorded(not_known: pd.DataFrame) -> list[dict]:

@@ -44,6 +44,7 @@ from safeguarding.render.formats import (
     clean_symbol,
     format_number_for_unit,
     is_missing,
+    is_missing_text,
     resolve_unit,
     smallest_shown_count,
     unit_label,
@@ -760,18 +761,6 @@ def comparator_chart(
         ax.set_axisbelow(True)
         notes = [_hidden_note([r[3] for r in ordered], threshold, counts), note]
         return _finish(fig, title=title, alt=alt, notes=notes)
-
-
-def is_missing_text(value: object) -> bool:
-    """True for None, NaN, ``pd.NA`` or a blank string."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 # --------------------------------------------------------------------------- RRI chart

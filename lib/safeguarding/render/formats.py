@@ -33,6 +33,8 @@ import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+import pandas as pd
+
 from safeguarding.config import DEFAULT_SUPPRESSION_THRESHOLD
 
 #: Official symbols and their meaning. ``c`` is filled in by :func:`symbol_meaning`.
@@ -107,6 +109,18 @@ def clean_symbol(symbol: object) -> str | None:
     if not text or text.lower() in {"nan", "<na>", "none"}:
         return None
     return text.lower() if text.lower() in SYMBOL_MEANINGS else text
+
+
+def is_missing_text(value: object) -> bool:
+    """True for None, NaN, ``pd.NA`` or a blank string (a text cell with nothing to show)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 def is_missing(value: object) -> bool:

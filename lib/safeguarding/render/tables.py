@@ -27,6 +27,7 @@ from safeguarding.render.formats import (
     format_interval,
     format_number_for_unit,
     is_missing,
+    is_missing_text,
     resolve_unit,
     symbol_legend,
     unit_label,
@@ -98,16 +99,6 @@ def _format_cell(row: pd.Series, column: str, unit: str | None, places: int | No
 
 def _unit_decimals(unit: str) -> int:
     return UNITS[resolve_unit(unit)].decimals
-
-
-def is_missing_text(value: object) -> bool:
-    """True for None, NaN and ``pd.NA`` in a text column (shown as an empty cell)."""
-    if value is None:
-        return True
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
 
 
 def html_table(

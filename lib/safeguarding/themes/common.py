@@ -120,17 +120,6 @@ def _fmt(value, unit, symbol, decimals):
     return format_number_for_unit(value, unit, symbol, decimals=decimals)
 
 
-def _comparison_title(spec, name, value, england, symbol):
-    if symbol or value is None or math.isnan(value) or math.isnan(england):
-        return f"{spec.label}: {name} against England, London and statistical neighbours"
-    if abs(value - england) < 0.05 * max(abs(england), 1e-9):
-        return f"{spec.label} in {name} is close to England"
-    return f"{spec.label} in {name} is {'higher' if value > england else 'lower'} than England"
-
-
-# ----------------------------------------------------------------------------------------
-# Measures whose published counterpart depends on a breakdown (e.g. one per age band)
-# ----------------------------------------------------------------------------------------
 def published_comparison_block(b, spec, published_id: str, borough_value: float, borough_symbol, borough_n=None,
                                borough_k=None, *, label: str | None = None, phrase: str | None = None,
                                funnel_kind: str = "proportion", period_label: str | None = None,
