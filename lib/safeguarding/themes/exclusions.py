@@ -18,7 +18,7 @@ from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.formats import format_interval, format_number_for_unit, symbol_legend
 from safeguarding.render.sentences import describe_comparison, describe_trend
 from safeguarding.render.tables import html_table
-from safeguarding.themes.common import comparison_block, pick, symbol_of
+from safeguarding.themes.common import comparison_block, pick, symbol_of, within_funnel
 
 #: Published measures (LAIT) for the borough's own headline measures.
 LAIT = {"exclusions.permanent_rate": "exclusions.perm_rate", "exclusions.suspension_rate": "exclusions.suspension_rate",
@@ -160,14 +160,19 @@ class ExclusionsTheme:
         comp = self._published(LAIT["exclusions.suspension_rate"])
         if comp is not None:
             sentence = describe_comparison("suspension rate", susp["value"], comp.england, f"England ({comp.year_label})",
-                                           "lower_better", "per_100", area_name=b.area.name, symbol=symbol_of(susp),
+                                           "lower_better", "per_100",
+                                           within_funnel(susp["value"], symbol_of(susp), susp["denominator"],
+                                                         comp.england, "per_100", FUNNEL_KIND["exclusions.suspension_rate"]),
+                                           area_name=b.area.name, symbol=symbol_of(susp),
                                            comparator_symbol=comp.england_symbol, decimals=2, threshold=b.threshold,
                                            counts="exclusions")
             pcomp = self._published(LAIT["exclusions.permanent_rate"])
             if pcomp is not None and not symbol_of(perm):
                 sentence += " " + describe_comparison(
                     "permanent exclusion rate", perm["value"], pcomp.england, f"England ({pcomp.year_label})", "lower_better",
-                    "per_100", area_name=b.area.name, symbol=symbol_of(perm), comparator_symbol=pcomp.england_symbol,
+                    "per_100", within_funnel(perm["value"], symbol_of(perm), perm["denominator"], pcomp.england,
+                                             "per_100", FUNNEL_KIND["exclusions.permanent_rate"]),
+                    area_name=b.area.name, symbol=symbol_of(perm), comparator_symbol=pcomp.england_symbol,
                     decimals=2, threshold=b.threshold, counts="exclusions")
             out.append(sentence + " For exclusions, DfE counts lower as better.")
         change = self._change_words("exclusions.suspension_rate", "rate")
