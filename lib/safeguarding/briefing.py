@@ -3,21 +3,23 @@
     b = open_briefing("missing", borough="hounslow", period_end="2025-03-31")
     b.header()
     b.key_findings()
-    b.section("overview")          # one theme section: sentence(s), table, chart
+    b.section("who")                                   # a theme section (its measures are listed in the theme record)
+    b.show("missing.rate_per_10k_by_ethnicity", view="bar")   # any measure, by id, in a generic view
+    b.result("missing.children_by_group")             # the protected tidy frame
     b.data_quality()
     b.methods()
 
-``open_briefing`` validates the parameters, loads the processed tables and computes every
-result up front (so the key findings at the top can draw on all of them). Every figure
-shown passes through :meth:`Briefing.protect` (primary and secondary suppression) and the
-briefing keeps a record of them for a final self-check. Nothing here computes a measure:
-that is ``measures/``; nothing here draws: that is ``render/``.
+``open_briefing`` validates the parameters and takes the borough's results for the period
+from the results stage (:mod:`safeguarding.results`), building them once if needed: every
+measure of every theme, protected by one disclosure plan across all of the borough's
+briefings. Nothing here computes a measure and nothing here suppresses: a briefing renders
+protected results. ``b.result(id, protected=False)`` gives the unprotected figures for
+exploration in JupyterLab; the renderers refuse them, so they never reach a briefing.
 """
 
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,47 +33,91 @@ from safeguarding.measures import disclosure, registry
 from safeguarding.render.blocks import HtmlBlock, bullet_list, join_blocks, paragraph
 from safeguarding.render.formats import symbol_legend
 from safeguarding.render.tables import html_table
-
-
-#: Which data-quality checks (by code prefix) belong to each theme, besides the general DQ ones.
-_CHECK_PREFIX = {"missing": "MIS", "exclusions": "EXC", "neet": "NEET", "disproportionality": "DIS"}
+from safeguarding.results.cells import is_unprotected
+from safeguarding.results.store import BoroughResults, load_results
+from safeguarding.themes.registry import ThemeRecord, resolve_theme
 
 
 @dataclass
 class Briefing:
-    """State shared by every section of one briefing (one borough, one theme, one period)."""
+    """One briefing: a theme's protected results for one borough and period, and its view."""
 
-    theme: str
-    title: str
+    record: ThemeRecord
     area: Area
     period_end: str
     threshold: int
-    data_dir: Path
+    results: BoroughResults
     published_dir: Path | None
-    tables: dict[str, pd.DataFrame]
-    validation: pd.DataFrame
-    summary: pd.DataFrame
-    manifest: dict
     comparators: tuple[str, ...] = ("england", "london", "sub_region", "neighbours")
-    shown: list[pd.DataFrame] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
-    quality: list[dict] = field(default_factory=list)
     used_measures: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
-    results: dict = field(default_factory=dict)
-    theme_impl: object = None
+    view: object = None
 
-    # ---- disclosure ------------------------------------------------------------------
-    def protect(self, result: pd.DataFrame, secondary: bool = True, **kwargs) -> pd.DataFrame:
-        """Suppress a result frame for circulation and remember it for the self-check."""
-        if result is None or result.empty:
-            return result
-        protected = disclosure.suppress(result, threshold=self.threshold, secondary=secondary, **kwargs)
-        self.shown.append(protected)
-        for mid in protected["measure_id"].unique():
+    # ---- what the theme's results hold -----------------------------------------------
+    @property
+    def theme(self) -> str:
+        return self.record.key
+
+    @property
+    def title(self) -> str:
+        return self.record.title
+
+    @property
+    def r(self) -> dict[str, pd.DataFrame]:
+        """The theme's protected result tables, by name."""
+        return self.results.protected[self.theme]
+
+    @property
+    def meta(self) -> dict:
+        return self.results.themes[self.theme].meta
+
+    @property
+    def quality(self) -> list[dict]:
+        return self.results.themes[self.theme].quality
+
+    def table(self, name: str) -> pd.DataFrame:
+        """One protected result table of this theme, noting the measures it shows (for the methods)."""
+        frame = self.r[name]
+        for mid in frame["measure_id"].unique():
             if mid not in self.used_measures:
                 self.used_measures.append(mid)
-        return protected
+        return frame
+
+    def result(self, measure_id: str, protected: bool = True) -> pd.DataFrame:
+        """The tidy rows of one measure, from whichever of the borough's tables hold it.
+
+        ``protected=False`` returns the figures before disclosure control, for exploring in
+        JupyterLab; such a frame is marked, and the renderers refuse to show it.
+        """
+        frames = []
+        for theme in self.results.protected:
+            for name in self.results.protected[theme]:
+                frame = self.results.table(theme, name, protected)
+                frames.append(frame[frame["measure_id"] == measure_id])
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            raise InputError(f"No results for measure {measure_id!r} for {self.area.name}. Measures of this theme: "
+                             f"{', '.join(s.id for s in registry.all_measures(self.theme))}.")
+        cols = [c for c in ("measure_id", "area", "breakdown", "group", "period", "numerator", "denominator", "value",
+                            "lower", "upper", "method", "symbol", "reason") if c in frames[0]]
+        out = pd.concat([f[cols] for f in frames], ignore_index=True)
+        out = out.drop_duplicates(subset=["breakdown", "group", "period"], ignore_index=True)
+        if not protected:
+            out.attrs["unprotected"] = True
+        elif measure_id not in self.used_measures:
+            self.used_measures.append(measure_id)
+        return out
+
+    def show(self, measure_id: str, view: str = "table", breakdown: str | None = None) -> HtmlBlock:
+        """Any measure by id in a generic view ('table', 'bar', 'trend'), from protected results."""
+        from safeguarding.render.views import render_view
+        frame = self.result(measure_id)
+        if is_unprotected(frame):  # pragma: no cover - result() above is protected
+            raise RuntimeError("refusing to render unprotected results")
+        if breakdown is not None:
+            frame = frame[frame["breakdown"] == breakdown]
+        return render_view(frame, registry.get(measure_id), view, threshold=self.threshold, counts=self.record.counts)
 
     # ---- blocks ----------------------------------------------------------------------
     @property
@@ -80,8 +126,8 @@ class Briefing:
         return period_label(self.period_end)
 
     def header(self) -> HtmlBlock:
-        extract = self.manifest.get("created", "")[:10]
-        shown = getattr(self.theme_impl, "shown_period", None)  # e.g. a school year for exclusions
+        extract = self.results.manifest.get("processed_created", "")[:10]
+        shown = getattr(self.view, "shown_period", None)  # e.g. a school year for exclusions
         if shown:
             meta = [f"<strong>{html.escape(self.area.name)}</strong>", f"School year: {html.escape(shown)} (the latest "
                     f"complete school year before {pd.Timestamp(self.period_end):%d %B %Y})"]
@@ -98,7 +144,7 @@ class Briefing:
 
     def reading_note(self) -> str:
         return (f"How to read this briefing: each section starts with what the figures show in words, then a chart "
-                f"and the table behind it. {symbol_legend(['c', 'x'], threshold=self.threshold, counts=getattr(self.theme_impl, 'COUNTS', 'children'))} "
+                f"and the table behind it. {symbol_legend(['c', 'x'], threshold=self.threshold, counts=self.record.counts)} "
                 f"Ranges in brackets are 95% confidence intervals: the range the true figure is likely to lie in, "
                 f"given the numbers involved.")
 
@@ -108,22 +154,18 @@ class Briefing:
                            HtmlBlock("</section>"))
 
     def section(self, name: str) -> HtmlBlock:
-        """Render one named section of the theme (see the theme module's SECTIONS)."""
-        impl = self.theme_impl
-        method = getattr(impl, f"section_{name}", None)
-        if method is None:
-            raise InputError(f"Theme {self.theme!r} has no section {name!r}.")
-        return method()
+        """Render one section of the theme (ids in the theme record's ``sections``)."""
+        if name not in self.record.section_ids:
+            raise InputError(f"Theme {self.theme!r} has no section {name!r}; its sections: {', '.join(self.record.section_ids)}.")
+        return getattr(self.view, f"section_{name}")()
 
     def data_quality(self) -> HtmlBlock:
         """Rows read / kept / rejected per input file, and every data-quality finding."""
         from safeguarding import quality
         parts = [HtmlBlock("<h2>Data quality</h2>")]
-        needed = set(self.theme_impl.TABLES) if self.theme_impl else None
-        if needed is not None:  # optional tables the theme used count too
-            needed |= set(getattr(self.theme_impl, "OPTIONAL_TABLES", ())) & set(self.tables)
-        summ = self.summary
-        if needed is not None and not summ.empty:
+        report, summ = self.results.validation()
+        needed = set(self.record.tables) | (set(self.record.optional_tables) & set(self.results.manifest.get("tables", ())))
+        if not summ.empty:
             cin_child = {"cin_child_identifiers", "cin_child_characteristics"} if "cin_children" in needed else set()
             summ = summ[summ["table"].isin(needed | cin_child)]
         if not summ.empty:
@@ -139,8 +181,8 @@ class Briefing:
                                     caption="Rows read, used and rejected, by input file",
                                     units={"rows_read": "count", "rows_kept": "count", "rows_rejected": "count", "warnings": "count"},
                                     symbol_columns=(), row_header=True))
-        rejected = quality.rows_rejected(self.validation, tuple(summ["table"]) if not summ.empty else None)
-        findings = quality.findings_frame(rejected + self.quality)
+        rejected = quality.rows_rejected(report, tuple(summ["table"]) if not summ.empty else None)
+        findings = quality.findings_frame(rejected + list(self.quality))
         if findings.empty:
             parts.append(paragraph("No data-quality problems were found by the checks listed in the methods."))
         else:
@@ -167,18 +209,21 @@ class Briefing:
         if rows:
             parts.append(html_table(pd.DataFrame(rows), {"measure": "Measure", "definition": "Definition"},
                                     caption="Definitions of the measures in this briefing", symbol_columns=(), row_header=True))
+        shown_period = getattr(self.view, "shown_period", None)
         parts.append(bullet_list([
             f"Period: {self.period_label}, the year ending {pd.Timestamp(self.period_end):%d %B %Y}."
-            + (f" School year shown: {self.theme_impl.shown_period}, the latest that ended before then."
-               if getattr(self.theme_impl, "shown_period", None) else ""),
+            + (f" School year shown: {shown_period}, the latest that ended before then." if shown_period else ""),
             "Intervals: 95% Wilson score intervals for percentages; exact Poisson intervals for rates; comparisons "
             "with other areas use funnel-plot control limits at 95% and 99.8%.",
-            *self._theme_method_notes(),
-            f"Disclosure control: counts from 1 to {self.threshold} are shown as 'c', and where a hidden figure could be "
-            "worked out from a total, a second figure is hidden too. Rates and percentages built on a hidden count are hidden.",
+            *self.record.method_notes,
+            f"Disclosure control: counts from 1 to {self.threshold} are shown as 'c'. One plan covers every table of every "
+            f"briefing for {self.area.name} and {self.period_label}: the same count has the same figure (or the same 'c') "
+            "everywhere, and where a hidden count could be worked out from other figures (a total, other groups, another "
+            "table or briefing), another figure is hidden too, choosing the smallest that protects it. Each hidden figure "
+            "is checked: the figures shown leave its value open. Rates and percentages built on a hidden count are hidden.",
             MAPPING_NOTE,
             "Checks run on the data: " + "; ".join(f"{c.title.lower()}" for code, c in CHECKS.items()
-                                                   if code.startswith(("DQ", _CHECK_PREFIX.get(self.theme, "DQ")))) + ".",
+                                                   if code.startswith(("DQ", self.record.check_prefix))) + ".",
             "Published statistics: Department for Education (Explore Education Statistics, Local Authority Interactive Tool) "
             "and Office for National Statistics, Open Government Licence v3.0." + (" " + " ".join(self.sources) if self.sources else ""),
         ]))
@@ -190,64 +235,46 @@ class Briefing:
         if problems:
             raise RuntimeError("Disclosure check failed: " + "; ".join(problems))
 
-    def _theme_method_notes(self) -> list[str]:
-        if self.theme == "disproportionality":
-            return ["Relative rate indices: the ratio of two groups' rates, with a log-scale (Katz) 95% interval, or an "
-                    "exact conditional method when either count is below 10; a verdict needs at least 10 children in "
-                    "both groups, otherwise it says 'too few to say'."]
-        return ["Statistical neighbours: the ten most similar local authorities in the DfE children's services "
-                "statistical neighbour model (2025)."]
-
     def self_check(self) -> list[str]:
-        """Problems with what this briefing showed (visible small counts). Empty when safe."""
+        """Problems with what this briefing could show (visible small counts, a failed audit). Empty when safe."""
         problems = []
-        for frame in self.shown:
-            bad = disclosure.visible_small_counts(frame, "numerator", self.threshold)
-            if len(bad):
-                problems.append(f"{len(bad)} small count(s) visible in {', '.join(frame['measure_id'].unique())}")
+        for name, frame in self.r.items():
+            for column in ("numerator", "denominator"):
+                bad = disclosure.visible_small_counts(frame, column, self.threshold)
+                if len(bad):
+                    problems.append(f"{len(bad)} small count(s) visible in {name} ({column})")
+        failures = int(self.results.manifest.get("disclosure", {}).get("audit_failures", 0))
+        if failures:
+            problems.append(f"the disclosure audit found {failures} hidden figure(s) that could be worked out")
         return problems
-
-
-def _load_validation(folder: Path) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
-    report = pd.read_csv(folder / "validation_report.csv", dtype=str) if (folder / "validation_report.csv").exists() else pd.DataFrame()
-    summary = pd.read_csv(folder / "validation_summary.csv") if (folder / "validation_summary.csv").exists() else pd.DataFrame()
-    manifest = json.loads((folder / "manifest.json").read_text()) if (folder / "manifest.json").exists() else {}
-    return report, summary, manifest
 
 
 def open_briefing(theme: str, borough: str, period_end: str = config.DEFAULT_PERIOD_END, data_dir=None,
                   published_dir=None, suppression_threshold: int = config.DEFAULT_SUPPRESSION_THRESHOLD,
-                  comparators=("england", "london", "sub_region", "neighbours")) -> Briefing:
-    """Validate parameters, load the borough's processed tables and compute the theme's results.
+                  comparators=("england", "london", "sub_region", "neighbours"), rebuild: bool = False,
+                  results: BoroughResults | None = None) -> Briefing:
+    """Validate parameters and take the theme's protected results for the borough and period.
 
-    Raises :class:`InputError` with a readable message for a bad parameter or missing data.
+    Results are built once per borough, period and threshold (every theme, one disclosure
+    plan) and reused. Raises :class:`InputError` with a readable message for a bad parameter
+    or missing data.
     """
-    from safeguarding.batch import resolve_theme
-    from safeguarding.themes import theme_class
-    spec = resolve_theme(theme)
+    record = resolve_theme(theme)
     area = resolve_area(borough)
     try:
         end = pd.Timestamp(period_end)
     except (ValueError, TypeError):
         raise InputError(f"period_end {period_end!r} is not a date; use e.g. '2025-03-31'.") from None
-    if not isinstance(suppression_threshold, int) or suppression_threshold < 0:
-        raise InputError(f"suppression_threshold must be a whole number 0 or more, not {suppression_threshold!r}.")
-    folder = config.processed_dir(area.slug, data_dir)
-    if not folder.is_dir():
-        raise InputError(f"No processed data for {area.name} in {folder}. Run 'safeguarding ingest {area.slug}' "
-                         f"(or 'safeguarding demo {area.slug}' first for demonstration data).")
-    from safeguarding.prepare import load_processed
-    impl_cls = theme_class(spec.key)
-    tables = load_processed(folder, impl_cls.TABLES)
-    for name in getattr(impl_cls, "OPTIONAL_TABLES", ()):
-        path = folder / f"{name}.parquet"
-        if path.exists():
-            tables[name] = pd.read_parquet(path)
-    report, summary, manifest = _load_validation(folder)
-    b = Briefing(theme=spec.key, title=spec.title, area=area, period_end=str(end.date()),
-                 threshold=suppression_threshold, data_dir=Path(config.data_dir(data_dir)),
-                 published_dir=config.published_dir(published_dir), tables=tables, validation=report,
-                 summary=summary, manifest=manifest, comparators=tuple(comparators))
-    b.theme_impl = impl_cls(b)
-    b.theme_impl.compute()
+    if isinstance(suppression_threshold, bool) or not isinstance(suppression_threshold, int) or suppression_threshold < 1:
+        raise InputError(f"suppression_threshold must be a whole number 1 or more, not {suppression_threshold!r} "
+                         "(0 would switch disclosure control off).")
+    if results is None:
+        results = load_results(area, str(end.date()), data_dir=data_dir, published_dir=published_dir,
+                               threshold=suppression_threshold, rebuild=rebuild)
+    if theme_unavailable := results.unavailable.get(record.key):
+        raise InputError(theme_unavailable)
+    b = Briefing(record=record, area=area, period_end=str(end.date()), threshold=suppression_threshold,
+                 results=results, published_dir=config.published_dir(published_dir), comparators=tuple(comparators))
+    b.view = record.view_class()(b)
+    b.findings = b.view.key_findings()
     return b

@@ -38,7 +38,7 @@ from safeguarding.codes.ethnicity import MAJOR_GROUPS
 from safeguarding.derive import care_leaver_age_band
 from safeguarding.measures.disclosure import Margin
 from safeguarding.codes.lists import period_label
-from safeguarding.measures.registry import MeasureSpec, register
+from safeguarding.measures.registry import MeasureSpec
 from safeguarding.measures.results import combine, count_result, percent_result
 
 THEME = "neet"
@@ -53,7 +53,7 @@ def _pct(measure_id, label, what, numerator, polarity="none"):
                        polarity=polarity, ci_method="wilson", decimals=0)
 
 
-register(
+MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("neet.care_leavers", THEME, "Care leavers",
                 "Care leavers aged 17 to 18 or 19 to 21 on their birthday in the collection year (age on 31 March), "
                 "from the SSDA903 OC3 table; each young person counted once. Every percentage below is of all care leavers "

@@ -48,7 +48,7 @@ from safeguarding.derive import AGE_BANDS, age_at, age_band, band_order
 from safeguarding.measures import stats
 from safeguarding.measures.disclosure import Margin
 from safeguarding.codes.lists import academic_year_label, period_bounds, period_label
-from safeguarding.measures.registry import RESULT_COLUMNS, MeasureSpec, register
+from safeguarding.measures.registry import RESULT_COLUMNS, MeasureSpec
 
 THEME = "disproportionality"
 TOTAL = "Total"
@@ -172,7 +172,7 @@ STEP_BY_KEY = {s.key: s for s in STEPS}
 
 _POPULATION_DENOMINATOR = ("children aged 0 to 17 of the same ethnic group living in the borough (estimate: Census "
                            "2021 shares applied to the ONS mid-year estimate)")
-register(
+MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec(f"{THEME}.child_population", THEME, "Children living in the borough (estimate)",
                 "Estimated children aged 0 to 17 of each ethnic group: each group's share of the Census 2021 population "
                 "(all ages) applied to the ONS mid-year estimate of children aged 0 to 17.", "count", "children"),

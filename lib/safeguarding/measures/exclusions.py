@@ -33,7 +33,7 @@ import pandas as pd
 
 from safeguarding.codes import lists as cl
 from safeguarding.codes.ethnicity import MAJOR_GROUPS, CODES as ETHNIC_CODES
-from safeguarding.measures.registry import MeasureSpec, register
+from safeguarding.measures.registry import MeasureSpec
 from safeguarding.measures.results import combine, percent_result, rate_result, ratio_result
 
 THEME = "exclusions"
@@ -69,7 +69,7 @@ NOT_KNOWN = "Not known to children's social care"
 SOCIAL_CARE_GROUPS = (CLA, CP, CIN, NOT_KNOWN)
 
 _PER_100 = "pupils on the school roll"
-register(
+MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("exclusions.permanent_rate", THEME, "Permanent exclusion rate per 100 pupils",
                 "Permanent exclusions in the academic year per 100 pupils on the school roll that year. Polarity from the "
                 "DfE LAIT data dictionary (TotPermEx: 'Low'): lower is better.",
@@ -144,19 +144,19 @@ _PUBLISHED_GROUP = {CLA: ("cla", "looked-after pupils", "children looked after f
 for (_group, _kind), _mid in SOCIAL_CARE_COMPARISONS.items():
     _key, _who, _published = _PUBLISHED_GROUP[_group]
     if _kind == "perm":
-        register(MeasureSpec(
+        MEASURES += (MeasureSpec(
             _mid, THEME, f"Share of {_who} permanently excluded",
             f"Of {_who} on the roll, the percentage with at least one permanent exclusion in the academic year. Compared "
             f"with the DfE 'Outcomes for children in need' figure for {_published}. Lower is better (LAIT: 'Low').",
             "percent", "pupils", "pupils with a permanent exclusion", f"{_who} on the roll",
-            polarity="lower_better", ci_method="wilson", decimals=2, published_id=f"exclusions.{_key}.perm_pct"))
+            polarity="lower_better", ci_method="wilson", decimals=2, published_id=f"exclusions.{_key}.perm_pct"),)
     else:
-        register(MeasureSpec(
+        MEASURES += (MeasureSpec(
             _mid, THEME, f"Share of {_who} suspended at least once",
             f"Of {_who} on the roll, the percentage with one or more suspensions in the academic year. Compared with "
             f"the DfE 'Outcomes for children in need' figure for {_published}. Lower is better (LAIT: 'Low').",
             "percent", "pupils", "pupils with one or more suspensions", f"{_who} on the roll",
-            polarity="lower_better", ci_method="wilson", decimals=1, published_id=f"exclusions.{_key}.one_plus_sus_pct"))
+            polarity="lower_better", ci_method="wilson", decimals=1, published_id=f"exclusions.{_key}.one_plus_sus_pct"),)
 
 
 # ---------------------------------------------------------------------------------- years

@@ -16,35 +16,38 @@ import pandas as pd
 
 from safeguarding.codes.lists import period_bounds, period_label  # noqa: F401 (part of this module's API)
 from safeguarding.derive import band_order
-from safeguarding.measures.registry import MeasureSpec, register
+from safeguarding.issues import InputError
+from safeguarding.measures.registry import MeasureSpec
+from safeguarding.results.relations import Components, Rollup
+from safeguarding.results.store import Context, ThemeResults
 from safeguarding.measures.results import combine, count_result, percent_result, rate_result, ratio_result, value_result
 
 THEME = "missing"
 SCOPES = {"home": "Missing from home", "care": "Missing from care", "all": "All children"}
 
-register(
+MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("missing.children", THEME, "Children who went missing", "Children with at least one missing or away episode starting in the period.", "count", "children"),
     MeasureSpec("missing.episodes", THEME, "Missing episodes", "Missing or away episodes starting in the period.", "count", "episodes"),
-    MeasureSpec("missing.episodes_per_child", THEME, "Episodes per child", "Episodes divided by the number of children who went missing.", "ratio", "episodes", "episodes", "children who went missing", decimals=1),
-    MeasureSpec("missing.repeat_2plus_pct", THEME, "Children missing 2 or more times", "Of children who went missing, the percentage with 2 or more episodes in the period.", "percent", "children", "children with 2+ episodes", "children who went missing", ci_method="wilson"),
-    MeasureSpec("missing.repeat_3plus_pct", THEME, "Children missing 3 or more times", "Of children who went missing, the percentage with 3 or more episodes in the period.", "percent", "children", "children with 3+ episodes", "children who went missing", ci_method="wilson"),
-    MeasureSpec("missing.away_pct", THEME, "Episodes 'away' rather than missing", "Of episodes, the percentage recorded as away from placement without authorisation (whereabouts known) rather than missing.", "percent", "episodes", "away episodes", "episodes", ci_method="wilson"),
-    MeasureSpec("missing.over_24h_pct", THEME, "Episodes lasting over 24 hours", "Of episodes with a recorded end, the percentage lasting more than 24 hours.", "percent", "episodes", "episodes over 24 hours", "episodes that ended", ci_method="wilson"),
-    MeasureSpec("missing.median_duration_hours", THEME, "Median episode length", "Median hours from start to end of episodes that ended.", "hours", "episodes", decimals=0),
-    MeasureSpec("missing.children_by_group", THEME, "Children who went missing, by group", "Children who went missing in each group, and their share of all children who went missing.", "percent", "children", "children in the group", "children who went missing", ci_method="wilson"),
-    MeasureSpec("missing.rate_per_10k_by_ethnicity", THEME, "Children who went missing per 10,000 children, by ethnicity", "Children who went missing per 10,000 children of the same ethnic group living in the borough (Census 2021 shares applied to the ONS mid-year estimate).", "per_10k", "children", "children who went missing", "child population of the group", ci_method="poisson_exact"),
-    MeasureSpec("missing.monthly_episodes", THEME, "Episodes per month", "Episodes starting in each month.", "count", "episodes"),
-    MeasureSpec("missing.monthly_children", THEME, "Children missing per month", "Children with an episode starting in each month.", "count", "children"),
-    MeasureSpec("missing.rhi_offered_pct", THEME, "Return interviews offered", "Of episodes that ended, the percentage where a return home interview was offered.", "percent", "episodes", "episodes with an RHI offered", "episodes that ended", polarity="higher_better", ci_method="wilson"),
-    MeasureSpec("missing.rhi_offered_within_72h_pct", THEME, "Return interviews offered within 72 hours", "Of episodes that ended, the percentage where a return home interview was offered within 72 hours of the child's return.", "percent", "episodes", "episodes with an RHI offered within 72 hours", "episodes that ended", polarity="higher_better", ci_method="wilson"),
-    MeasureSpec("missing.rhi_accepted_pct", THEME, "Return interviews accepted", "Of episodes where an interview was offered, the percentage where the child accepted it.", "percent", "episodes", "episodes with an RHI accepted", "episodes with an RHI offered", polarity="higher_better", ci_method="wilson"),
-    MeasureSpec("missing.rhi_declined_pct", THEME, "Return interviews declined", "Of episodes where an interview was offered, the percentage where the child declined it.", "percent", "episodes", "episodes with an RHI declined", "episodes with an RHI offered", ci_method="wilson"),
-    MeasureSpec("missing.rhi_completed_pct", THEME, "Return interviews completed", "Of episodes that ended, the percentage with a completed return home interview.", "percent", "episodes", "episodes with an RHI completed", "episodes that ended", polarity="higher_better", ci_method="wilson"),
-    MeasureSpec("missing.median_hours_to_rhi", THEME, "Median time to interview", "Median hours from the child's return to the completed interview.", "hours", "episodes", decimals=0, polarity="lower_better"),
+    MeasureSpec("missing.episodes_per_child", THEME, "Episodes per child", "Episodes divided by the number of children who went missing.", "ratio", "episodes", "episodes", "children who went missing", decimals=1, numerator_cell="missing.episodes", denominator_cell="missing.children"),
+    MeasureSpec("missing.repeat_2plus_pct", THEME, "Children missing 2 or more times", "Of children who went missing, the percentage with 2 or more episodes in the period.", "percent", "children", "children with 2+ episodes", "children who went missing", ci_method="wilson", numerator_cell="missing.children_2plus", denominator_cell="missing.children"),
+    MeasureSpec("missing.repeat_3plus_pct", THEME, "Children missing 3 or more times", "Of children who went missing, the percentage with 3 or more episodes in the period.", "percent", "children", "children with 3+ episodes", "children who went missing", ci_method="wilson", numerator_cell="missing.children_3plus", denominator_cell="missing.children"),
+    MeasureSpec("missing.away_pct", THEME, "Episodes 'away' rather than missing", "Of episodes, the percentage recorded as away from placement without authorisation (whereabouts known) rather than missing.", "percent", "episodes", "away episodes", "episodes", ci_method="wilson", numerator_cell="missing.episodes_away", denominator_cell="missing.episodes"),
+    MeasureSpec("missing.over_24h_pct", THEME, "Episodes lasting over 24 hours", "Of episodes with a recorded end, the percentage lasting more than 24 hours.", "percent", "episodes", "episodes over 24 hours", "episodes that ended", ci_method="wilson", numerator_cell="missing.episodes_over_24h", denominator_cell="missing.episodes_ended"),
+    MeasureSpec("missing.median_duration_hours", THEME, "Median episode length", "Median hours from start to end of episodes that ended.", "hours", "episodes", decimals=0, denominator_cell="missing.episodes_ended"),
+    MeasureSpec("missing.children_by_group", THEME, "Children who went missing, by group", "Children who went missing in each group, and their share of all children who went missing.", "percent", "children", "children in the group", "children who went missing", ci_method="wilson", numerator_cell="missing.children", denominator_cell="missing.children@scope=All children"),
+    MeasureSpec("missing.rate_per_10k_by_ethnicity", THEME, "Children who went missing per 10,000 children, by ethnicity", "Children who went missing per 10,000 children of the same ethnic group living in the borough (Census 2021 shares applied to the ONS mid-year estimate).", "per_10k", "children", "children who went missing", "child population of the group", ci_method="poisson_exact", numerator_cell="missing.children"),
+    MeasureSpec("missing.monthly_episodes", THEME, "Episodes per month", "Episodes starting in each month.", "count", "episodes", numerator_cell="missing.episodes"),
+    MeasureSpec("missing.monthly_children", THEME, "Children missing per month", "Children with an episode starting in each month.", "count", "children", numerator_cell="missing.children"),
+    MeasureSpec("missing.rhi_offered_pct", THEME, "Return interviews offered", "Of episodes that ended, the percentage where a return home interview was offered.", "percent", "episodes", "episodes with an RHI offered", "episodes that ended", polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_offered", denominator_cell="missing.episodes_ended"),
+    MeasureSpec("missing.rhi_offered_within_72h_pct", THEME, "Return interviews offered within 72 hours", "Of episodes that ended, the percentage where a return home interview was offered within 72 hours of the child's return.", "percent", "episodes", "episodes with an RHI offered within 72 hours", "episodes that ended", polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_within_72h", denominator_cell="missing.episodes_ended"),
+    MeasureSpec("missing.rhi_accepted_pct", THEME, "Return interviews accepted", "Of episodes where an interview was offered, the percentage where the child accepted it.", "percent", "episodes", "episodes with an RHI accepted", "episodes with an RHI offered", polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_accepted", denominator_cell="missing.episodes_rhi_offered"),
+    MeasureSpec("missing.rhi_declined_pct", THEME, "Return interviews declined", "Of episodes where an interview was offered, the percentage where the child declined it.", "percent", "episodes", "episodes with an RHI declined", "episodes with an RHI offered", ci_method="wilson", numerator_cell="missing.episodes_rhi_declined", denominator_cell="missing.episodes_rhi_offered"),
+    MeasureSpec("missing.rhi_completed_pct", THEME, "Return interviews completed", "Of episodes that ended, the percentage with a completed return home interview.", "percent", "episodes", "episodes with an RHI completed", "episodes that ended", polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_completed", denominator_cell="missing.episodes_ended"),
+    MeasureSpec("missing.median_hours_to_rhi", THEME, "Median time to interview", "Median hours from the child's return to the completed interview.", "hours", "episodes", decimals=0, polarity="lower_better", denominator_cell="missing.episodes_rhi_completed"),
     MeasureSpec("missing.cla_missing_pct", THEME, "Looked-after children who went missing", "Of children looked after at any time in the year, the percentage with at least one missing incident (SSDA903).", "percent", "looked-after children", "children who had a missing incident", "children looked after during the year", ci_method="wilson", published_id="cla_missing.pct_missing",
-                phrase="percentage of looked-after children who went missing"),
+                phrase="percentage of looked-after children who went missing", numerator_cell="missing.cla_children_missing", denominator_cell="cla.children_during_year"),
     MeasureSpec("missing.cla_incidents_per_child", THEME, "Missing incidents per looked-after child who went missing", "Missing incidents divided by looked-after children who had one (SSDA903).", "ratio", "episodes", "missing incidents", "children who had a missing incident", published_id="cla_missing.incidents_per_child",
-                phrase="number of missing incidents per looked-after child who went missing"),
+                phrase="number of missing incidents per looked-after child who went missing", numerator_cell="missing.cla_incidents", denominator_cell="missing.cla_children_missing"),
 )
 
 
@@ -214,3 +217,69 @@ def cla_missing(cla_missing_table: pd.DataFrame, cla_episodes: pd.DataFrame, are
         percent_result("missing.cla_missing_pct", area, "all", ["Looked-after children"], [children], [len(cla_children)], label),
         ratio_result("missing.cla_incidents_per_child", area, "all", ["Looked-after children"], [len(mis)], [children], label),
     )
+
+
+# ---- relations between count cells (for the disclosure plan) ------------------------------
+def _all_children(group: str) -> str:
+    return SCOPES["all"]
+
+
+#: How this theme's count cells add up (see safeguarding.results.relations).
+RELATIONS = (
+    # Each child is counted once, in one group of each breakdown: the groups add up to all children.
+    *(Rollup(("missing.children",), breakdown, "scope", SCOPES["all"]) for breakdown in ("age_band", "sex", "ethnicity")),
+    # Episodes by month add up to all episodes of the year.
+    Rollup(("missing.episodes",), "month", "scope", SCOPES["all"]),
+    # Episodes from home and from care are within all episodes (some say neither).
+    Rollup(("missing.episodes", "missing.episodes_ended", "missing.episodes_away", "missing.episodes_over_24h",
+            "missing.episodes_rhi_offered", "missing.episodes_rhi_within_72h", "missing.episodes_rhi_accepted",
+            "missing.episodes_rhi_declined", "missing.episodes_rhi_completed"),
+           "scope", "scope", {SCOPES["home"]: SCOPES["all"], SCOPES["care"]: SCOPES["all"]}, subset=True),
+    # Subsets: 3+ within 2+ within children; ended within episodes; RHI counts within their base.
+    Components("missing.children", ("missing.children_2plus",), subset=True),
+    Components("missing.children_2plus", ("missing.children_3plus",), subset=True),
+    Components("missing.episodes", ("missing.episodes_ended",), subset=True),
+    Components("missing.episodes", ("missing.episodes_away",), subset=True),
+    Components("missing.episodes_ended", ("missing.episodes_over_24h",), subset=True),
+    Components("missing.episodes_ended", ("missing.episodes_rhi_offered",), subset=True),
+    Components("missing.episodes_ended", ("missing.episodes_rhi_completed",), subset=True),
+    Components("missing.episodes_rhi_offered", ("missing.episodes_rhi_accepted", "missing.episodes_rhi_declined"), subset=True),
+    Components("missing.episodes_rhi_offered", ("missing.episodes_rhi_within_72h",), subset=True),
+)
+
+
+def compute(ctx: Context) -> ThemeResults:
+    """Every result of the missing theme for a borough and period (unprotected)."""
+    from safeguarding import quality
+    from safeguarding.codes.lists import collection_year
+    from safeguarding.published.population import child_population_by_ethnicity
+
+    eps, name, end = ctx.tables["missing_episodes"], ctx.area.name, ctx.period_end
+    start, stop = period_bounds(end)
+    dates = eps["miss_missing_episode_start_date"]
+    if not ((dates >= start) & (dates <= stop)).any():
+        years = sorted({period_label(d) for d in dates.dropna().map(_year_end)})
+        raise InputError(f"The missing log for {name} has no episodes starting in {period_label(end)}; it covers "
+                         f"{', '.join(years) or 'no dates'}. Check period_end.")
+    tables = {"headline": headline(eps, name, end), "yearly": yearly(eps, name, end), "monthly": monthly(eps, name, end)}
+    for key in ("age_band", "sex", "ethnicity"):
+        tables[key] = children_by_group(eps, name, end, key)
+    pop = child_population_by_ethnicity(ctx.area, pd.Timestamp(end).year - 1, published_dir=ctx.published_dir)
+    pop_major = pop.groupby("major")["population_0_17"].sum()
+    tables["eth_rate"] = rate_by_ethnicity(eps, pop_major, name, end)
+    tables["rhi"] = return_interviews(eps, name, end)
+    if {"cla_missing", "cla_episodes"} <= set(ctx.tables):
+        tables["cla"] = cla_missing(ctx.tables["cla_missing"], ctx.tables["cla_episodes"], name, collection_year(end))
+    checks = quality.children_exceed_episodes(tables["headline"], "missing.children", "missing.episodes")
+    checks += quality.percent_consistent(tables["headline"])
+    for key in ("age_band", "sex", "ethnicity"):
+        checks += quality.shares_sum_to_100(tables[key], "missing.children_by_group")
+    checks += quality.check_missing_log(eps, end, ctx.tables.get("cla_missing"))
+    meta = {"population_by_major_group": {str(k): float(v) for k, v in pop_major.items()}}
+    return ThemeResults(tables, meta, checks)
+
+
+def _year_end(day) -> pd.Timestamp:
+    """The 31 March that ends the financial year containing ``day``."""
+    day = pd.Timestamp(day)
+    return pd.Timestamp(year=day.year + (day.month > 3), month=3, day=31)

@@ -11,6 +11,7 @@ new id.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 UNITS = ("count", "percent", "per_10k", "per_100", "ratio", "hours", "days", "per_child")
 POLARITIES = ("higher_better", "lower_better", "none")
@@ -35,6 +36,12 @@ class MeasureSpec:
     #: How the measure reads inside a sentence ("the percentage of looked-after children who
     #: went missing"); defaults to the label in lower case.
     phrase: str = ""
+    #: The count cell of the numerator for disclosure control: a concept id shared by every
+    #: measure that counts the same thing (default: this measure's id). See results.cells.
+    numerator_cell: str = ""
+    #: The count cell of the denominator ('concept' or 'concept@breakdown=group'); blank when
+    #: the denominator is not a count that needs protecting (e.g. an ONS population).
+    denominator_cell: str = ""
 
     @property
     def in_sentence(self) -> str:
@@ -53,38 +60,34 @@ class MeasureSpec:
             raise ValueError(f"{self.id}: ids are '<theme>.<measure>'")
 
 
-_REGISTRY: dict[str, MeasureSpec] = {}
+def _build() -> dict[str, MeasureSpec]:
+    """Every theme's measures (``MEASURES`` of each theme's measures module), built explicitly
+    from the theme records; an id defined twice is an error."""
+    from safeguarding.themes.registry import THEMES
+    out: dict[str, MeasureSpec] = {}
+    for record in THEMES.values():
+        for spec in record.measures().MEASURES:
+            if spec.id in out and out[spec.id] != spec:
+                raise ValueError(f"measure id {spec.id} defined twice with different definitions")
+            out[spec.id] = spec
+    return out
 
 
-def register(*specs: MeasureSpec) -> None:
-    for spec in specs:
-        if spec.id in _REGISTRY and _REGISTRY[spec.id] != spec:
-            raise ValueError(f"measure id {spec.id} registered twice with different definitions")
-        _REGISTRY[spec.id] = spec
+@cache
+def _registry() -> dict[str, MeasureSpec]:
+    return _build()
 
 
 def get(measure_id: str) -> MeasureSpec:
-    _load_all()
+    registry = _registry()
     try:
-        return _REGISTRY[measure_id]
+        return registry[measure_id]
     except KeyError:
-        raise KeyError(f"unknown measure {measure_id!r}; known: {', '.join(sorted(_REGISTRY))}") from None
+        raise KeyError(f"unknown measure {measure_id!r}; known: {', '.join(sorted(registry))}") from None
 
 
 def all_measures(theme: str | None = None) -> list[MeasureSpec]:
-    _load_all()
-    return [s for s in _REGISTRY.values() if theme is None or s.theme == theme]
-
-
-def _load_all():
-    # Theme modules register their measures when imported.
-    import importlib
-    for module in ("missing", "disproportionality", "exclusions", "care_leavers"):
-        try:
-            importlib.import_module(f"safeguarding.measures.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"safeguarding.measures.{module}":
-                raise
+    return [s for s in _registry().values() if theme is None or s.theme == theme]
 
 
 RESULT_COLUMNS = ["measure_id", "area", "breakdown", "group", "period", "numerator", "denominator",

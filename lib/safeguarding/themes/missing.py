@@ -1,18 +1,14 @@
-"""Theme 1: missing episodes and return home interviews."""
+"""Theme 10: missing episodes and return home interviews (the view: key findings and sections)."""
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import pandas as pd
 
-from safeguarding import quality
-from safeguarding.codes.lists import collection_year
 from safeguarding.measures import missing as m
 from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
-from safeguarding.published.population import child_population_by_ethnicity
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.formats import format_number_for_unit
@@ -23,39 +19,13 @@ from safeguarding.themes.common import comparison_block, pick, symbol_of
 SEX_LABELS = {"F": "Girls", "M": "Boys", "U": "Sex not known", "Not recorded": "Not recorded"}
 
 
-class MissingTheme:
-    TABLES = ("missing_episodes",)
-    OPTIONAL_TABLES = ("cla_missing", "cla_episodes")
-    SECTIONS = ("overview", "trend", "repeat_and_duration", "who", "return_interviews", "looked_after")
+class MissingView:
+    """Key findings and sections of the missing briefing, from the borough's protected results."""
 
     def __init__(self, b):
         self.b = b
-        self.r: dict[str, pd.DataFrame] = {}
-
-    # ---- computation -----------------------------------------------------------------
-    def compute(self):
-        b, name, end = self.b, self.b.area.name, self.b.period_end
-        eps = b.tables["missing_episodes"]
-        r = self.r
-        r["headline"] = b.protect(m.headline(eps, name, end), secondary=False)
-        r["yearly"] = b.protect(m.yearly(eps, name, end), secondary=False)
-        r["monthly"] = b.protect(m.monthly(eps, name, end), secondary=False)
-        for key in ("age_band", "sex", "ethnicity"):
-            r[key] = b.protect(m.children_by_group(eps, name, end, key))
-        pop = child_population_by_ethnicity(b.area, pd.Timestamp(end).year - 1, published_dir=b.published_dir)
-        r["pop_major"] = pop.groupby("major")["population_0_17"].sum()
-        r["eth_rate"] = b.protect(m.rate_by_ethnicity(eps, r["pop_major"], name, end))
-        r["rhi"] = b.protect(m.return_interviews(eps, name, end), secondary=False)
-        if {"cla_missing", "cla_episodes"} <= set(b.tables):
-            r["cla"] = b.protect(m.cla_missing(b.tables["cla_missing"], b.tables["cla_episodes"], name,
-                                               collection_year(end)), secondary=False)
-        raw_head = m.headline(eps, name, end)
-        b.quality += quality.children_exceed_episodes(raw_head, "missing.children", "missing.episodes")
-        b.quality += quality.percent_consistent(raw_head)
-        for key in ("age_band", "sex", "ethnicity"):
-            b.quality += quality.shares_sum_to_100(m.children_by_group(eps, name, end, key), "missing.children_by_group")
-        b.quality += quality.check_missing_log(eps, end, b.tables.get("cla_missing"))
-        b.findings = self.key_findings()
+        self.r: dict = {name: b.table(name) for name in b.r}
+        self.r["pop_major"] = pd.Series(b.meta["population_by_major_group"], dtype=float)
 
     # ---- key findings ----------------------------------------------------------------
     def key_findings(self) -> list[str]:
@@ -319,4 +289,4 @@ class MissingTheme:
         return join_blocks(text, block, HtmlBlock("<h3>Incidents per looked-after child who went missing</h3>"), inc_block)
 
 
-THEME_CLASS = MissingTheme
+VIEW = MissingView

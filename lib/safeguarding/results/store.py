@@ -1,0 +1,288 @@
+"""The results stage: every measure of every theme, once per borough and period, protected once.
+
+``build_results`` loads the borough's processed tables, runs each theme's ``compute`` (its
+measures module), registers every count cell of every table, makes one disclosure plan
+over all of them (:mod:`safeguarding.results.plan`), applies it, and writes::
+
+    data/processed/<borough>/results/<period_end>_t<threshold>/
+        <theme>/<table>.parquet            protected result tables (what briefings render)
+        <theme>/<table>.raw.parquet        the same before protection (analyst only)
+        <theme>/meta.json, quality.json    facts the views need; data-quality findings
+        results.parquet                    every protected row of every theme, tidy
+        disclosure_audit.csv               analyst-only: every hidden cell, its feasible range
+        manifest.json                      key (data fingerprint, threshold, library), summary
+
+``load_results`` reuses that folder when its key matches and builds it otherwise, so a
+second briefing for the same borough and period costs no recomputation. Nothing above this
+stage computes a measure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import safeguarding
+from safeguarding import config
+from safeguarding.codes.areas import Area
+from safeguarding.issues import InputError
+from safeguarding.results import cells as cellmod
+from safeguarding.results.plan import Plan, plan_disclosure
+from safeguarding.results.relations import expand
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Context:
+    """What a theme's ``compute`` gets: the processed tables and the run's parameters."""
+
+    area: Area
+    period_end: str
+    tables: dict[str, pd.DataFrame]
+    published_dir: Path | None
+    threshold: int
+
+
+@dataclass
+class ThemeResults:
+    """What a theme's ``compute`` returns: named result tables, JSON-able facts, DQ findings."""
+
+    tables: dict[str, pd.DataFrame]
+    meta: dict = field(default_factory=dict)
+    quality: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class BoroughResults:
+    """Every theme's results for one borough and period, raw and protected."""
+
+    area: Area
+    period_end: str
+    threshold: int
+    folder: Path
+    themes: dict[str, ThemeResults]          # raw (unprotected)
+    protected: dict[str, dict[str, pd.DataFrame]]
+    unavailable: dict[str, str]              # theme -> why it could not be computed
+    audit: pd.DataFrame
+    manifest: dict
+
+    def table(self, theme: str, name: str, protected: bool = True) -> pd.DataFrame:
+        if theme in self.unavailable:
+            raise InputError(self.unavailable[theme])
+        source = self.protected[theme] if protected else self.themes[theme].tables
+        frame = source[name].copy()
+        if not protected:
+            frame.attrs["unprotected"] = True
+        return frame
+
+    def validation(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The ingest's validation report and per-file summary (rows read, kept, rejected)."""
+        processed = self.folder.parent.parent
+        report = processed / "validation_report.csv"
+        summary = processed / "validation_summary.csv"
+        return (pd.read_csv(report, dtype=str) if report.exists() else pd.DataFrame(),
+                pd.read_csv(summary) if summary.exists() else pd.DataFrame())
+
+    def tidy(self, protected: bool = True) -> pd.DataFrame:
+        frames = []
+        for theme in self.protected:
+            for name in self.protected[theme]:
+                f = self.table(theme, name, protected)
+                frames.append(f.assign(theme=theme, table=name)[["theme", "table", *cellmod.TIDY_COLUMNS]])
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["theme", "table", *cellmod.TIDY_COLUMNS])
+
+
+# ---- fingerprints ------------------------------------------------------------------------
+def _source_fingerprint() -> str:
+    """The library code that computes and protects results (so a code change rebuilds them)."""
+    root = Path(safeguarding.__file__).parent
+    h = hashlib.sha256(safeguarding.__version__.encode())
+    for sub in ("measures", "results", "published", "codes", "quality.py", "derive.py", "themes/registry.py"):
+        path = root / sub
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _data_fingerprint(folder: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(folder.glob("*.parquet")) + sorted(folder.glob("*.csv")):
+        st = f.stat()
+        h.update(f"{f.name}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+def _published_fingerprint(published: Path | None) -> str:
+    if published is None:
+        return "shipped"
+    h = hashlib.sha256(str(published.resolve()).encode())
+    for f in sorted(published.rglob("*")):
+        if f.is_file():
+            st = f.stat()
+            h.update(f"{f.relative_to(published)}:{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:16]
+
+
+def results_key(folder: Path, period_end: str, threshold: int, published: Path | None) -> dict:
+    return {"format": FORMAT_VERSION, "period_end": period_end, "threshold": threshold,
+            "data": _data_fingerprint(folder), "published": _published_fingerprint(published),
+            "library": safeguarding.__version__, "code": _source_fingerprint()}
+
+
+def results_folder(processed: Path, period_end: str, threshold: int) -> Path:
+    return processed / "results" / f"{period_end}_t{threshold}"
+
+
+# ---- build -------------------------------------------------------------------------------
+def _load_tables(folder: Path) -> dict[str, pd.DataFrame]:
+    return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
+
+
+def compute_all(ctx: Context, themes=None) -> tuple[dict[str, ThemeResults], dict[str, str]]:
+    """Run each theme's ``compute``; a theme whose required tables are absent is unavailable."""
+    from safeguarding.themes.registry import THEMES
+    out, unavailable = {}, {}
+    for key, record in THEMES.items():
+        if themes is not None and key not in themes:
+            continue
+        missing = [t for t in record.tables if t not in ctx.tables]
+        if missing:
+            unavailable[key] = (f"{record.title} needs the processed table(s) {', '.join(missing)} for {ctx.area.name}, "
+                                f"which the borough's files did not provide. Run 'safeguarding ingest {ctx.area.slug}' "
+                                "on files that include them.")
+            continue
+        module = record.measures()
+        if not hasattr(module, "compute"):  # TRANSITION: theme not yet on the results stage
+            continue
+        try:
+            out[key] = module.compute(ctx)
+        except InputError as exc:
+            unavailable[key] = str(exc)
+    return out, unavailable
+
+
+def protect_all(themes: dict[str, ThemeResults], threshold: int) -> tuple[dict[str, dict[str, pd.DataFrame]], Plan]:
+    """One plan over every cell of every theme's tables, applied to each table."""
+    from safeguarding.themes.registry import THEMES
+    registered = {key: {name: cellmod.register_cells(frame) for name, frame in tr.tables.items()}
+                  for key, tr in themes.items()}
+    values = cellmod.cell_values([f for tables in registered.values() for f in tables.values()])
+    relations = [rel for key in themes for rel in getattr(THEMES[key].measures(), "RELATIONS", ())]
+    equations = expand(relations, values.keys(), values)
+    headline = cellmod.headline_cells(values, [m for key in themes for m in THEMES[key].headline_measures])
+    plan = plan_disclosure(values, equations, threshold, headline=headline)
+    protected = {}
+    for key, tables in registered.items():
+        module = THEMES[key].measures()
+        finish = getattr(module, "finish_protection", None)
+        protected[key] = {}
+        for name, frame in tables.items():
+            out = cellmod.apply_plan(frame, plan)
+            protected[key][name] = finish(name, out, plan) if finish else out
+    return protected, plan
+
+
+def build_results(area: Area, period_end: str, processed: Path, published: Path | None, threshold: int,
+                  write: bool = True, themes=None) -> BoroughResults:
+    """Compute, plan and protect every theme's results (``themes``: only these, for tests;
+    such a partial plan protects only across those themes, so it is never written)."""
+    started = time.perf_counter()
+    ctx = Context(area=area, period_end=period_end, tables=_load_tables(processed), published_dir=published,
+                  threshold=threshold)
+    write = write and themes is None
+    themes, unavailable = compute_all(ctx, themes)
+    protected, plan = protect_all(themes, threshold)
+    key = results_key(processed, period_end, threshold, published)
+    processed_manifest = processed / "manifest.json"
+    created = json.loads(processed_manifest.read_text()).get("created", "") if processed_manifest.exists() else ""
+    manifest = {"key": key, "borough": area.name, "slug": area.slug, "period_end": period_end,
+                "processed_created": created, "tables": sorted(ctx.tables),
+                "themes": sorted(themes), "unavailable": unavailable, "disclosure": plan.summary(),
+                "seconds": round(time.perf_counter() - started, 2)}
+    folder = results_folder(processed, period_end, threshold)
+    result = BoroughResults(area, period_end, threshold, folder, themes, protected, unavailable, plan.audit, manifest)
+    if write:
+        _write(result, plan)
+    return result
+
+
+def _write(result: BoroughResults, plan: Plan) -> None:
+    final = result.folder
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".building-", dir=final.parent))
+    try:
+        for theme, tr in result.themes.items():
+            (tmp / theme).mkdir()
+            for name, frame in tr.tables.items():
+                frame.to_parquet(tmp / theme / f"{name}.raw.parquet", index=False)
+                result.protected[theme][name].to_parquet(tmp / theme / f"{name}.parquet", index=False)
+            (tmp / theme / "meta.json").write_text(json.dumps(tr.meta, indent=1, default=_json_default))
+            (tmp / theme / "quality.json").write_text(json.dumps(tr.quality, indent=1, default=_json_default))
+        result.tidy().to_parquet(tmp / "results.parquet", index=False)
+        plan.audit.to_csv(tmp / "disclosure_audit.csv", index=False)
+        (tmp / "manifest.json").write_text(json.dumps(result.manifest, indent=1, default=str))
+        if final.exists():
+            shutil.rmtree(final, ignore_errors=True)
+        os.replace(tmp, final)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not (final / "manifest.json").exists():
+            raise
+
+
+def _json_default(obj):
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return None if np.isnan(obj) else float(obj)
+    if isinstance(obj, (pd.Timestamp,)):
+        return obj.isoformat()
+    if isinstance(obj, (set, tuple)):
+        return list(obj)
+    return str(obj)
+
+
+def _read(folder: Path, area: Area, period_end: str, threshold: int, manifest: dict) -> BoroughResults:
+    themes, protected = {}, {}
+    for theme in manifest["themes"]:
+        sub = folder / theme
+        raw = {p.name.removesuffix(".raw.parquet"): pd.read_parquet(p) for p in sorted(sub.glob("*.raw.parquet"))}
+        prot = {name: pd.read_parquet(sub / f"{name}.parquet") for name in raw}
+        themes[theme] = ThemeResults(raw, json.loads((sub / "meta.json").read_text()),
+                                     json.loads((sub / "quality.json").read_text()))
+        protected[theme] = prot
+    audit = pd.read_csv(folder / "disclosure_audit.csv")
+    return BoroughResults(area, period_end, threshold, folder, themes, protected, manifest.get("unavailable", {}),
+                          audit, manifest)
+
+
+def load_results(area: Area, period_end: str, data_dir=None, published_dir=None, threshold: int | None = None,
+                 rebuild: bool = False) -> BoroughResults:
+    """The borough's results for the period: reused when the key matches, built otherwise."""
+    threshold = config.DEFAULT_SUPPRESSION_THRESHOLD if threshold is None else threshold
+    if not isinstance(threshold, (int, np.integer)) or isinstance(threshold, bool) or threshold < 1:
+        raise InputError(f"The suppression threshold must be a whole number 1 or more, not {threshold!r} "
+                         "(0 would switch disclosure control off).")
+    processed = config.processed_dir(area.slug, data_dir)
+    if not processed.is_dir():
+        raise InputError(f"No processed data for {area.name} in {processed}. Run 'safeguarding ingest {area.slug}' "
+                         f"(or 'safeguarding demo {area.slug}' first for demonstration data).")
+    published = config.published_dir(published_dir)
+    folder = results_folder(processed, period_end, int(threshold))
+    if not rebuild and (folder / "manifest.json").exists():
+        manifest = json.loads((folder / "manifest.json").read_text())
+        if manifest.get("key") == results_key(processed, period_end, int(threshold), published):
+            return _read(folder, area, period_end, int(threshold), manifest)
+    return build_results(area, period_end, processed, published, int(threshold))
