@@ -31,7 +31,8 @@ import time
 from pathlib import Path
 
 from safeguarding import config
-from safeguarding.batch import THEMES, available_themes, period_folder
+from safeguarding.batch import available_themes, period_folder
+from safeguarding.themes.registry import THEMES
 from safeguarding.codes.areas import DEMO_BOROUGHS
 
 

@@ -1,6 +1,7 @@
-"""Exclusions and suspensions (theme 3): hand-computed cases for every measure, reasons
-versioned by academic year, the 'Other'/unmapped check, UPN linking to children's social
-care, suppression, and the theme run end to end on demo data for two boroughs."""
+"""Exclusions and suspensions: hand-computed cases for every measure, reasons versioned by
+academic year, the 'Other'/unmapped check, UPN linking to children's social care, the
+relations between count cells and the disclosure plan over them (the leaks of the old
+per-table suppression stay closed), and the view run end to end on demo data."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import shutil
 
 import pandas as pd
 import pytest
-
 from safeguarding import quality
 from safeguarding.codes.areas import resolve_area
 from safeguarding.measures import disclosure, registry
@@ -114,10 +114,14 @@ def test_headline_hand_computed(ten_pupils):
 
 
 def test_no_roll_means_rates_not_available(ten_pupils):
+    """No pupils on the roll: no rate (shown as x), but the count is still a count cell to protect."""
+    from safeguarding.render.count_rate_tables import wide_by_group
     exc, pupils = ten_pupils
     h = m.headline(exc, pupils[pupils["AcademicYear"] != Y], "Test", Y)
     perm = value(h, "exclusions.permanent_rate")
-    assert perm["symbol"] == "x" and math.isnan(perm["value"]) and perm["numerator"] == 1
+    assert math.isnan(perm["value"]) and perm["numerator"] == 1 and perm["denominator"] == 0
+    wide = wide_by_group(h, {"exclusions.permanent_rate": "perm"})
+    assert wide["perm_rate_symbol"].iloc[0] == "x" and wide["perm_n_symbol"].iloc[0] == ""
 
 
 def test_yearly_uses_each_years_roll(ten_pupils):
@@ -261,8 +265,8 @@ def social_care_tables():
     header = pd.DataFrame({"CHILD": ["905", "906"], "UPN": ["P05", "P06"]})
     episodes = pd.DataFrame({"CHILD": ["905", "906"], "DECOM": pd.to_datetime(["2023-12-01", "2021-01-01"]),
                              "DEC": pd.to_datetime([None, "2023-07-31"])})
-    return pupils, dict(cin_children=cin_children, cin_details=cin_details, cin_cp_plans=cp, cla_header=header,
-                        cla_episodes=episodes)
+    return pupils, {"cin_children": cin_children, "cin_details": cin_details, "cin_cp_plans": cp, "cla_header": header,
+                        "cla_episodes": episodes}
 
 
 def test_link_social_care_definitions(social_care_tables):
@@ -295,7 +299,9 @@ def test_social_care_rates(social_care_tables):
     cla = value(sc, "exclusions.social_care_one_plus_sus_pct", m.CLA)
     assert (cla["numerator"], cla["denominator"], cla["value"]) == (1, 1, pytest.approx(100.0))  # pupils, not suspensions
     allp = value(sc, "exclusions.social_care_one_plus_sus_pct", m.ALL_PUPILS)
-    assert (allp["numerator"], allp["denominator"]) == (2, 8)
+    # all pupils: every pupil suspended that year (P99 too, as in the headline), out of the whole roll
+    assert (allp["numerator"], allp["denominator"], allp["breakdown"]) == (3, 8, "all")
+    assert value(sc, "exclusions.social_care_one_plus_sus_pct", m.NOT_KNOWN)["numerator"] == 1  # P07: on the roll only
     assert value(sc, "exclusions.social_care_perm_pct", m.CIN)["numerator"] == 1
     missing = m.social_care(exc, m.link_social_care(pupils, Y), "Test", Y)
     assert set(missing.loc[missing["group"].isin([m.CLA, m.CP, m.CIN]), "symbol"]) == {"x"}
@@ -303,32 +309,147 @@ def test_social_care_rates(social_care_tables):
     assert "EXC03" in found and "fewer than 6 with no UPN" in found["EXC03"]["message"]
 
 
-# ------------------------------------------------------------------------------ suppression
-def test_group_rates_suppressed_with_secondary(ten_pupils):
-    """Scale up: 200 pupils; one small ethnic group with 2 suspensions must be hidden and not
-    recoverable from the other groups and the published total."""
-    upns = [f"Q{i:03d}" for i in range(200)]
-    majors = ["White"] * 120 + ["Black"] * 50 + ["Asian"] * 30
-    pupils = roll(upns, ethnic_major=majors)
-    rows = [(upns[i], "SUSP", "2023-10-01", "PD", Y, {"ethnic_major": majors[i]}) for i in list(range(12)) + [120, 121, 122, 123, 124, 125, 126] + [170, 171]]
-    raw = m.by_group(exclusion_rows(rows), pupils, "Test", Y, "ethnicity")
-    safe = disclosure.suppress(raw, threshold=5)
-    assert disclosure.visible_small_counts(safe, "numerator", 5).empty
-    asian = value(safe, "exclusions.suspension_rate", "Asian")
-    assert asian["symbol"] == "c" and math.isnan(asian["value"]) and math.isnan(asian["lower"])
-    assert disclosure.recoverable_cells(raw, safe, threshold=5).empty
-    assert (safe.loc[safe["symbol"] == "c", "reason"].str.contains("secondary").any())
+# ------------------------------------------------------------------------------ disclosure: relations and plan
+T = 5
 
 
-def test_social_care_total_row_protects_groups(social_care_tables):
+def results_for(tmp_path, exclusions, pupils, threshold=T, **optional):
+    """The exclusions theme's results (one plan, audited) for hand-made tables, as Harrow's."""
+    from safeguarding import config
+    from safeguarding.results.store import build_results
+    folder = tmp_path / "processed" / "harrow"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in {"exclusions": exclusions, "pupils": pupils, **optional}.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    return build_results(resolve_area("harrow"), "2025-03-31", folder, config.published_dir(), threshold, write=False,
+                         themes=("exclusions",))
+
+
+def equations_of(tables):
+    """Cell values and the equations RELATIONS make over the theme's (raw) tables."""
+    from safeguarding.results.cells import cell_values, register_cells
+    from safeguarding.results.relations import expand
+    values = cell_values([register_cells(f) for f in tables.values()])
+    return values, expand(m.RELATIONS, values.keys(), values)
+
+
+def ethnic_school(minors: dict[str, tuple[int, list[int]]]):
+    """Pupils and suspensions by minor ethnic group: {minor: (pupils on roll, suspensions per suspended pupil)}."""
+    from safeguarding.codes.ethnicity import CODES
+    major = {c.minor: c.major for c in CODES}
+    rolls, rows = [], []
+    for i, (minor, (n, per_pupil)) in enumerate(minors.items()):
+        upns = [f"E{i:02d}{j:04d}" for j in range(n)]
+        rolls.append(roll(upns, ethnic_minor=[minor] * n, ethnic_major=[major[minor]] * n))
+        for upn, k in zip(upns, per_pupil):
+            rows += [(upn, "SUSP", f"2023-1{j % 3}-0{1 + j % 9}", "PD", Y,
+                      {"ethnic_minor": minor, "ethnic_major": major[minor]}) for j in range(k)]
+    return exclusion_rows(rows), pd.concat(rolls, ignore_index=True)
+
+
+def rows_of(r, table, mid, groups):
+    f = r.protected["exclusions"][table]
+    return f[(f["measure_id"] == mid) & f["group"].isin(groups)].set_index("group")
+
+
+def test_minor_groups_roll_up_to_their_major_group(tmp_path):
+    """Hounslow's leak: Asian minus the detailed Asian rows gave Chinese = 5 suspensions of 3 pupils,
+    and White minus its rows gave Traveller of Irish heritage = 3. Both stay hidden now."""
+    exc, pupils = ethnic_school({
+        "White British": (300, [1] * 30), "White Irish": (60, [1] * 8), "Traveller of Irish heritage": (20, [1, 1, 1]),
+        "Indian": (80, [1] * 10), "Pakistani": (80, [1] * 12), "Bangladeshi": (60, [1] * 9), "Chinese": (20, [2, 2, 1])})
+    r = results_for(tmp_path, exc, pupils)
+    assert r.manifest["disclosure"]["audit_failures"] == 0
+    for major, minors, small in (("Asian", ["Indian", "Pakistani", "Bangladeshi", "Chinese"], "Chinese"),
+                                 ("White", ["White British", "White Irish", "Traveller of Irish heritage"],
+                                  "Traveller of Irish heritage")):
+        for mid in ("exclusions.suspension_rate", "exclusions.one_plus_suspension_pct"):
+            parts = rows_of(r, "ethnicity_minor", mid, minors)
+            assert parts.loc[small, "symbol"] == "c" and parts.loc[small, "reason"] == "primary"
+            whole = rows_of(r, "ethnicity", mid, [major]).iloc[0]
+            hidden = parts[parts["symbol"] == "c"]
+            # the major group less its shown minor groups no longer gives the small group
+            assert whole["symbol"] == "c" or len(hidden) >= 2, (major, mid)
+            assert set(hidden["reason"]) <= {"primary", "secondary"}
+    # the rollup is declared: the minors' suspensions add up to their major group's
+    _values, eqs = equations_of(r.themes["exclusions"].tables)
+    chinese = "exclusions.suspensions|ethnicity_minor|Chinese|2023/24"
+    assert any(chinese in e.parts and e.total == "exclusions.suspensions|ethnicity|Asian|2023/24" and e.exact for e in eqs)
+
+
+def test_every_group_cell_adds_up_to_its_total(demo_data):
+    """Every breakdown with a total is a relation: groups of phase, sex, ethnicity, SEN, FSM,
+    schools, reasons and social care to all pupils; minor ethnic groups to their major group."""
+    r = demo_results(demo_data, "harrow")
+    values, eqs = equations_of(r.themes["exclusions"].tables)
+    checked = set()
+    for key in values:
+        concept, breakdown, _group, _period = key.split("|")
+        if breakdown in ("all", m.REASON_QUALITY) or concept == m.PUPILS_SUSPENDED_AT_SCHOOL:
+            continue
+        owner = "ethnicity" if breakdown == "ethnicity_minor" else "all"
+        totals = {e.total for e in eqs if key in e.parts}
+        assert any(t.split("|")[1] == owner for t in totals), key
+        checked.add(breakdown)
+    assert {"phase", "sex", "ethnicity", "ethnicity_minor", "sen", "fsm", "school", "social_care",
+            "reason: suspensions", "reason: permanent exclusions"} <= checked
+
+
+def test_reasons_and_schools_add_up_to_all_exclusions(tmp_path, ten_pupils):
+    exc, pupils = ten_pupils
+    tables = {"reasons": m.reasons(exc, "Test", Y, "SUSP"), "schools": m.schools(exc, pupils, "Test", Y),
+              "headline": m.headline(exc, pupils, "Test", Y), "other": m.other_or_unmapped(exc, "Test", [Y])}
+    _values, eqs = equations_of(tables)
+    total = "exclusions.suspensions|all|All pupils|2023/24"
+    by_total = {}
+    for e in eqs:
+        by_total.setdefault(e.total, []).append(set(e.parts))
+    assert {f"exclusions.suspensions|reason: suspensions|{g}|2023/24" for g in tables["reasons"]["group"]} in by_total[total]
+    assert {"exclusions.suspensions|school|100001|2023/24", "exclusions.suspensions|school|100002|2023/24"} in by_total[total]
+    # 'Other' or invalid = the 'Other' and invalid reason rows
+    quality_cell = f"exclusions.suspensions|{m.REASON_QUALITY}|{m.OTHER_OR_INVALID}|2023/24"
+    assert {f"exclusions.suspensions|reason: suspensions|{m.UNMAPPED_LABEL}|2023/24"} in by_total[quality_cell]
+
+
+def test_social_care_groups_add_up_to_all_pupils(social_care_tables):
     pupils, tables = social_care_tables
-    link = m.link_social_care(pupils, Y, **tables)
-    exc = exclusion_rows([(f"P{i:02d}", "SUSP", "2024-01-10", "PD", Y, {}) for i in range(1, 9)])
-    raw = m.social_care(exc, link, "Test", Y)
-    safe = disclosure.suppress(raw, threshold=5, total_label=m.ALL_PUPILS)
-    assert disclosure.visible_small_counts(safe, ["numerator", "denominator"], 5).empty
-    assert disclosure.recoverable_cells(raw, safe, threshold=5, total_label=m.ALL_PUPILS).empty
+    exc = exclusion_rows([("P05", "SUSP", "2024-01-10", "PD", Y, {}), ("P01", "SUSP", "2024-03-10", "PD", Y, {})])
+    sc = m.social_care(exc, m.link_social_care(pupils, Y, **tables), "Test", Y)
+    values, eqs = equations_of({"sc": sc, "headline": m.headline(exc, pupils, "Test", Y)})
+    total = "exclusions.pupils_suspended|all|All pupils|2023/24"
+    parts = {p for e in eqs if e.total == total for p in e.parts}
+    assert {f"exclusions.pupils_suspended|social_care|{g}|2023/24" for g in m.SOCIAL_CARE_GROUPS} <= parts
+    assert values[total] == 2  # one cell: the social care table's 'All pupils' is the headline's
 
+
+def test_small_major_group_is_not_split(tmp_path):
+    """A major group with fewer than 6 suspensions: its minor groups are not shown separately
+    (two hidden parts of a small whole would narrow each other down), and the audit passes."""
+    exc, pupils = ethnic_school({"White British": (300, [1] * 40), "White and Asian": (30, [1, 1]),
+                                 "White and Black Caribbean": (30, [1]), "Indian": (80, [1] * 12)})
+    r = results_for(tmp_path, exc, pupils)
+    assert r.manifest["disclosure"]["audit_failures"] == 0
+    mixed = rows_of(r, "ethnicity_minor", "exclusions.suspension_rate", ["White and Asian", "White and Black Caribbean"])
+    assert set(mixed["symbol"]) == {"c"} and set(mixed["reason"]) == {m.SMALL_GROUP}
+    assert mixed["numerator"].isna().all() and mixed["value"].isna().all()
+    assert rows_of(r, "ethnicity", "exclusions.suspension_rate", ["Mixed"]).iloc[0]["reason"] == "primary"
+    raw = r.themes["exclusions"].tables["ethnicity_minor"]
+    assert raw.loc[(raw["group"] == "White and Asian") & (raw["measure_id"] == "exclusions.suspension_rate"),
+                   "numerator"].iloc[0] == 2  # the analyst's raw table keeps the count
+
+
+def test_permanent_exclusions_hide_only_what_they_must(demo_data):
+    """The old design blanked whole permanent-exclusion tables; now the headline figures are
+    shown and only the cells that protect a small one are hidden."""
+    r = demo_results(demo_data, "harrow")
+    h = r.protected["exclusions"]["headline"]
+    for mid in ("exclusions.permanent_rate", "exclusions.suspension_rate"):
+        assert value(h, mid)["symbol"] == ""
+    eth = r.protected["exclusions"]["ethnicity"]
+    perm = eth[eth["measure_id"] == "exclusions.permanent_rate"]
+    assert (perm["symbol"] == "").any()
+    audit = r.audit
+    assert set(audit["status"]) <= {"primary", "secondary"} and audit["protected"].all()
 
 # ------------------------------------------------------------------------------ registry
 def test_registry_records():
@@ -367,50 +488,63 @@ def demo_data(tmp_path_factory):
     for slug in ("harrow", "city-of-london"):
         ingest(root / "raw" / slug, root / "processed" / slug)
     # harrow again, with none of the children's social care tables
-    from safeguarding.themes.exclusions import ExclusionsTheme
     bare = root / "bare" / "processed" / "harrow"
     shutil.copytree(root / "processed" / "harrow", bare)
-    for name in ExclusionsTheme.OPTIONAL_TABLES:
+    for name in m.SOCIAL_CARE_TABLES:
         (bare / f"{name}.parquet").unlink()
     return root
 
 
+_RESULTS: dict = {}
+
+
+def demo_results(root, slug):
+    """The exclusions theme's protected results for a demo borough (built once per folder)."""
+    from safeguarding import config
+    from safeguarding.results.store import build_results
+    key = (str(root), slug)
+    if key not in _RESULTS:
+        _RESULTS[key] = build_results(resolve_area(slug), "2025-03-31", config.processed_dir(slug, root),
+                                      config.published_dir(), T, write=False, themes=("exclusions",))
+    return _RESULTS[key]
+
+
+def briefing_for(root, slug):
+    from safeguarding.briefing import open_briefing
+    return open_briefing("exclusions", slug, data_dir=root, results=demo_results(root, slug))
+
+
 @pytest.fixture(scope="session")
 def briefings(demo_data):
-    from safeguarding.briefing import open_briefing
     out = {}
     for slug in ("harrow", "city-of-london"):
-        b = open_briefing("exclusions", slug, period_end="2025-03-31", data_dir=demo_data)
-        html = {name: b.section(name).html for name in b.theme_impl.SECTIONS}
+        b = briefing_for(demo_data, slug)
+        html = {name: b.section(name).html for name in b.record.section_ids}
         html["quality"], html["methods"], html["findings"] = b.data_quality().html, b.methods().html, b.key_findings().html
         out[slug] = (b, html)
     return out
 
 
-def test_theme_sections_match_notebook_outline():
-    import importlib.util
-    from pathlib import Path
-    from safeguarding.themes.exclusions import THEME_CLASS
-    path = Path(__file__).resolve().parents[1] / "scripts" / "make_notebook.py"
-    spec = importlib.util.spec_from_file_location("make_notebook", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    theme, _, sections = module.THEMES["exclusions.ipynb"]
-    assert theme == "exclusions"
-    assert tuple(name for _, name in sections) == THEME_CLASS.SECTIONS
-    assert all(callable(getattr(THEME_CLASS, f"section_{name}")) for name in THEME_CLASS.SECTIONS)
-    assert THEME_CLASS.TABLES == ("exclusions", "pupils")
+def test_view_has_every_section_of_the_theme_record():
+    from safeguarding.themes.exclusions import VIEW
+    from safeguarding.themes.registry import THEMES
+    record = THEMES["exclusions"]
+    assert record.section_ids == ("overview", "trend", "reasons", "groups", "social_care")
+    assert all(callable(getattr(VIEW, f"section_{name}")) for name in record.section_ids)
+    assert record.tables == ("exclusions", "pupils") and record.optional_tables == m.SOCIAL_CARE_TABLES
 
 
 @pytest.mark.parametrize("slug", ["harrow", "city-of-london"])
-def test_theme_runs_every_section_safely(briefings, slug):
+def test_theme_runs_every_section_safely(demo_data, briefings, slug):
     b, html = briefings[slug]
-    assert b.theme_impl.year == 2024 and b.theme_impl.label == "2023/24"
+    assert b.view.year == 2024 and b.view.label == "2023/24" and b.meta["label"] == "2023/24"
+    assert b.results.manifest["disclosure"]["audit_failures"] == 0
     assert b.self_check() == []
     b.assert_safe()
     assert 1 <= len(b.findings) <= 6
     assert "2023/24" in html["overview"] and "latest complete school year" in html["overview"]
-    upns = set(b.tables["pupils"]["UPN"].astype(str).head(200))
+    pupils = pd.read_parquet(demo_data / "processed" / slug / "pupils.parquet")
+    upns = set(pupils["UPN"].astype(str).head(200))
     text = " ".join(html.values())
     assert not any(u in text for u in upns)  # no pupil identifiers anywhere
     assert "Traceback" not in text
@@ -418,7 +552,7 @@ def test_theme_runs_every_section_safely(briefings, slug):
 
 def test_harrow_briefing_content(briefings):
     b, html = briefings["harrow"]
-    h = b.theme_impl.r["headline"]
+    h = b.table("headline")
     susp = value(h, "exclusions.suspension_rate")
     assert susp["symbol"] == "" and susp["denominator"] > 10_000
     # calibrated to the published LAIT rate for 2023/24 (3.25 per 100)
@@ -432,30 +566,34 @@ def test_harrow_briefing_content(briefings):
 
 def test_city_of_london_suppresses(briefings):
     b, html = briefings["city-of-london"]
-    h = b.theme_impl.r["headline"]
+    h = b.table("headline")
     assert value(h, "exclusions.suspension_rate")["symbol"] == "c"
-    for frame in b.shown:
+    for frame in b.r.values():
         assert disclosure.visible_small_counts(frame, "numerator", b.threshold).empty
-    assert "hidden" in html["findings"]
+    assert "fewer than 6" in html["findings"]
+
+
+def test_words_match_the_reason_a_figure_is_hidden(briefings):
+    b, _ = briefings["harrow"]
+    def hidden(reason):
+        row = pd.Series({"measure_id": "exclusions.suspension_rate", "numerator": float("nan"), "symbol": "c",
+                         "reason": reason})
+        return b.view._count(row, noun="suspensions")
+
+    primary, secondary, small = hidden("primary"), hidden("secondary"), hidden(m.SMALL_GROUP)
+    assert primary == "fewer than 6 suspensions" and small == "fewer than 6 suspensions"
+    assert "hidden so that another figure cannot be worked out" in secondary and "fewer" not in secondary
+    assert "too few" not in secondary
 
 
 def test_theme_without_social_care_tables(demo_data):
-    from safeguarding.briefing import open_briefing
-    b = open_briefing("exclusions", "harrow", data_dir=demo_data / "bare")
-    assert not set(b.theme_impl.OPTIONAL_TABLES) & set(b.tables)
+    b = briefing_for(demo_data / "bare", "harrow")
+    assert b.meta["social_care_sources"] == []
     html = b.section("social_care").html
     assert "Not provided" in html and b.self_check() == []
-    sc = b.theme_impl.r["social_care"]
+    sc = b.table("social_care")
     assert set(sc.loc[sc["group"].isin([m.CLA, m.CP, m.CIN]), "symbol"]) == {"x"}
-    assert all(b.section(name).html for name in b.theme_impl.SECTIONS)
-
-
-def _processed(tmp_path, exclusions, pupils, slug="harrow"):
-    folder = tmp_path / "processed" / slug
-    folder.mkdir(parents=True)
-    exclusions.to_parquet(folder / "exclusions.parquet", index=False)
-    pupils.to_parquet(folder / "pupils.parquet", index=False)
-    return tmp_path
+    assert all(b.section(name).html for name in b.record.section_ids)
 
 
 def test_theme_with_no_exclusions_in_the_year(tmp_path):
@@ -463,18 +601,17 @@ def test_theme_with_no_exclusions_in_the_year(tmp_path):
     from safeguarding.briefing import open_briefing
     pupils = pd.concat([roll([f"P{i:03d}" for i in range(300)], year=y) for y in (2023, 2024)], ignore_index=True)
     exc = exclusion_rows([(f"P{i:03d}", "SUSP", "2022-10-01", "PD", 2023, {}) for i in range(8)])
-    b = open_briefing("exclusions", "harrow", data_dir=_processed(tmp_path, exc, pupils))
-    h = b.theme_impl.r["headline"]
-    assert value(h, "exclusions.suspension_rate")["value"] == 0
-    html = {name: b.section(name).html for name in b.theme_impl.SECTIONS}
+    r = results_for(tmp_path, exc, pupils)
+    b = open_briefing("exclusions", "harrow", data_dir=tmp_path, results=r)
+    assert value(b.table("headline"), "exclusions.suspension_rate")["value"] == 0
+    html = {name: b.section(name).html for name in b.record.section_ids}
     assert "There were no suspensions in 2023/24" in html["reasons"]
     assert b.self_check() == [] and b.data_quality().html and b.methods().html
 
 
 def test_theme_needs_a_complete_academic_year(tmp_path):
-    from safeguarding.briefing import open_briefing
-    from safeguarding.issues import InputError
     pupils = roll(["P1", "P2"], year=2025)
     exc = exclusion_rows([("P1", "SUSP", "2024-10-01", "PD", 2025, {})])
-    with pytest.raises(InputError, match="no academic year that ended by 31 March 2025"):
-        open_briefing("exclusions", "harrow", period_end="2025-03-31", data_dir=_processed(tmp_path, exc, pupils))
+    r = results_for(tmp_path, exc, pupils)
+    assert "no academic year that ended by 31 March 2025" in r.unavailable["exclusions"]
+    assert m.school_year(exc, pupils, "2025-03-31") is None

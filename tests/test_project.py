@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from safeguarding import config
-from safeguarding.batch import THEMES
+from safeguarding.themes.registry import THEMES
 from safeguarding.cli import main
 
 ROOT = config.PROJECT_ROOT
@@ -74,3 +74,51 @@ def test_notebooks_are_thin_parameterised_and_clean(theme):
         assert not re.search(r"^\s*(def|class|try)\b", cell.source, re.M), "logic belongs in lib/"
         assert len(cell.source.splitlines()) <= 8
     assert f'open_briefing("{theme.key}"' in "".join(c.source for c in code)
+
+
+@pytest.mark.parametrize("theme", list(THEMES.values()), ids=list(THEMES))
+def test_notebooks_name_their_sections_and_measures(theme):
+    """Each notebook renders its theme record's sections and names their measures by id."""
+    from safeguarding.measures import registry
+    path = config.notebooks_dir() / theme.notebook
+    if not path.exists():
+        pytest.skip(f"{theme.notebook} not written yet")
+    assert re.fullmatch(r"\d\d_[a-z_]+\.ipynb", theme.notebook)
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    sections = re.findall(r'b\.section\("([a-z_]+)"\)', text)
+    assert sections == list(theme.section_ids)
+    known = {s.id for s in registry.all_measures()}
+    named = set(re.findall(r"`([a-z]+\.[a-z0-9_]+)`", text))
+    assert named <= known
+    for section in theme.sections:
+        assert set(section.measures) <= named
+
+
+def test_theme_records_are_the_one_description():
+    from safeguarding.measures import registry
+    from safeguarding.themes.registry import resolve_theme
+    for record in THEMES.values():
+        assert resolve_theme(record.key) is record and resolve_theme(str(record.number)) is record
+        for alias in record.aliases:
+            assert resolve_theme(alias) is record
+        ids = {s.id for s in registry.all_measures(record.key)}
+        for m in (*record.headline_measures, *(m for s in record.sections for m in s.measures)):
+            assert m.split("@")[0] in ids, m
+        if record.key in LEGACY:
+            continue
+        assert hasattr(record.measures(), "compute") and hasattr(record.view_class(), "key_findings")
+
+
+#: Themes not yet moved to the results stage (they still protect table by table): the open
+#: part of the results-stage issue. Remove a theme from here when it moves.
+LEGACY = {"disproportionality"}
+
+
+def test_no_theme_module_is_over_300_lines():
+    folder = Path(config.__file__).parent / "themes"
+    for path in folder.glob("*.py"):
+        if path.stem in LEGACY:
+            assert not hasattr(THEMES[path.stem].measures(), "compute")  # moved: then the limit applies
+            continue
+        assert len(path.read_text().splitlines()) <= 300, path.name

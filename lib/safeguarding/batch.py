@@ -1,6 +1,8 @@
 """Run briefings: one notebook per theme, executed with papermill and exported with nbconvert.
 
-``run_batch`` runs every theme for every borough given, in parallel, into
+For each borough, the results stage runs first (every theme's measures, one disclosure plan,
+audited; :mod:`safeguarding.results`), boroughs in parallel; then ``run_batch`` runs every
+theme for every borough given, in parallel, rendering those results into
 ``outputs/<period>/<borough>/<theme>.html`` with an ``index.html`` and a machine-readable
 ``run_manifest.json``. One failing briefing does not stop the others; the summary names
 each failure's borough, theme and cause, and the exit code is 1 if any failed. A briefing
@@ -25,36 +27,12 @@ from pathlib import Path
 
 from safeguarding import config
 from safeguarding.issues import InputError
-
-
-@dataclass(frozen=True)
-class Theme:
-    key: str
-    title: str
-    notebook: str
-
-
-THEMES: dict[str, Theme] = {t.key: t for t in (
-    Theme("missing", "Missing episodes and return home interviews", "missing_and_return_interviews.ipynb"),
-    Theme("disproportionality", "Disproportionality by ethnicity", "disproportionality.ipynb"),
-    Theme("exclusions", "Exclusions and suspensions", "exclusions.ipynb"),
-    Theme("neet", "Care leavers in education, employment or training", "neet_care_leavers.ipynb"),
-)}
+from safeguarding.themes.registry import THEMES, resolve_theme
 
 
 def available_themes() -> list[str]:
-    """Themes whose notebook exists (in the order of THEMES)."""
+    """Themes whose notebook exists (in the order of the theme records)."""
     return [k for k, t in THEMES.items() if (config.notebooks_dir() / t.notebook).exists()]
-
-
-def resolve_theme(name: str) -> Theme:
-    key = name.strip().lower().replace("-", "_")
-    aliases = {"missing_episodes": "missing", "missing_and_return_interviews": "missing", "rhi": "missing",
-               "neet_care_leavers": "neet", "care_leavers": "neet", "ethnicity": "disproportionality"}
-    key = aliases.get(key, key)
-    if key not in THEMES:
-        raise InputError(f"Unknown theme {name!r}. Themes: {', '.join(THEMES)}.")
-    return THEMES[key]
 
 
 def period_folder(period_end: str) -> str:
@@ -222,6 +200,11 @@ def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIO
                 prep_errors[area.slug] = err
 
     published_dir = config.published_dir(published)
+    audits = build_all_results([a for a in areas if a.slug not in prep_errors], period_end, threshold, published,
+                               data_dir, jobs)
+    for slug, audit in audits.items():
+        if "error" in audit:
+            prep_errors[slug] = audit["error"]
     job_list = []
     for area in areas:
         for key in theme_keys:
@@ -272,7 +255,7 @@ def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIO
     elapsed = time.perf_counter() - t0
     write_manifest(out_root, final, started, elapsed, dict(period_end=period_end, threshold=threshold,
                    published_dir=str(published_dir) if published_dir else None, jobs=workers, themes=theme_keys,
-                   boroughs=[a.slug for a in areas]), areas, data_dir)
+                   boroughs=[a.slug for a in areas]), areas, data_dir, audits)
     write_index(out_root, final, areas, period_end)
     failed = [j for j in final if j.status != "ok"]
     print(f"{len(final) - len(failed)} of {len(final)} briefing(s) written to {out_root} in {elapsed:.1f}s "
@@ -282,13 +265,47 @@ def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIO
     return 1 if failed else 0
 
 
-def write_manifest(out_root: Path, jobs_done, started, elapsed, parameters, areas, data_dir=None) -> Path:
+def _build_one(slug: str, period_end: str, threshold: int, published, data_dir) -> dict:
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.results.store import load_results
+    try:
+        res = load_results(resolve_area(slug), period_end, data_dir=data_dir, published_dir=published, threshold=threshold)
+    except Exception as exc:  # reported per borough; the others still run
+        return {"error": f"results could not be built: {_failure_message(exc)}"}
+    return {**res.manifest.get("disclosure", {}), "results": str(res.folder), "unavailable": res.unavailable,
+            "seconds": res.manifest.get("seconds")}
+
+
+def build_all_results(areas, period_end: str, threshold: int, published, data_dir, jobs: int | None) -> dict:
+    """The results stage for every borough (in parallel): compute, plan, protect, audit, store.
+
+    Returns, per borough, the disclosure summary (cells, hidden primary/secondary, audit
+    failures) or an error. A borough whose audit fails gets no briefings."""
+    out = {}
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(areas) or 1))
+    if workers == 1:
+        for a in areas:
+            out[a.slug] = _build_one(a.slug, period_end, threshold, published, data_dir)
+    else:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(_build_one, a.slug, period_end, threshold, published, data_dir): a.slug for a in areas}
+            for fut in as_completed(futures):
+                out[futures[fut]] = fut.result()
+    for slug, audit in out.items():
+        if audit.get("audit_failures"):
+            audit["error"] = (f"the disclosure audit found {audit['audit_failures']} hidden figure(s) that could be "
+                              "worked out; no briefing is written (see disclosure_audit.csv in the results folder)")
+    return out
+
+
+def write_manifest(out_root: Path, jobs_done, started, elapsed, parameters, areas, data_dir=None, audits=None) -> Path:
     manifest = {
         "started": started.isoformat(timespec="seconds"),
         "seconds": round(elapsed, 2),
         "parameters": parameters,
         "versions": _versions(),
         "data_fingerprints": {a.slug: _fingerprint(config.processed_dir(a.slug, data_dir)) for a in areas},
+        "disclosure": audits or {},
         "briefings": [{k: v for k, v in asdict(j).items() if k != "parameters"} | {"output": str(Path(j.output).relative_to(out_root))}
                       for j in jobs_done],
     }

@@ -19,6 +19,7 @@ Safeguarding Workbooks: turn a local authority's child-level data into evidence 
 Typical use:
   safeguarding demo                      generate synthetic data for the six demo boroughs
   safeguarding ingest hounslow           validate data/raw/hounslow -> data/processed/hounslow
+  safeguarding results hounslow          every theme's results once, one disclosure plan, audited
   safeguarding brief hounslow missing    one HTML briefing
   safeguarding batch                     every theme for every demo borough, with an index
 
@@ -68,6 +69,22 @@ def cmd_ingest(args) -> int:
     return worst
 
 
+def cmd_results(args) -> int:
+    from safeguarding.results.store import load_results
+    worst = 0
+    for area in _areas(args.boroughs, args.all_london):
+        res = load_results(area, args.period_end, published_dir=args.published, threshold=args.threshold,
+                           rebuild=args.rebuild)
+        d = res.manifest["disclosure"]
+        print(f"{area.name}: {d['cells']:,} count cells over {len(res.manifest['themes'])} theme(s); hidden "
+              f"{d['hidden_primary']:,} (1 to {d['threshold']}) + {d['hidden_secondary']:,} (to protect them); "
+              f"audit failures {d['audit_failures']}. Analyst-only audit: {res.folder / 'disclosure_audit.csv'}")
+        for theme, why in res.unavailable.items():
+            print(f"  {theme}: not available: {why}")
+        worst = max(worst, 1 if d["audit_failures"] else 0)
+    return worst
+
+
 def cmd_brief(args) -> int:
     from safeguarding.batch import run_batch
     return run_batch(boroughs=[args.borough], themes=[args.theme], period_end=args.period_end,
@@ -97,6 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="folder to write <borough>/ folders into (default data/raw)")
     p.add_argument("--period-end", default=config.DEFAULT_PERIOD_END, help="end of the latest year (default %(default)s)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("results", help="compute every theme's results once, with one disclosure plan, and audit it",
+                       description="For each borough and the period, compute every measure of every theme once, "
+                                   "plan disclosure control across all of them, audit every hidden figure, and store "
+                                   "the results beside the processed data (reused by brief and batch).")
+    p.add_argument("boroughs", nargs="*", help="boroughs (default: the six demo boroughs)")
+    p.add_argument("--all-london", action="store_true")
+    p.add_argument("--period-end", default=config.DEFAULT_PERIOD_END)
+    p.add_argument("--threshold", type=int, default=config.DEFAULT_SUPPRESSION_THRESHOLD,
+                   help="counts from 1 to this are hidden (default %(default)s; must be 1 or more)")
+    p.add_argument("--published", help="folder of DfE/ONS published files")
+    p.add_argument("--rebuild", action="store_true", help="recompute even when stored results match the data")
+    p.set_defaults(func=cmd_results)
 
     p = sub.add_parser("ingest", help="validate raw files and write processed tables + validation report",
                        description="Read data/raw/<borough>/ (or --raw DIR), identify each file by its columns, "

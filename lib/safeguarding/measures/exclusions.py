@@ -32,9 +32,24 @@ import numpy as np
 import pandas as pd
 
 from safeguarding.codes import lists as cl
-from safeguarding.codes.ethnicity import MAJOR_GROUPS, CODES as ETHNIC_CODES
+from safeguarding.codes.ethnicity import CODES as ETHNIC_CODES
+from safeguarding.codes.ethnicity import MAJOR_GROUPS
+from safeguarding.issues import InputError
 from safeguarding.measures.registry import MeasureSpec
-from safeguarding.measures.results import combine, percent_result, rate_result, ratio_result
+from safeguarding.measures.results import (
+    combine,
+    percent_result,
+    rate_result,
+    ratio_result,
+)
+from safeguarding.results.relations import (
+    Components,
+    Custom,
+    Rollup,
+    cell_key,
+    split_key,
+)
+from safeguarding.results.store import Context, ThemeResults
 
 THEME = "exclusions"
 ALL_PUPILS = "All pupils"
@@ -69,46 +84,73 @@ NOT_KNOWN = "Not known to children's social care"
 SOCIAL_CARE_GROUPS = (CLA, CP, CIN, NOT_KNOWN)
 
 _PER_100 = "pupils on the school roll"
+
+# ---- count cells (concepts; see safeguarding.results.cells). Shared with the disproportionality
+# theme, which counts the same pupils by ethnic group with :func:`group_counts`.
+#: Pupils on the roll (rows of the pupil roll for the academic year).
+PUPILS = "exclusions.pupils"
+#: Permanent exclusions and suspensions (events), in the group recorded on the exclusion.
+PERMANENT = "exclusions.permanent"
+SUSPENSIONS = "exclusions.suspensions"
+#: Pupils (by UPN) with at least one permanent exclusion / one or more suspensions, in the
+#: group recorded at their first one of the year; 2+: two or more suspensions.
+PUPILS_PERMANENT = "exclusions.pupils_permanent"
+PUPILS_SUSPENDED = "exclusions.pupils_suspended"
+PUPILS_SUSPENDED_2PLUS = "exclusions.pupils_suspended_2plus"
+#: Pupils suspended at each school (a pupil suspended at two schools counts at both).
+PUPILS_SUSPENDED_AT_SCHOOL = "exclusions.pupils_suspended_at_school"
+#: Breakdown of exclusions whose reason cannot be analysed ('Other' or a code not valid that year).
+REASON_QUALITY = "reason_quality"
+OTHER_OR_INVALID = "Other or not valid"
+#: The count cell of each category's exclusions.
+EVENTS = {"PERM": PERMANENT, "SUSP": SUSPENSIONS}
 MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("exclusions.permanent_rate", THEME, "Permanent exclusion rate per 100 pupils",
                 "Permanent exclusions in the academic year per 100 pupils on the school roll that year. Polarity from the "
                 "DfE LAIT data dictionary (TotPermEx: 'Low'): lower is better.",
                 "per_100", "exclusions", "permanent exclusions", _PER_100, polarity="lower_better",
-                ci_method="poisson_exact", decimals=2, published_id="exclusions.perm_rate"),
+                ci_method="poisson_exact", decimals=2, published_id="exclusions.perm_rate",
+                numerator_cell=PERMANENT, denominator_cell=PUPILS),
     MeasureSpec("exclusions.suspension_rate", THEME, "Suspension rate per 100 pupils",
                 "Suspensions (fixed-period exclusions) in the academic year per 100 pupils on the school roll that year; "
                 "a pupil suspended three times counts three times. Polarity from the DfE LAIT data dictionary "
                 "(TotFixedEx: 'Low'): lower is better.",
                 "per_100", "exclusions", "suspensions", _PER_100, polarity="lower_better",
-                ci_method="poisson_exact", decimals=2, published_id="exclusions.suspension_rate"),
+                ci_method="poisson_exact", decimals=2, published_id="exclusions.suspension_rate",
+                numerator_cell=SUSPENSIONS, denominator_cell=PUPILS),
     MeasureSpec("exclusions.one_plus_suspension_pct", THEME, "Share of pupils suspended at least once",
                 "Pupils with one or more suspensions in the academic year, as a percentage of (per 100) pupils on the "
                 "school roll that year; each pupil counts once. Polarity from the DfE LAIT data dictionary "
                 "(Total_ Pup_FixedEx: 'Low'): lower is better.",
                 "percent", "pupils", "pupils with one or more suspensions", _PER_100, polarity="lower_better",
-                ci_method="wilson", decimals=2, published_id="exclusions.one_plus_suspension_rate"),
+                ci_method="wilson", decimals=2, published_id="exclusions.one_plus_suspension_rate",
+                numerator_cell=PUPILS_SUSPENDED, denominator_cell=PUPILS),
     MeasureSpec("exclusions.repeat_suspension_pct", THEME, "Share of suspended pupils suspended more than once",
                 "Of pupils with one or more suspensions in the academic year, the percentage with two or more. "
                 "Descriptive: no polarity.",
                 "percent", "pupils", "pupils with two or more suspensions", "pupils with one or more suspensions",
-                ci_method="wilson", decimals=1),
+                ci_method="wilson", decimals=1, numerator_cell=PUPILS_SUSPENDED_2PLUS, denominator_cell=PUPILS_SUSPENDED),
     MeasureSpec("exclusions.suspensions_per_suspended_pupil", THEME, "Suspensions per suspended pupil",
                 "Suspensions in the academic year divided by the number of pupils suspended at least once "
                 "(DfE 'average suspensions per pupil'). Descriptive: no polarity.",
-                "ratio", "exclusions", "suspensions", "pupils with one or more suspensions", decimals=1),
+                "ratio", "exclusions", "suspensions", "pupils with one or more suspensions", decimals=1,
+                numerator_cell=SUSPENSIONS, denominator_cell=PUPILS_SUSPENDED),
     MeasureSpec("exclusions.school_suspension_rate", THEME, "Suspensions per 100 pupils at the school",
                 "Suspensions at the school (by URN) in the academic year per 100 pupils on the school's roll that year.",
                 "per_100", "exclusions", "suspensions at the school", "pupils on the school's roll",
-                polarity="lower_better", ci_method="poisson_exact", decimals=1),
+                polarity="lower_better", ci_method="poisson_exact", decimals=1, numerator_cell=SUSPENSIONS,
+                denominator_cell=PUPILS),
     MeasureSpec("exclusions.school_one_plus_suspension_pct", THEME, "Share of the school's pupils suspended at least once",
                 "Pupils with one or more suspensions at the school (by URN) in the academic year, per 100 pupils on the "
                 "school's roll that year.",
                 "percent", "pupils", "pupils suspended at the school", "pupils on the school's roll",
-                polarity="lower_better", ci_method="wilson", decimals=1),
+                polarity="lower_better", ci_method="wilson", decimals=1, numerator_cell=PUPILS_SUSPENDED_AT_SCHOOL,
+                denominator_cell=PUPILS),
     MeasureSpec("exclusions.school_permanent_rate", THEME, "Permanent exclusions per 100 pupils at the school",
                 "Permanent exclusions from the school (by URN) in the academic year per 100 pupils on the school's roll.",
                 "per_100", "exclusions", "permanent exclusions from the school", "pupils on the school's roll",
-                polarity="lower_better", ci_method="poisson_exact", decimals=2),
+                polarity="lower_better", ci_method="poisson_exact", decimals=2, numerator_cell=PERMANENT,
+                denominator_cell=PUPILS),
     MeasureSpec("exclusions.reason_pct", THEME, "Share of exclusions by reason",
                 "Of permanent exclusions (or of suspensions) in the academic year, the percentage recorded with each "
                 "reason, using the reason codes valid in that academic year. Descriptive: no polarity.",
@@ -124,12 +166,14 @@ MEASURES: tuple[MeasureSpec, ...] = (
                 "on the roll in the same children's social care group (looked after, on a child protection plan, other children in need, not known; defined in the briefing's section on them). "
                 "Lower is better (LAIT CINPermExclusion: 'Low').",
                 "percent", "pupils", "pupils with a permanent exclusion", "pupils on roll in the group",
-                polarity="lower_better", ci_method="wilson", decimals=2),
+                polarity="lower_better", ci_method="wilson", decimals=2, numerator_cell=PUPILS_PERMANENT,
+                denominator_cell=PUPILS),
     MeasureSpec("exclusions.social_care_one_plus_sus_pct", THEME, "Share of pupils suspended at least once, by social care group",
                 "Pupils on the roll with one or more suspensions in the academic year, as a percentage of pupils on the "
                 "roll in the same children's social care group. Lower is better (LAIT CINFixedExclusion: 'Low').",
                 "percent", "pupils", "pupils with one or more suspensions", "pupils on roll in the group",
-                polarity="lower_better", ci_method="wilson", decimals=1),
+                polarity="lower_better", ci_method="wilson", decimals=1, numerator_cell=PUPILS_SUSPENDED,
+                denominator_cell=PUPILS),
 )
 
 #: One comparison measure per published social-care group (published ids in the catalogue).
@@ -149,14 +193,16 @@ for (_group, _kind), _mid in SOCIAL_CARE_COMPARISONS.items():
             f"Of {_who} on the roll, the percentage with at least one permanent exclusion in the academic year. Compared "
             f"with the DfE 'Outcomes for children in need' figure for {_published}. Lower is better (LAIT: 'Low').",
             "percent", "pupils", "pupils with a permanent exclusion", f"{_who} on the roll",
-            polarity="lower_better", ci_method="wilson", decimals=2, published_id=f"exclusions.{_key}.perm_pct"),)
+            polarity="lower_better", ci_method="wilson", decimals=2, published_id=f"exclusions.{_key}.perm_pct",
+            numerator_cell=PUPILS_PERMANENT, denominator_cell=PUPILS),)
     else:
         MEASURES += (MeasureSpec(
             _mid, THEME, f"Share of {_who} suspended at least once",
             f"Of {_who} on the roll, the percentage with one or more suspensions in the academic year. Compared with "
             f"the DfE 'Outcomes for children in need' figure for {_published}. Lower is better (LAIT: 'Low').",
             "percent", "pupils", "pupils with one or more suspensions", f"{_who} on the roll",
-            polarity="lower_better", ci_method="wilson", decimals=1, published_id=f"exclusions.{_key}.one_plus_sus_pct"),)
+            polarity="lower_better", ci_method="wilson", decimals=1, published_id=f"exclusions.{_key}.one_plus_sus_pct",
+            numerator_cell=PUPILS_SUSPENDED, denominator_cell=PUPILS),)
 
 
 # ---------------------------------------------------------------------------------- years
@@ -185,6 +231,13 @@ def years_in_data(exclusions: pd.DataFrame, pupils: pd.DataFrame) -> list[int]:
     """Academic years present in the exclusions extract or the pupil roll, in order."""
     years = set(exclusions["AcademicYear"].dropna().astype(int)) | set(pupils["AcademicYear"].dropna().astype(int))
     return sorted(years)
+
+
+def school_year(exclusions: pd.DataFrame, pupils: pd.DataFrame, period_end) -> int | None:
+    """The school year reported for a period ending ``period_end``: the latest academic year in
+    the exclusions extract or the pupil roll that ended (31 August) on or before it; None when
+    none had. Every theme that reports exclusions for a period uses this year."""
+    return latest_complete_year(years_in_data(exclusions, pupils), period_end)
 
 
 def _in_year(frame: pd.DataFrame, year: int) -> pd.DataFrame:
@@ -232,9 +285,47 @@ def _group_order(breakdown: str, present) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------- measures
+def pupil_ids(frame: pd.DataFrame) -> pd.Series:
+    """Each row's pupil (normalised UPN; NA where none is recorded, so it is never counted as a pupil)."""
+    return normalise_upn(frame["UPN"])
+
+
+def _first_per_pupil(exc: pd.DataFrame) -> pd.DataFrame:
+    """Each pupil's first exclusion of the frame (by start date); rows with no UPN are left out."""
+    ids = pupil_ids(exc)
+    ordered = exc.assign(_pupil=ids)[ids.notna().to_numpy()].sort_values("StartDate", na_position="last", kind="stable")
+    return ordered.drop_duplicates("_pupil")
+
+
+def group_counts(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, breakdown: str | None = None) -> pd.DataFrame:
+    """The counts behind every exclusions rate, per group of ``breakdown`` (None: all pupils).
+
+    Index: the groups (in order). Columns are the count cells (:data:`PUPILS`,
+    :data:`PERMANENT`, :data:`SUSPENSIONS`, :data:`PUPILS_PERMANENT`,
+    :data:`PUPILS_SUSPENDED`, :data:`PUPILS_SUSPENDED_2PLUS`): pupils on the roll recorded
+    in the group; exclusions in the group recorded on the exclusion; a pupil excluded more
+    than once in the group recorded at their first exclusion of that kind in the year. This
+    is the one definition of these counts: other themes counting the same pupils import it.
+    """
+    exc, roll = _in_year(exclusions, year), _in_year(pupils, year)
+    perm, susp = exc[exc["Category"] == "PERM"], exc[exc["Category"] == "SUSP"]
+    first_perm, first_susp = _first_per_pupil(perm), _first_per_pupil(susp)
+    repeat = first_susp["_pupil"].map(pupil_ids(susp).value_counts()).to_numpy() >= 2
+    if breakdown is None:
+        label = lambda f: pd.Series(ALL_PUPILS, index=f.index, dtype="object")
+        groups = [ALL_PUPILS]
+    else:
+        label = lambda f: group_labels(f, breakdown)
+        groups = _group_order(breakdown, set(label(perm)) | set(label(susp)) | set(label(roll)))
+    count = lambda f: label(f).value_counts().reindex(groups, fill_value=0)
+    return pd.DataFrame({PUPILS: count(roll), PERMANENT: count(perm), SUSPENSIONS: count(susp),
+                         PUPILS_PERMANENT: count(first_perm), PUPILS_SUSPENDED: count(first_susp),
+                         PUPILS_SUSPENDED_2PLUS: count(first_susp[repeat])}, index=pd.Index(groups, name="group"))
+
+
 def headline(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, year: int) -> pd.DataFrame:
     """All pupils, one academic year: permanent exclusions and suspensions per 100 pupils,
-    pupils suspended at least once (%), repeat suspensions and suspensions per suspended pupil."""
+    pupils suspended (%), repeat suspensions and suspensions per suspended pupil."""
     return _rates(exclusions, pupils, area, year, "all", None)
 
 
@@ -244,48 +335,25 @@ def by_group(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, year: in
     Exclusions are counted in the group recorded on the exclusion; a pupil suspended more
     than once is counted in the group recorded at their first suspension of the year; the
     denominator is pupils on the roll recorded in that group. Pupils whose group is not
-    recorded are shown as 'Not recorded'.
+    recorded are shown as 'Not recorded'. A group with no pupils on the roll has no rate.
     """
     return _rates(exclusions, pupils, area, year, breakdown, breakdown)
 
 
 def _rates(exclusions, pupils, area, year, breakdown, key):
-    exc, roll = _in_year(exclusions, year), _in_year(pupils, year)
-    perm, susp = exc[exc["Category"] == "PERM"], exc[exc["Category"] == "SUSP"].sort_values("StartDate", na_position="last")
-    first_susp = susp.drop_duplicates("UPN")
-    per_pupil = susp.groupby("UPN").size()
-    if key is None:
-        groups = [ALL_PUPILS]
-        n_perm, n_susp, n_roll = [len(perm)], [len(susp)], [len(roll)]
-        n_one = [len(per_pupil)]
-        n_two = [int((per_pupil >= 2).sum())]
-    else:
-        g_perm, g_susp = group_labels(perm, key), group_labels(susp, key)
-        g_first, g_roll = group_labels(first_susp, key), group_labels(roll, key)
-        groups = _group_order(key, set(g_perm) | set(g_susp) | set(g_roll))
-        count = lambda s: s.value_counts().reindex(groups, fill_value=0).to_numpy()  # noqa: E731
-        n_perm, n_susp, n_roll, n_one = count(g_perm), count(g_susp), count(g_roll), count(g_first)
-        n_two = count(g_first[first_susp["UPN"].map(per_pupil).to_numpy() >= 2])
-    period = year_label(year)
+    c = group_counts(exclusions, pupils, year, key)
+    groups, period = list(c.index), year_label(year)
     frames = [
-        rate_result("exclusions.permanent_rate", area, breakdown, groups, n_perm, n_roll, 100, period),
-        rate_result("exclusions.suspension_rate", area, breakdown, groups, n_susp, n_roll, 100, period),
-        percent_result("exclusions.one_plus_suspension_pct", area, breakdown, groups, n_one, n_roll, period),
+        rate_result("exclusions.permanent_rate", area, breakdown, groups, c[PERMANENT], c[PUPILS], 100, period),
+        rate_result("exclusions.suspension_rate", area, breakdown, groups, c[SUSPENSIONS], c[PUPILS], 100, period),
+        percent_result("exclusions.one_plus_suspension_pct", area, breakdown, groups, c[PUPILS_SUSPENDED], c[PUPILS], period),
     ]
     if key is None:
-        frames += [percent_result("exclusions.repeat_suspension_pct", area, breakdown, groups, n_two, n_one, period),
-                   ratio_result("exclusions.suspensions_per_suspended_pupil", area, breakdown, groups, n_susp, n_one, period)]
-    return _unavailable_without_roll(combine(*frames), n_roll)
-
-
-def _unavailable_without_roll(frame, n_roll):
-    """Rates with no pupils on the roll to divide by are 'not available' (x), not zero."""
-    if np.sum(n_roll) == 0:
-        out = frame.copy()
-        out.loc[out["method"] != "ratio", ["value", "lower", "upper"]] = np.nan
-        out.loc[out["method"] != "ratio", "symbol"] = "x"
-        return out
-    return frame
+        frames += [percent_result("exclusions.repeat_suspension_pct", area, breakdown, groups, c[PUPILS_SUSPENDED_2PLUS],
+                                  c[PUPILS_SUSPENDED], period),
+                   ratio_result("exclusions.suspensions_per_suspended_pupil", area, breakdown, groups, c[SUSPENSIONS],
+                                c[PUPILS_SUSPENDED], period)]
+    return combine(*frames)
 
 
 def yearly(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, years) -> pd.DataFrame:
@@ -302,14 +370,15 @@ def schools(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, year: int
     with no URN are grouped as 'Not recorded'.
     """
     exc, roll = _in_year(exclusions, year), _in_year(pupils, year)
-    urn = lambda f: f["URN"].astype("object").where(f["URN"].notna(), NOT_RECORDED).astype(str)  # noqa: E731
+    urn = lambda f: f["URN"].astype("object").where(f["URN"].notna(), NOT_RECORDED).astype(str)
     susp = exc[exc["Category"] == "SUSP"]
     perm = exc[exc["Category"] == "PERM"]
     present = set(urn(roll)) | set(urn(exc))
     groups = sorted(present - {NOT_RECORDED}) + ([NOT_RECORDED] if NOT_RECORDED in present else [])
-    count = lambda s: s.value_counts().reindex(groups, fill_value=0).to_numpy()  # noqa: E731
+    count = lambda s: s.value_counts().reindex(groups, fill_value=0).to_numpy()
     n_roll = count(urn(roll))
-    pupils_susp = susp.assign(_urn=urn(susp)).drop_duplicates(["_urn", "UPN"])["_urn"]
+    pupils_susp = susp.assign(_urn=urn(susp), _pupil=pupil_ids(susp)).dropna(subset=["_pupil"])
+    pupils_susp = pupils_susp.drop_duplicates(["_urn", "_pupil"])["_urn"]
     period = year_label(year)
     return combine(
         rate_result("exclusions.school_suspension_rate", area, "school", groups, count(urn(susp)), n_roll, 100, period),
@@ -327,12 +396,17 @@ def reason_label(code, year: int | None = None) -> str:
     return cl.EXCLUSION_REASON.label(code)
 
 
+def reason_breakdown(category: str) -> str:
+    """'PERM' -> 'reason: permanent exclusions'."""
+    return f"reason: {CATEGORIES[category].lower()}"
+
+
 def reasons(exclusions: pd.DataFrame, area: str, year: int, category: str) -> pd.DataFrame:
     """Share of one category's exclusions ('PERM' or 'SUSP') recorded with each reason.
 
     Reasons are ordered by count; 'Other', codes not valid in the year and blanks come last.
-    ``breakdown`` is 'reason' and the category is in the group's measure period label
-    ('2023/24: Suspensions'), so the two categories are separate margins.
+    The breakdown names the category (:func:`reason_breakdown`); each row's count cell is the
+    category's exclusions with that reason, out of all of them (``num_concept`` / ``den_concept``).
     """
     exc = _in_year(exclusions, year)
     exc = exc[exc["Category"] == category]
@@ -342,8 +416,9 @@ def reasons(exclusions: pd.DataFrame, area: str, year: int, category: str) -> pd
     head = [g for g in counts.index if g not in tail]
     head = sorted(head, key=lambda g: (-counts[g], g))
     groups = head + tail
-    return percent_result("exclusions.reason_pct", area, f"reason: {CATEGORIES[category].lower()}", groups,
-                          counts.reindex(groups).to_numpy(), np.full(len(groups), len(exc)), year_label(year))
+    out = percent_result("exclusions.reason_pct", area, reason_breakdown(category), groups, counts.reindex(groups).to_numpy(),
+                         np.full(len(groups), len(exc)), year_label(year))
+    return out.assign(num_concept=EVENTS[category], den_concept=f"{EVENTS[category]}@all={ALL_PUPILS}")
 
 
 def other_or_unmapped_mask(exclusions: pd.DataFrame) -> pd.Series:
@@ -353,7 +428,8 @@ def other_or_unmapped_mask(exclusions: pd.DataFrame) -> pd.Series:
 
 def other_or_unmapped(exclusions: pd.DataFrame, area: str, years) -> pd.DataFrame:
     """Per academic year and category: the percentage of exclusions recorded as 'Other' or
-    with a code not valid in that year (group = category label, period = academic year)."""
+    with a code not valid in that year (group = category label, period = academic year).
+    The count cell is the category's exclusions in the :data:`REASON_QUALITY` breakdown."""
     frames = []
     flagged = other_or_unmapped_mask(exclusions)
     for year in years:
@@ -361,8 +437,10 @@ def other_or_unmapped(exclusions: pd.DataFrame, area: str, years) -> pd.DataFram
         cats = list(CATEGORIES)
         k = [int((flagged & in_year & (exclusions["Category"] == c)).sum()) for c in cats]
         n = [int((in_year & (exclusions["Category"] == c)).sum()) for c in cats]
-        frames.append(percent_result("exclusions.reason_other_or_unmapped_pct", area, "category",
-                                     [CATEGORIES[c] for c in cats], k, n, year_label(year)))
+        frame = percent_result("exclusions.reason_other_or_unmapped_pct", area, "category",
+                               [CATEGORIES[c] for c in cats], k, n, year_label(year))
+        frames.append(frame.assign(num_concept=[f"{EVENTS[c]}@{REASON_QUALITY}={OTHER_OR_INVALID}" for c in cats],
+                                   den_concept=[f"{EVENTS[c]}@all={ALL_PUPILS}" for c in cats]))
     return combine(*frames)
 
 
@@ -461,24 +539,30 @@ def link_social_care(pupils: pd.DataFrame, year: int, cin_children=None, cin_det
 
 def social_care(exclusions: pd.DataFrame, link: SocialCareLink, area: str, year: int) -> pd.DataFrame:
     """Pupils permanently excluded and pupils suspended at least once, per children's social care
-    group, with 'All pupils' as the total row (pupils on the roll only; see :func:`link_social_care`).
+    group (pupils on the roll only; see :func:`link_social_care`), and all pupils (breakdown
+    'all': the same cells as the headline, counting every pupil excluded that year).
 
     Groups that could not be looked for (their source tables are missing) are marked not
     available ('x'); their pupils are then in a less intensive group or 'not known'.
     """
     exc = _in_year(exclusions, year)
-    upn = normalise_upn(exc["UPN"])
+    upn = pupil_ids(exc)
     perm_upns = set(upn[exc["Category"].eq("PERM").to_numpy()].dropna())
     susp_upns = set(upn[exc["Category"].eq("SUSP").to_numpy()].dropna())
     status = link.status
-    groups = list(SOCIAL_CARE_GROUPS) + [ALL_PUPILS]
-    masks = [status["group"] == g for g in SOCIAL_CARE_GROUPS] + [pd.Series(True, index=status.index)]
+    groups = list(SOCIAL_CARE_GROUPS)
+    masks = [status["group"] == g for g in SOCIAL_CARE_GROUPS]
     n = [int(m.sum()) for m in masks]
     k_perm = [int(status.loc[m, "UPN"].isin(perm_upns).sum()) for m in masks]
     k_susp = [int(status.loc[m, "UPN"].isin(susp_upns).sum()) for m in masks]
     period = year_label(year)
+    # All pupils: every pupil excluded that year (as group_counts counts them), out of the whole roll.
     out = combine(percent_result("exclusions.social_care_perm_pct", area, "social_care", groups, k_perm, n, period),
-                  percent_result("exclusions.social_care_one_plus_sus_pct", area, "social_care", groups, k_susp, n, period))
+                  percent_result("exclusions.social_care_perm_pct", area, "all", [ALL_PUPILS], [len(perm_upns)],
+                                 [len(status)], period),
+                  percent_result("exclusions.social_care_one_plus_sus_pct", area, "social_care", groups, k_susp, n, period),
+                  percent_result("exclusions.social_care_one_plus_sus_pct", area, "all", [ALL_PUPILS], [len(susp_upns)],
+                                 [len(status)], period))
     source_of = {CLA: "CLA", CP: "CP", CIN: "CIN"}
     missing = [g for g, s in source_of.items() if s not in link.sources]
     if missing:
@@ -499,3 +583,153 @@ def estimated_pupils_by_la(year: int, published_dir=None) -> pd.Series:
     las = las[las["year"] <= int(year) - 1] if (las["year"] <= int(year) - 1).any() else las
     latest = las.sort_values("year").drop_duplicates("dfe_number", keep="last")
     return (latest.set_index("dfe_number")["value"] * PUPILS_PER_CHILD_ESTIMATE).round()
+
+
+# ---------------------------------------------------------------------------------- relations
+#: Minor ethnic group -> major group (codes.ethnicity), with the labels for unknown and blank codes.
+MINOR_TO_MAJOR = {c.minor: c.major for c in ETHNIC_CODES} | {"Not known": "Not known", NOT_RECORDED: NOT_RECORDED}
+_COUNTS = (PUPILS, PERMANENT, SUSPENSIONS, PUPILS_PERMANENT, PUPILS_SUSPENDED, PUPILS_SUSPENDED_2PLUS)
+
+
+def _unanalysable_reasons(keys: set[str]) -> list[tuple[list[str], str]]:
+    """Exclusions recorded as 'Other' or with an invalid code = the 'Other' and 'Code not valid'
+    reason cells of the same kind and year (where the reasons are shown)."""
+    out = []
+    for key in keys:
+        concept, breakdown, _, period = split_key(key)
+        if breakdown != REASON_QUALITY:
+            continue
+        category = next(c for c, events in EVENTS.items() if events == concept)
+        parts = [k for k in (cell_key(concept, reason_breakdown(category), r, period)
+                             for r in (cl.EXCLUSION_REASON.label(OTHER_CODE), UNMAPPED_LABEL)) if k in keys]
+        if parts:
+            out.append((parts, key))
+    return out
+
+
+def _within_all(keys: set[str]) -> list[tuple[list[str], str]]:
+    """Exclusions recorded as 'Other' or invalid are some of all exclusions of the kind that year."""
+    out = []
+    for key in keys:
+        concept, breakdown, _, period = split_key(key)
+        if breakdown == REASON_QUALITY:
+            out.append(([key], cell_key(concept, "all", ALL_PUPILS, period)))
+    return out
+
+
+#: How this theme's count cells add up (see safeguarding.results.relations).
+RELATIONS = (
+    # Every breakdown with a total: its groups add up to all pupils (exclusions to all exclusions
+    # of the kind, reasons included; pupils on the roll of each school to the whole roll).
+    *(Rollup(_COUNTS, breakdown, "all", ALL_PUPILS)
+      for breakdown in ("phase", "sex", "ethnicity", "sen", "fsm", "school", "social_care",
+                        *(reason_breakdown(c) for c in CATEGORIES))),
+    # Minor ethnic groups add up to their major group.
+    Rollup(_COUNTS, "ethnicity_minor", "ethnicity", MINOR_TO_MAJOR),
+    Custom(_unanalysable_reasons, "exclusions: 'Other' and invalid reasons"),
+    Custom(_within_all, "exclusions: 'Other' or invalid within all", subset=True),
+    # A pupil counted as excluded has at least one exclusion in their group (at their school);
+    # over all pupils, a pupil suspended more than once has at least two.
+    Components(PERMANENT, (PUPILS_PERMANENT,), subset=True),
+    Components(SUSPENSIONS, (PUPILS_SUSPENDED,), subset=True),
+    Components(SUSPENSIONS, (PUPILS_SUSPENDED, PUPILS_SUSPENDED_2PLUS), breakdowns=("all",), subset=True),
+    Components(PUPILS_SUSPENDED, (PUPILS_SUSPENDED_2PLUS,), subset=True),
+    Components(SUSPENSIONS, (PUPILS_SUSPENDED_AT_SCHOOL,), subset=True),
+)
+
+#: Breakdowns whose groups add up to all pupils (see RELATIONS).
+_UNDER_ALL = ("phase", "sex", "ethnicity", "sen", "fsm", "school", "social_care", *(reason_breakdown(c) for c in CATEGORIES))
+#: The ``reason`` of a row not shown because its whole group is small (see :func:`merge_small_groups`).
+SMALL_GROUP = "small group"
+
+
+def _ancestors(breakdown: str, group: str) -> list[tuple[str, str]]:
+    """The (breakdown, group) cells a group's cell adds up into, nearest first."""
+    if breakdown == "ethnicity_minor":
+        return [("ethnicity", MINOR_TO_MAJOR.get(group, group)), ("all", ALL_PUPILS)]
+    return [("all", ALL_PUPILS)] if breakdown in _UNDER_ALL else []
+
+
+def merge_small_groups(tables: dict[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:
+    """Recode instead of suppressing: a count of a group within a whole (minor ethnic group
+    within its major group; any group within all pupils) whose whole is from 1 to
+    ``threshold`` is not published for the group. Its parts could only be hidden too, and
+    two hidden parts of a small whole narrow each other down (each is at most the whole
+    less one), which no secondary suppression can prevent. Such rows get no count cell
+    (``num_concept`` ''); :func:`finish_protection` hides them with the reason
+    :data:`SMALL_GROUP`, and the raw tables keep their counts for the analyst."""
+    from safeguarding.results.cells import cell_values, register_cells
+    from safeguarding.results.relations import split_key
+    registered = {name: register_cells(frame) for name, frame in tables.items()}
+    values = cell_values(registered.values())
+    out = {}
+    for name, frame in registered.items():
+        small = []
+        for key in frame["num_cell"]:
+            if not key:
+                small.append(False)
+                continue
+            concept, breakdown, group, period = split_key(key)
+            small.append(any(0 < values.get(cell_key(concept, b, g, period), 0) <= threshold
+                             for b, g in _ancestors(breakdown, group)))
+        small = np.array(small, dtype=bool)
+        result = tables[name].copy()
+        if small.any():
+            num = result["num_concept"] if "num_concept" in result else pd.Series(np.nan, index=result.index, dtype=object)
+            result["num_concept"] = num.astype(object).mask(small, "")
+        result[SMALL_GROUP_COLUMN] = small
+        out[name] = result
+    return out
+
+
+def finish_protection(name: str, frame: pd.DataFrame, plan) -> pd.DataFrame:
+    """Hide the rows :func:`merge_small_groups` marked (count, rate and interval) as 'c'."""
+    if SMALL_GROUP_COLUMN not in frame or not frame[SMALL_GROUP_COLUMN].any():
+        return frame
+    out = frame.copy()
+    at = out[SMALL_GROUP_COLUMN].astype(bool)
+    out.loc[at, ["numerator", "value", "lower", "upper"]] = np.nan
+    out.loc[at, "symbol"] = "c"
+    out.loc[at & (out["reason"] == ""), "reason"] = SMALL_GROUP
+    return out
+
+
+SMALL_GROUP_COLUMN = "within_small_group"
+
+#: Children's social care tables the theme links pupils to, when provided.
+SOCIAL_CARE_TABLES = ("cin_children", "cin_details", "cin_cp_plans", "cla_header", "cla_episodes")
+
+
+def compute(ctx: Context) -> ThemeResults:
+    """Every result of the exclusions theme for a borough and period (unprotected).
+
+    The school year is :func:`school_year` for the period end; the trend covers up to five
+    school years to it. ``meta`` holds the years and which social care sources were linked.
+    """
+    from safeguarding import quality
+
+    exc, roll, name = ctx.tables["exclusions"], ctx.tables["pupils"], ctx.area.name
+    in_data = years_in_data(exc, roll)
+    year = school_year(exc, roll, ctx.period_end)
+    if year is None:
+        raise InputError(f"The exclusions extract and pupil roll for {name} hold no academic year that ended by "
+                         f"{pd.Timestamp(ctx.period_end):%d %B %Y} (years found: "
+                         f"{', '.join(year_label(y) for y in in_data) or 'none'}). An academic year ends on 31 August.")
+    years = [y for y in in_data if y <= year][-5:]
+    tables = {"headline": headline(exc, roll, name, year), "yearly": yearly(exc, roll, name, years)}
+    for key in BREAKDOWNS:
+        tables[key] = by_group(exc, roll, name, year, key)
+    tables["schools"] = schools(exc, roll, name, year)
+    for cat in CATEGORIES:
+        tables[f"reasons_{cat}"] = reasons(exc, name, year, cat)
+    tables["other"] = other_or_unmapped(exc, name, years)
+    link = link_social_care(roll, year, **{t: ctx.tables.get(t) for t in SOCIAL_CARE_TABLES})
+    tables["social_care"] = social_care(exc, link, name, year)
+    tables = merge_small_groups(tables, ctx.threshold)
+    checks = quality.check_exclusions(exc, roll, year, link, threshold=ctx.threshold)
+    checks += quality.percent_consistent(tables["headline"])
+    for cat in CATEGORIES:
+        checks += quality.shares_sum_to_100(tables[f"reasons_{cat}"], "exclusions.reason_pct")
+    meta = {"year": year, "label": year_label(year), "years": years,
+            "later_years": [y for y in in_data if y > year], "social_care_sources": sorted(link.sources)}
+    return ThemeResults(tables, meta, checks)

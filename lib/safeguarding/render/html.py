@@ -203,6 +203,8 @@ def check_briefing_html(html: str) -> list[str]:
     """
     soup = BeautifulSoup(html, "html.parser")
     problems: list[str] = []
+    if soup.find(attrs={"data-unprotected": True}):
+        problems.append("The page shows unprotected results (b.result(..., protected=False)); they never go in a briefing.")
 
     root = soup.find("html")
     if root is None or not root.get("lang"):

@@ -152,6 +152,8 @@ def html_table(
     """
     if not caption or not str(caption).strip():
         raise ValueError("A table needs a caption saying what it shows")
+    if frame.attrs.get("unprotected"):
+        raise RuntimeError(f"refusing to render unprotected results in a table ({caption!r}): use protected results")
     if not columns:
         raise ValueError("A table needs at least one column")
     for column in columns:

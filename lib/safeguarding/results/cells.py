@@ -145,5 +145,25 @@ def apply_plan(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return out
 
 
+class UnprotectedFrame(pd.DataFrame):
+    """Results before disclosure control, for exploring in JupyterLab. Its HTML carries a
+    marker that the briefing self-check refuses, and every renderer refuses the frame."""
+
+    @property
+    def _constructor(self):
+        return UnprotectedFrame
+
+    def _repr_html_(self):
+        inner = super()._repr_html_() or ""
+        return ('<div data-unprotected="true"><p><strong>Unprotected results: for exploring only, never for '
+                'circulation.</strong></p>' + inner + "</div>")
+
+
+def unprotected(frame: pd.DataFrame) -> UnprotectedFrame:
+    out = UnprotectedFrame(frame)
+    out.attrs["unprotected"] = True
+    return out
+
+
 def is_unprotected(frame: pd.DataFrame) -> bool:
-    return bool(frame.attrs.get("unprotected"))
+    return isinstance(frame, UnprotectedFrame) or bool(frame.attrs.get("unprotected"))

@@ -11,16 +11,17 @@ Secondary suppression
     :mod:`safeguarding.results.relations`. After primary suppression, every hidden cell is
     audited; while one fails, one more cell is hidden: the cheapest shown cell (cost = its
     value, much higher for headline cells) that shares an equation with a failing cell.
-    Cheapest means the smallest: other small cells go first, headline figures last.
+    Cheapest means the smallest: other small cells go first, headline figures last. Only
+    when no such cell exists is a shown zero hidden (its audit bound is then 0 and up).
 
 Audit
-    For each hidden cell, two linear programmes (SciPy ``linprog`` with HiGHS) find the
+    For each hidden cell, two linear programmes (HiGHS, through highspy) find the
     smallest and largest value it could take given every shown cell and every equation,
     with what a reader knows from the symbols: a primary cell is between 1 and the
-    threshold; a secondary cell is above the threshold (secondary cells are never zero or
-    small). A cell is protected when its feasible range spans at least ``threshold``
-    whole numbers (for a primary cell: the whole band from 1 to the threshold, so the
-    reader learns no more than the ``c`` says). The audit frame (cell, status, value,
+    threshold; a secondary cell is above the threshold (secondary cells are never small).
+    A primary cell is protected when its feasible range is the whole band from 1 to the
+    threshold, so the reader learns no more than the ``c`` says; a secondary cell (not
+    sensitive in itself) when it cannot be worked out exactly (a range of two or more). The audit frame (cell, status, value,
     lowest, highest, protected) is the analyst-only report; it never goes in a briefing.
 
 This protects against exact and interval recovery by adding and subtracting figures
@@ -33,7 +34,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from safeguarding.results.relations import Equation
 
@@ -81,6 +81,13 @@ def _bounds(value: float, status: str, threshold: int) -> tuple[float, float | N
     return (float(threshold) + 1.0, None) if value > threshold else (0.0, None)
 
 
+def _wide_enough(lowest: float, highest: float, status: str, threshold: int) -> bool:
+    """A primary cell must stay anywhere from 1 to the threshold; a secondary cell (not itself
+    small) must not be pinned to one value."""
+    width = highest - lowest
+    return bool(width >= (threshold - 1 if status == PRIMARY else 1) - 1e-6)
+
+
 def _components(hidden: list[str], equations: list[Equation]) -> list[tuple[list[str], list[Equation]]]:
     """Groups of hidden cells linked through equations, each with its equations."""
     parent = {h: h for h in hidden}
@@ -108,42 +115,116 @@ def _components(hidden: list[str], equations: list[Equation]) -> list[tuple[list
     return list(groups.values())
 
 
+def _new_highs():
+    """A silent HiGHS instance (its first construction prints a banner to the process's
+    standard output, which would land in a notebook cell)."""
+    import os
+    import sys
+
+    import highspy
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "wb") as null:
+            os.dup2(null.fileno(), 1)
+            h = highspy.Highs()
+            h.setOptionValue("output_flag", False)
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+    return h
+
+
+class _ComponentLP:
+    """The linear programme of one component, built once and re-solved per cell and direction
+    (HiGHS through highspy, warm-started: thousands of small solves stay fast)."""
+
+    def __init__(self, cells: list[str], equations: list[Equation], values: dict[str, float],
+                 status: dict[str, str], threshold: int):
+        import highspy
+        self.cells = cells
+        col = {c: i for i, c in enumerate(cells)}
+        rows, lower, upper = [], [], []
+        for eq in equations:
+            coef: dict[int, float] = {}
+            const = 0.0
+            for c, sign in [(p, 1.0) for p in eq.parts] + [(eq.total, -1.0)]:
+                if c in col:
+                    coef[col[c]] = coef.get(col[c], 0.0) + sign
+                else:
+                    const += sign * values[c]
+            coef = {i: v for i, v in coef.items() if v != 0.0}
+            if not coef:
+                continue
+            rows.append(coef)
+            lower.append(-const if eq.exact else -highspy.kHighsInf)
+            upper.append(-const)
+        inf = highspy.kHighsInf
+        bounds = [_bounds(values[c], status[c], threshold) for c in cells]
+        self.bounds = bounds
+        h = _new_highs()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = len(cells), len(rows)
+        lp.col_cost_ = np.zeros(len(cells))
+        lp.col_lower_ = np.array([b[0] for b in bounds], dtype=float)
+        lp.col_upper_ = np.array([inf if b[1] is None else b[1] for b in bounds], dtype=float)
+        lp.row_lower_, lp.row_upper_ = np.array(lower, dtype=float), np.array(upper, dtype=float)
+        starts, index, value = [0], [], []
+        by_col: list[list[tuple[int, float]]] = [[] for _ in cells]
+        for r, coef in enumerate(rows):
+            for c, v in coef.items():
+                by_col[c].append((r, v))
+        for entries in by_col:
+            index += [r for r, _ in entries]
+            value += [v for _, v in entries]
+            starts.append(len(index))
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = np.array(starts, dtype=np.int32)
+        lp.a_matrix_.index_ = np.array(index, dtype=np.int32)
+        lp.a_matrix_.value_ = np.array(value, dtype=float)
+        h.passModel(lp)
+        self.h, self.hs = h, highspy
+
+    def _solve(self, i: int, sense, retry: bool = False) -> float:
+        hs, h = self.hs, self.h
+        h.changeObjectiveSense(sense)
+        h.changeColCost(i, 1.0)
+        h.run()
+        status = h.getModelStatus()
+        value = float(h.getSolution().col_value[i]) if status == hs.HighsModelStatus.kOptimal else np.nan
+        h.changeColCost(i, 0.0)
+        if status == hs.HighsModelStatus.kOptimal:
+            return value
+        if status == hs.HighsModelStatus.kInfeasible:
+            raise RuntimeError(f"disclosure audit: the equations around {self.cells[i]} have no solution; "
+                               "a relation is wrong")
+        if status in (hs.HighsModelStatus.kUnbounded, hs.HighsModelStatus.kUnboundedOrInfeasible):
+            return np.inf if sense == hs.ObjSense.kMaximize else -np.inf
+        if not retry:  # a warm start gone astray: solve again from scratch
+            h.clearSolver()
+            return self._solve(i, sense, retry=True)
+        raise RuntimeError(f"disclosure audit: HiGHS could not solve for {self.cells[i]} ({status})")
+
+    def feasible_range(self, cell: str) -> tuple[float, float]:
+        i = self.cells.index(cell)
+        return self._solve(i, self.hs.ObjSense.kMinimize), self._solve(i, self.hs.ObjSense.kMaximize)
+
+
 def _audit_component(cells: list[str], equations: list[Equation], values: dict[str, float],
-                     status: dict[str, str], threshold: int) -> list[dict]:
-    col = {c: i for i, c in enumerate(cells)}
-    a_eq, b_eq, a_ub, b_ub = [], [], [], []
-    for eq in equations:
-        row = np.zeros(len(cells))
-        const = 0.0
-        for c, sign in [(p, 1.0) for p in eq.parts] + [(eq.total, -1.0)]:
-            if c in col:
-                row[col[c]] += sign
-            else:
-                const += sign * values[c]
-        (a_eq if eq.exact else a_ub).append(row)
-        (b_eq if eq.exact else b_ub).append(-const)
-    bounds = [_bounds(values[c], status[c], threshold) for c in cells]
-    kwargs = dict(A_eq=np.array(a_eq) if a_eq else None, b_eq=np.array(b_eq) if b_eq else None,
-                  A_ub=np.array(a_ub) if a_ub else None, b_ub=np.array(b_ub) if b_ub else None,
-                  bounds=bounds, method="highs")
+                     status: dict[str, str], threshold: int, only: set[str] | None = None) -> list[dict]:
+    model = _ComponentLP(cells, equations, values, status, threshold)
     n_eq = {c: 0 for c in cells}
     for eq in equations:
         for c in (*eq.parts, eq.total):
             if c in n_eq:
                 n_eq[c] += 1
     out = []
-    for i, c in enumerate(cells):
-        objective = np.zeros(len(cells))
-        objective[i] = 1.0
-        low = linprog(objective, **kwargs)
-        high = linprog(-objective, **kwargs)
-        lowest = low.fun if low.status == 0 else (bounds[i][0] if low.status != 2 else np.nan)
-        highest = -high.fun if high.status == 0 else (np.inf if high.status == 3 else np.nan)
-        if low.status == 2 or high.status == 2:
-            raise RuntimeError(f"disclosure audit: the equations around {c} have no solution; a relation is wrong")
-        width = highest - lowest
+    for c in cells:
+        if only is not None and c not in only:
+            continue
+        lowest, highest = model.feasible_range(c)
         out.append({"cell": c, "status": status[c], "value": values[c], "lowest": lowest, "highest": highest,
-                    "protected": bool(width >= threshold - 1 - 1e-6), "equations": n_eq[c]})
+                    "protected": _wide_enough(lowest, highest, status[c], threshold), "equations": n_eq[c]})
     return out
 
 
@@ -179,13 +260,16 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
     def cost(c: str) -> float:
         return values[c] + (HEADLINE_COST if c in headline else 0.0)
 
+    # Hiding one more cell turns a fixed figure into an unknown, so every feasible range can
+    # only widen: a cell that passes stays passing, and after each step only the failing
+    # cells and the newly hidden one are audited again.
     results: dict[str, dict] = {}
     dirty = set(status)
     for _ in range(max_rounds):
-        # Re-audit only the components that contain a changed cell.
         for cells, eqs in _components(sorted(status), equations):
-            if dirty.intersection(cells):
-                for row in _audit_component(cells, eqs, values, status, threshold):
+            todo = dirty.intersection(cells)
+            if todo:
+                for row in _audit_component(cells, eqs, values, status, threshold, only=todo):
                     results[row["cell"]] = row
         dirty = set()
         failing = sorted((c for c, r in results.items() if not r["protected"]), key=lambda c: (values[c], c))
@@ -199,10 +283,13 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
                 neighbours = {m for i in eqs_of.get(c, ()) for m in (*equations[i].parts, equations[i].total) if m in status}
                 candidates = {m for n in neighbours for i in eqs_of.get(n, ())
                               for m in (*equations[i].parts, equations[i].total) if m not in status and values[m] > threshold}
+            if not candidates:  # last resort: a shown zero (a reader cannot tell which 'c' is 0)
+                candidates = {m for i in eqs_of.get(c, ()) for m in (*equations[i].parts, equations[i].total)
+                              if m not in status and values[m] == 0}
             if candidates:
                 chosen = min(candidates, key=lambda m: (cost(m), m))
                 status[chosen] = SECONDARY
-                dirty |= {chosen, c}
+                dirty = {chosen} | {f for f in failing}
                 added = True
                 break
         if not added:

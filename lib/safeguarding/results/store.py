@@ -81,9 +81,7 @@ class BoroughResults:
             raise InputError(self.unavailable[theme])
         source = self.protected[theme] if protected else self.themes[theme].tables
         frame = source[name].copy()
-        if not protected:
-            frame.attrs["unprotected"] = True
-        return frame
+        return frame if protected else cellmod.unprotected(frame)
 
     def validation(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         """The ingest's validation report and per-file summary (rows read, kept, rejected)."""
@@ -164,7 +162,7 @@ def compute_all(ctx: Context, themes=None) -> tuple[dict[str, ThemeResults], dic
                                 "on files that include them.")
             continue
         module = record.measures()
-        if not hasattr(module, "compute"):  # TRANSITION: theme not yet on the results stage
+        if not hasattr(module, "compute"):  # LEGACY: protects table by table in its briefing (disproportionality)
             continue
         try:
             out[key] = module.compute(ctx)

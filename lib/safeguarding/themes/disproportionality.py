@@ -872,4 +872,4 @@ def _escape(text: str) -> str:
     return html.escape(str(text))
 
 
-THEME_CLASS = DisproportionalityTheme
+VIEW = DisproportionalityTheme

@@ -1,0 +1,116 @@
+"""The results stage on whole demo boroughs: one plan per borough and period, audited.
+
+Every demo borough and City of London (the smallest): the audit finds no hidden figure that
+the figures shown (in any table of any briefing of the borough) pin down; no small count is
+visible anywhere; a count shown in several tables has one figure and one status; results are
+reused, not recomputed; and the leaks found in the old briefings stay closed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from safeguarding import config
+from safeguarding.codes.areas import resolve_area
+from safeguarding.results.store import load_results
+
+BOROUGHS = ["hounslow", "harrow", "hillingdon", "hammersmith-and-fulham", "kensington-and-chelsea", "westminster",
+            "city-of-london"]
+T = 5
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    from safeguarding.demo import generate_demo
+    from safeguarding.prepare import ingest
+    root = tmp_path_factory.mktemp("data")
+    generate_demo(BOROUGHS, out_dir=root / "raw", seed=2025)
+    for slug in BOROUGHS:
+        ingest(root / "raw" / slug, root / "processed" / slug)
+    return root
+
+
+@pytest.fixture(scope="module")
+def results(data):
+    return {slug: load_results(resolve_area(slug), "2025-03-31", data_dir=data, threshold=T) for slug in BOROUGHS}
+
+
+@pytest.mark.parametrize("borough", BOROUGHS)
+def test_audit_finds_nothing_recoverable(results, borough):
+    res = results[borough]
+    summary = res.manifest["disclosure"]
+    assert summary["audit_failures"] == 0, res.audit[~res.audit["protected"]].to_string()
+    assert res.audit["protected"].all()
+    # a primary cell's feasible range is the whole band 1..T: the reader learns nothing beyond 'c'
+    primary = res.audit[res.audit["status"] == "primary"]
+    assert (primary["lowest"] <= 1).all() and (primary["highest"] >= T).all()
+    print(borough, summary)
+
+
+@pytest.mark.parametrize("borough", BOROUGHS)
+def test_no_small_count_visible_and_one_figure_per_cell(results, borough):
+    res = results[borough]
+    seen: dict[str, tuple] = {}
+    for theme, tables in res.protected.items():
+        for name, frame in tables.items():
+            for cell_col, count_col in (("num_cell", "numerator"), ("den_cell", "denominator")):
+                shown = frame[count_col]
+                small = shown.notna() & (shown > 0) & (shown <= T) & (frame[cell_col] != "")
+                assert not small.any(), f"{theme}/{name}: small {count_col} visible"
+                for key, value in zip(frame[cell_col], shown):
+                    if not key:
+                        continue
+                    state = ("c", None) if pd.isna(value) else ("shown", float(value))
+                    assert seen.setdefault(key, state) == state, f"{key} differs between tables"
+            hidden = frame["symbol"].eq("c")
+            assert frame.loc[hidden, ["value", "lower", "upper"]].isna().all().all()
+
+
+def test_results_are_reused_not_recomputed(data, results):
+    area = resolve_area("hounslow")
+    again = load_results(area, "2025-03-31", data_dir=data, threshold=T)
+    assert again.manifest["key"] == results["hounslow"].manifest["key"]
+    assert again.folder == results["hounslow"].folder
+    assert (again.folder / "disclosure_audit.csv").exists() and (again.folder / "results.parquet").exists()
+
+
+def test_threshold_below_one_is_refused(data):
+    from safeguarding.issues import InputError
+    with pytest.raises(InputError, match="1 or more"):
+        load_results(resolve_area("hounslow"), "2025-03-31", data_dir=data, threshold=0)
+
+
+def test_missing_ethnicity_share_and_rate_agree(results):
+    """Old leak: 'Asian | c' in the share table, 'Asian | 22' in the rate table (Hounslow)."""
+    for slug, res in results.items():
+        if "missing" not in res.protected:
+            continue
+        share = res.protected["missing"]["ethnicity"].set_index("group")
+        rate = res.protected["missing"]["eth_rate"].set_index("group")
+        for group in rate.index:
+            assert share.loc[group, "symbol"] == rate.loc[group, "symbol"], (slug, group)
+            a, b = share.loc[group, "numerator"], rate.loc[group, "numerator"]
+            assert (pd.isna(a) and pd.isna(b)) or a == b
+        # and the total minus the shown groups never pins a hidden group to one value
+        head = res.protected["missing"]["headline"]
+        total = head[(head["measure_id"] == "missing.children") & (head["group"] == "All children")]["numerator"]
+        if total.notna().all():
+            assert share["numerator"].isna().sum() != 1, slug
+
+
+def test_fewer_cells_hidden_than_table_by_table(results):
+    """The plan hides only what must be hidden (before: 4 + 4 + 0 + 4 + 2 rows in the missing briefings)."""
+    hidden = {slug: int(sum(f["symbol"].eq("c").sum() for f in res.protected.get("missing", {}).values()))
+              for slug, res in results.items()}
+    assert hidden["hillingdon"] == 0
+    assert all(n <= 8 for slug, n in hidden.items() if slug != "city-of-london"), hidden
+
+
+def test_tidy_results_name_every_hidden_reason(results):
+    tidy = results["hounslow"].tidy()
+    assert set(tidy.loc[tidy["symbol"] == "c", "reason"]) <= {"primary", "secondary", "primary denominator",
+                                                               "secondary denominator"}
+    assert np.isin(tidy["reason"].unique(), ["", "primary", "secondary", "primary denominator",
+                                             "secondary denominator"]).all()

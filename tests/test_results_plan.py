@@ -1,0 +1,201 @@
+"""The disclosure plan across linked tables: attack tests per kind of link, the audit checked
+against brute force, and the plan on hand-made result tables (identity across tables).
+
+Each attack is a tiny borough where suppressing table by table leaks: the test shows the
+naive plan (primary cells only) fails the audit, and that the plan protects the cell.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from safeguarding.results.cells import apply_plan, cell_values, register_cells
+from safeguarding.results.plan import PRIMARY, SECONDARY, audit, plan_disclosure, primary_cells
+from safeguarding.results.relations import Components, Custom, Rollup, cell_key, expand
+
+T = 5
+
+
+def k(concept, breakdown, group, period="2024-25"):
+    return cell_key(concept, breakdown, group, period)
+
+
+def plan_for(values, relations, threshold=T, headline=()):
+    equations = expand(relations, values.keys(), values)
+    return plan_disclosure(values, equations, threshold, headline=set(headline)), equations
+
+
+def naive_failures(values, relations, threshold=T):
+    equations = expand(relations, values.keys(), values)
+    return audit(values, equations, primary_cells(values, threshold), threshold)
+
+
+# ---- attacks, one per kind of link ---------------------------------------------------------
+def test_margin_total_minus_parts():
+    values = {k("c", "eth", "Asian"): 22, k("c", "eth", "Black"): 47, k("c", "eth", "Not known"): 5,
+              k("c", "scope", "All"): 74}
+    rel = [Rollup(("c",), "eth", "scope", "All")]
+    assert not naive_failures(values, rel)["protected"].all()   # 74 - 22 - 47 = 5
+    plan, _ = plan_for(values, rel)
+    assert plan.status[k("c", "eth", "Not known")] == PRIMARY
+    assert plan.status[k("c", "eth", "Asian")] == SECONDARY     # the smallest cell that protects, not the total
+    assert k("c", "scope", "All") not in plan.status
+    assert plan.failures.empty
+
+
+def test_hierarchy_major_minus_minors():
+    minors = {"Indian": 30, "Pakistani": 25, "Chinese": 3}
+    values = {k("x", "minor", g): v for g, v in minors.items()} | {k("x", "major", "Asian"): 58}
+    rel = [Rollup(("x",), "minor", "major", {g: "Asian" for g in minors})]
+    assert not naive_failures(values, rel)["protected"].all()
+    plan, _ = plan_for(values, rel)
+    assert plan.failures.empty and plan.status[k("x", "minor", "Pakistani")] == SECONDARY
+
+
+def test_partition_home_care_all():
+    values = {k("ep", "scope", "home"): 40, k("ep", "scope", "care"): 2, k("ep", "scope", "all"): 42}
+    rel = [Rollup(("ep",), "scope", "scope", {"home": "all", "care": "all"})]
+    plan, _ = plan_for(values, rel, headline=[k("ep", "scope", "all")])
+    assert plan.failures.empty
+    assert plan.status[k("ep", "scope", "home")] == SECONDARY  # not the headline total
+
+
+def test_identity_across_tables_and_briefings():
+    """The same count in a share table and a rate table (or two briefings) is one cell."""
+    share = pd.DataFrame({"measure_id": ["m.share"] * 3, "breakdown": "eth", "group": ["A", "B", "NK"],
+                          "period": "2024-25", "numerator": [22.0, 40.0, 4.0], "denominator": [66.0] * 3,
+                          "value": [33.3, 60.6, 6.1], "lower": np.nan, "upper": np.nan, "symbol": "",
+                          "num_concept": "children", "den_concept": "children@scope=All"})
+    rate = pd.DataFrame({"measure_id": ["m.rate"] * 2, "breakdown": "eth", "group": ["A", "B"], "period": "2024-25",
+                         "numerator": [22.0, 40.0], "denominator": [9000.0, 8000.0], "value": [24.4, 50.0],
+                         "lower": np.nan, "upper": np.nan, "symbol": "", "num_concept": "children", "den_concept": ""})
+    frames = [register_cells(share), register_cells(rate)]
+    values = cell_values(frames)
+    assert len(values) == 4  # A, B, NK and the total: the rate table adds no new cell
+    plan, _ = plan_for(values, [Rollup(("children",), "eth", "scope", "All")])
+    shown = [apply_plan(f, plan) for f in frames]
+    a_share = shown[0].set_index("group").loc["A"]
+    a_rate = shown[1].set_index("group").loc["A"]
+    assert a_share["symbol"] == a_rate["symbol"] == "c"  # one status everywhere
+    assert np.isnan(a_rate["value"]) and np.isnan(a_rate["numerator"])
+    assert a_share["reason"] == "secondary" and shown[0].set_index("group").loc["NK", "reason"] == "primary"
+
+
+def test_two_values_for_one_cell_is_an_error():
+    a = pd.DataFrame({"measure_id": ["m.a"], "breakdown": "all", "group": "x", "period": "p", "numerator": [3.0],
+                      "denominator": [np.nan], "value": [3.0], "symbol": "", "num_concept": "same", "den_concept": ""})
+    b = a.assign(measure_id="m.b", numerator=4.0)
+    with pytest.raises(ValueError, match="two values"):
+        cell_values([register_cells(a), register_cells(b)])
+
+
+def test_across_periods_cumulative():
+    """A year figure beside its months: the months add up to the year."""
+    months = {"Apr": 12, "May": 3, "Jun": 20}
+    values = {k("e", "month", m): v for m, v in months.items()} | {k("e", "scope", "All"): 35}
+    rel = [Rollup(("e",), "month", "scope", "All")]
+    plan, _ = plan_for(values, rel, headline=[k("e", "scope", "All")])
+    assert plan.failures.empty and plan.status[k("e", "month", "Apr")] == SECONDARY
+
+
+def test_components_and_custom_relations():
+    values = {k("eet", "band", "19-21"): 279, k("neet", "band", "19-21"): 24, k("nk", "band", "19-21"): 4,
+              k("cohort", "band", "19-21"): 307,
+              k("neet", "band", "17-18"): 3, k("neet", "band", "17-21"): 27}
+    rels = [Components("cohort", ("eet", "neet", "nk")),
+            Custom(lambda keys: [([k("neet", "band", "17-18"), k("neet", "band", "19-21")], k("neet", "band", "17-21"))])]
+    equations = expand(rels, values.keys(), values)
+    assert len(equations) == 2 and all(e.exact for e in equations)
+    plan, _ = plan_for(values, rels, headline=[k("cohort", "band", "19-21"), k("eet", "band", "19-21")])
+    assert plan.failures.empty
+    assert plan.status[k("neet", "band", "19-21")] == SECONDARY  # not the headline EET or cohort
+
+
+def test_two_small_cells_in_one_sum_are_not_left_pinned():
+    """1 + 1 with the total 2 shown: both are pinned to 1, although each alone is 'c'."""
+    values = {k("c", "g", "a"): 1, k("c", "g", "b"): 1, k("c", "g", "big"): 30, k("c", "all", "all"): 32}
+    rel = [Rollup(("c",), "g", "all", "all")]
+    assert not naive_failures(values, rel)["protected"].all()
+    plan, _ = plan_for(values, rel)
+    assert plan.failures.empty and len(plan.status) >= 3
+
+
+def test_subset_relation_is_an_inequality():
+    values = {k("c2", "s", "all"): 10, k("c3", "s", "all"): 10}
+    eq = expand([Components("c2", ("c3",), subset=True)], values.keys(), values)
+    assert len(eq) == 1 and not eq[0].exact
+
+
+def test_wrong_relation_is_refused():
+    values = {k("c", "g", "a"): 10, k("c", "g", "b"): 10, k("c", "all", "all"): 15}
+    with pytest.raises(ValueError, match="does not hold"):
+        expand([Rollup(("c",), "g", "all", "all")], values.keys(), values)
+
+
+def test_threshold_below_one_is_refused():
+    with pytest.raises(ValueError):
+        plan_disclosure({"a|b|c|d": 3}, [], 0)
+
+
+def test_zero_is_shown_and_nothing_needs_hiding_for_large_cells():
+    values = {k("c", "g", "a"): 0, k("c", "g", "b"): 40, k("c", "all", "all"): 40}
+    plan, _ = plan_for(values, [Rollup(("c",), "g", "all", "all")])
+    assert plan.status == {}
+
+
+# ---- the audit against brute force ---------------------------------------------------------
+def brute_ranges(values, equations, status, threshold, top=40):
+    """Every integer assignment of the hidden cells consistent with what is shown."""
+    hidden = sorted(status)
+    ranges = {h: set() for h in hidden}
+    domains = [range(1, threshold + 1) if status[h] == PRIMARY else range(threshold + 1, top) for h in hidden]
+    for combo in itertools.product(*domains):
+        v = dict(values) | dict(zip(hidden, combo))
+        if all((sum(v[p] for p in e.parts) == v[e.total]) if e.exact else (sum(v[p] for p in e.parts) <= v[e.total])
+               for e in equations):
+            for h, x in zip(hidden, combo):
+                ranges[h].add(x)
+    return ranges
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=14), min_size=2, max_size=4),
+       st.integers(min_value=2, max_value=4))
+def test_plan_leaves_every_hidden_cell_open(parts, threshold):
+    values = {k("c", "g", str(i)): float(v) for i, v in enumerate(parts)} | {k("c", "all", "all"): float(sum(parts))}
+    rel = [Rollup(("c",), "g", "all", "all")]
+    plan, equations = plan_for(values, rel, threshold=threshold)
+    assert set(primary_cells(values, threshold)) <= set(plan.status)
+    if plan.failures.empty:
+        # every hidden cell can take at least `threshold` values given everything shown
+        ranges = brute_ranges(values, equations, plan.status, threshold, top=int(sum(parts)) + threshold * len(parts) + 2)
+        for cell, possible in ranges.items():
+            assert values[cell] in possible
+            need = threshold - 1 if plan.status[cell] == PRIMARY else 1
+            assert max(possible) - min(possible) >= need, (cell, sorted(possible))
+    else:
+        # the only way to fail is a table where nothing else can be hidden: then the
+        # briefing is refused by the batch, never published
+        assert all(v <= threshold for c, v in values.items() if c not in plan.status)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(min_value=0, max_value=12), min_size=2, max_size=3),
+       st.integers(min_value=2, max_value=4))
+def test_audit_matches_brute_force(parts, threshold):
+    values = {k("c", "g", str(i)): float(v) for i, v in enumerate(parts)} | {k("c", "all", "all"): float(sum(parts))}
+    equations = expand([Rollup(("c",), "g", "all", "all")], values.keys(), values)
+    status = primary_cells(values, threshold)
+    if not status:
+        return
+    frame = audit(values, equations, status, threshold)
+    ranges = brute_ranges(values, equations, status, threshold, top=int(sum(parts)) + threshold * len(parts) + 2)
+    for row in frame.itertuples():
+        assert row.lowest == pytest.approx(min(ranges[row.cell]))
+        assert row.highest == pytest.approx(max(ranges[row.cell]))
