@@ -435,7 +435,7 @@ SECTIONS = ("journey", "stages", "progression", "minor_groups", "intersections")
 @pytest.mark.parametrize("slug", ["hounslow", "city-of-london"])
 def test_briefing_sections_render_and_are_safe(briefings, slug):
     b = briefings[slug]
-    assert set(SECTIONS) <= set(b.theme_impl.SECTIONS)
+    assert set(SECTIONS) <= set(b.record.section_ids)
     html = "".join(str(b.section(name)) for name in SECTIONS) + str(b.data_quality()) + str(b.methods())
     text = BeautifulSoup(html, "html.parser").get_text(" ")
     assert not re.search(r"\b(nan|inf|None)\b", text), re.search(r".{60}\b(nan|inf|None)\b.{60}", text)
@@ -443,7 +443,7 @@ def test_briefing_sections_render_and_are_safe(briefings, slug):
     assert b.self_check() == []
     b.assert_safe()
     assert 1 <= len(b.findings) <= 6
-    for frame in b.theme_impl.stages.values():
+    for frame in b.view.stages.values():
         assert disclosure.visible_small_counts(frame, threshold=b.threshold).empty
         hidden = frame["symbol"] == "c"
         assert frame.loc[hidden, ["value", "rri_wb", "rri_all"]].isna().all().all()
@@ -454,7 +454,7 @@ def test_briefing_sections_render_and_are_safe(briefings, slug):
 def test_large_borough_findings_and_content(briefings):
     b = briefings["hounslow"]
     assert 3 <= len(b.findings) <= 6
-    th = b.theme_impl
+    th = b.view
     assert list(th.stages) == [s.key for s in m.STAGES]  # every stage available in the demo data
     assert th.journey.n_tests > 100
     html = str(b.section("journey"))
@@ -467,7 +467,7 @@ def test_large_borough_findings_and_content(briefings):
 
 def test_tiny_borough_suppresses_and_says_so(briefings):
     b = briefings["city-of-london"]
-    th = b.theme_impl
+    th = b.view
     hidden = sum(int((f["symbol"] == "c").sum()) for f in th.stages.values())
     assert hidden > 0
     text = " ".join(b.findings)
@@ -482,7 +482,7 @@ def test_briefing_with_only_the_required_tables(demo_data, tmp_path):
                  "manifest.json"):
         shutil.copy(demo_data / "processed" / "hounslow" / name, folder / name)
     b = open_briefing("disproportionality", "hounslow", data_dir=tmp_path)
-    assert list(b.theme_impl.stages) == ["referral"]
+    assert list(b.view.stages) == ["referral"]
     stages = str(b.section("stages"))
     assert "not available" in stages and "cin_assessments" in stages
     for name in SECTIONS:

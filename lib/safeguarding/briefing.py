@@ -210,7 +210,8 @@ class Briefing:
                                     units={"rows_read": "count", "rows_kept": "count", "rows_rejected": "count", "warnings": "count"},
                                     symbol_columns=(), row_header=True))
         rejected = quality.rows_rejected(report, tuple(summ["table"]) if not summ.empty else None)
-        findings = quality.findings_frame(rejected + list(self.quality))
+        # the view's own checks (e.g. own figures against published ones, judged only on shown figures)
+        findings = quality.findings_frame(rejected + list(self.quality) + list(getattr(self.view, "quality", ())))
         if findings.empty:
             parts.append(paragraph("No data-quality problems were found by the checks listed in the methods."))
         else:

@@ -19,13 +19,16 @@ own figures can be set beside the published ones:
 
 Every row of the per-band results carries ``breakdown='age_band'`` and ``group`` = the
 band ('17-18' or '19-21'). Breakdowns within a band name the band in ``breakdown``
-(``'sex, 19-21'``, ``'accommodation type, 17-18'``) so that each table is one margin for
-disclosure control.
+(``'sex 19-21'``, ``'accommodation type 17-18'``: :func:`breakdown_key`).
 
-The counts of one band are tied together by sums (EET + NEET + not known = all care
-leavers; G4 + G5 + G6 = NEET, ...). :func:`protection_margins` writes those sums down so
-secondary suppression (:func:`safeguarding.measures.disclosure.suppress`) protects a
-hidden cell against every one of them at once.
+Disclosure control (:mod:`safeguarding.results`): each measure names the count cell of its
+numerator (``neet.neet``, ``neet.eet``, ...: the measure id without ``_pct``) and of its
+denominator (``neet.care_leavers`` of the same group). :data:`RELATIONS` writes down every
+sum that ties them together (contact, activity and accommodation each partition the
+cohort; EET parts add up to EET, NEET reasons to NEET; 'not known' is 'not in touch' +
+'contact ended' + 'not recorded'; accommodation types + 'not known' = the cohort; NEET and
+care leavers by sex or ethnicity add up to the band), so one plan protects every cell
+against all of them at once.
 """
 
 from __future__ import annotations
@@ -35,22 +38,39 @@ import pandas as pd
 
 from safeguarding.codes import lists as cl
 from safeguarding.codes.ethnicity import MAJOR_GROUPS
+from safeguarding.codes.lists import collection_year, period_label
 from safeguarding.derive import care_leaver_age_band
-from safeguarding.measures.disclosure import Margin
-from safeguarding.codes.lists import period_label
+from safeguarding.issues import InputError
 from safeguarding.measures.registry import MeasureSpec
 from safeguarding.measures.results import combine, count_result, percent_result
+from safeguarding.results.relations import (
+    Components,
+    Custom,
+    Rollup,
+    cell_key,
+    split_key,
+)
+from safeguarding.results.store import Context, ThemeResults
 
 THEME = "neet"
 BANDS = ("17-18", "19-21")
 BAND_WORDS = {"17-18": "aged 17 to 18", "19-21": "aged 19 to 21"}
+#: The group of the cell that counts both bands together (``age_band``), as other themes key it.
+ALL_BANDS = "17-21"
+COHORT = "neet.care_leavers"
 
 _DEN = "all care leavers in the age band"
 
 
+def concept(measure_id: str) -> str:
+    """The count cell concept of a measure's numerator: ``'neet.neet_pct' -> 'neet.neet'``."""
+    return measure_id.removesuffix("_pct")
+
+
 def _pct(measure_id, label, what, numerator, polarity="none"):
     return MeasureSpec(measure_id, THEME, label, f"Percentage of care leavers {what}.", "percent", "care leavers", numerator, _DEN,
-                       polarity=polarity, ci_method="wilson", decimals=0)
+                       polarity=polarity, ci_method="wilson", decimals=0, numerator_cell=concept(measure_id),
+                       denominator_cell=COHORT)
 
 
 MEASURES: tuple[MeasureSpec, ...] = (
@@ -61,12 +81,10 @@ MEASURES: tuple[MeasureSpec, ...] = (
                 "count", "care leavers"),
     _pct("neet.in_touch_pct", "In touch with the council", "the council was in touch with around their birthday (IN_TOUCH = YES)",
          "care leavers in touch", "higher_better"),
-    _pct("neet.not_in_touch_pct", "Not in touch, or refused contact",
-         "the council was not in touch with, or who refused contact (IN_TOUCH = NO or REFU)",
-         "care leavers not in touch", "lower_better"),
-    _pct("neet.contact_other_pct", "No longer in contact for another reason",
-         "no longer in contact because they no longer need services, returned home for 6 months or more, or died, "
-         "or with no contact status recorded (IN_TOUCH = NREQ, RHOM, DIED or blank)", "care leavers with contact ended"),
+    _pct("neet.no_contact_pct", "Not in touch, refused contact or no longer in contact",
+         "the council was not in touch with: not in touch, refused contact, or no longer in contact because they no "
+         "longer need services, returned home for 6 months or more, or died, or with no contact status recorded "
+         "(IN_TOUCH other than YES)", "care leavers not in touch", "lower_better"),
     _pct("neet.eet_pct", "In education, employment or training (EET)",
          "in education, employment or training (ACTIV F1-F5 or P1-P5); only those the council was in touch with can "
          "be counted here",
@@ -106,6 +124,10 @@ MEASURES: tuple[MeasureSpec, ...] = (
     _pct("neet.accommodation_not_recorded_pct", "In touch, but accommodation not recorded",
          "the council was in touch with but whose accommodation was not recorded (ACCOM 0 or blank): a recording gap",
          "care leavers in touch with no accommodation recorded", "lower_better"),
+    _pct("neet.not_neet_pct", "Not NEET",
+         "who were not NEET: in education, employment or training, or whose activity is not known. Never shown: "
+         "counted only where the difference between a group's care leavers and its NEET care leavers is small, so "
+         "that it is protected like any other count", "care leavers not NEET"),
     _pct("neet.accommodation_type_pct", "Type of accommodation",
          "living in each type of accommodation (the letter of ACCOM); those whose accommodation is not known are "
          "counted under 'Accommodation not known'",
@@ -135,7 +157,10 @@ ACTIVITY_OF_CODE = {
 }
 EET_PARTS = ("neet.higher_education_pct", "neet.other_education_pct", "neet.training_employment_pct", "neet.apprenticeship_pct")
 NEET_REASONS = ("neet.neet_illness_pct", "neet.neet_other_pct", "neet.neet_parenting_pct")
-CONTACT_PARTS = ("neet.in_touch_pct", "neet.not_in_touch_pct", "neet.contact_other_pct")
+#: Contact is in touch or not: 'no longer in contact for another reason' (NREQ, RHOM, DIED, blank) is
+#: counted with 'not in touch' and 'refused' (REFU). It is 1 to 5 in most boroughs and, as a part of
+#: 'activity not known' (itself often 1 to 5), could not be protected by hiding other figures.
+CONTACT_PARTS = ("neet.in_touch_pct", "neet.no_contact_pct")
 ACTIVITY_PARTS = ("neet.eet_pct", "neet.neet_pct", "neet.activity_not_known_pct")
 ACCOMMODATION_PARTS = ("neet.accommodation_suitable_pct", "neet.accommodation_unsuitable_pct", "neet.accommodation_not_known_pct")
 
@@ -165,8 +190,13 @@ def published_id(measure_id: str, band: str) -> str | None:
 
 
 def breakdown_key(dimension: str, band: str) -> str:
-    """The ``breakdown`` of a table within one band: ``breakdown_key('sex', '19-21') -> 'sex, 19-21'``."""
-    return f"{dimension}, {band}"
+    """The ``breakdown`` of a table within one band: ``breakdown_key('sex', '19-21') -> 'sex 19-21'``."""
+    return f"{dimension} {band}"
+
+
+def band_of(breakdown: str, group: str) -> str:
+    """The age band of a result row: its group for ``age_band`` rows, else the end of its breakdown."""
+    return group if breakdown == "age_band" else breakdown.rsplit(" ", 1)[-1]
 
 
 # ----------------------------------------------------------------------------------------
@@ -198,10 +228,8 @@ def in_touch(oc3: pd.DataFrame) -> pd.Series:
 
 
 def contact_status(oc3: pd.DataFrame) -> pd.Series:
-    """The contact measure each young person counts in: in touch / not in touch / other."""
-    code = _codes(oc3["IN_TOUCH"])
-    out = np.select([code.isin(["YES", "Y"]), code.isin(["NO", "N", "REFU"])],
-                    ["neet.in_touch_pct", "neet.not_in_touch_pct"], default="neet.contact_other_pct")
+    """The contact measure each young person counts in: in touch, or not (:data:`CONTACT_PARTS`)."""
+    out = np.where(in_touch(oc3), "neet.in_touch_pct", "neet.no_contact_pct")
     return pd.Series(out, index=oc3.index, dtype="object")
 
 
@@ -286,9 +314,9 @@ def composition(oc3: pd.DataFrame, area: str, period_end) -> pd.DataFrame:
         A MeasureResult: for each band, one row per measure (``breakdown='age_band'``,
         ``group`` = band), percentages of all care leavers in the band with Wilson
         intervals; then the accommodation types (``measure_id
-        'neet.accommodation_type_pct'``, ``breakdown 'accommodation type, <band>'``).
+        'neet.accommodation_type_pct'``, ``breakdown 'accommodation type <band>'``), whose
+        denominator is the band's cohort (column ``den_concept``).
     """
-    from safeguarding.codes.lists import collection_year
     period = period_label(period_end)
     leavers = care_leavers_in_year(oc3, collection_year(period_end))
     frames = []
@@ -302,75 +330,27 @@ def composition(oc3: pd.DataFrame, area: str, period_end) -> pd.DataFrame:
         count["neet.activity_not_known_pct"] = count.get("neet.activity_not_known_pct", 0) + count.get("neet.activity_not_recorded_pct", 0)
         count["neet.accommodation_not_known_pct"] = (count.get("neet.accommodation_not_known_pct", 0)
                                                      + count.get("neet.accommodation_not_recorded_pct", 0))
-        frames.append(count_result("neet.care_leavers", area, "age_band", [band], [n], period))
+        frames.append(count_result(COHORT, area, "age_band", [band], [n], period))
         for mid in (*CONTACT_PARTS, *ACTIVITY_PARTS, *EET_PARTS, *NEET_REASONS, "neet.activity_not_recorded_pct",
                     *ACCOMMODATION_PARTS, "neet.accommodation_not_recorded_pct"):
             frames.append(percent_result(mid, area, "age_band", [band], [count.get(mid, 0)], [n], period))
     for band in BANDS:
         rows = leavers[leavers["care_leaver_age_band"] == band]
         types = accommodation_status(rows)["type"].value_counts().reindex(ACCOMMODATION_TYPE_ORDER, fill_value=0)
-        frames.append(percent_result("neet.accommodation_type_pct", area, breakdown_key("accommodation type", band),
-                                     list(types.index), types.to_numpy(), np.full(len(types), len(rows)), period))
+        frame = percent_result("neet.accommodation_type_pct", area, breakdown_key("accommodation type", band),
+                               list(types.index), types.to_numpy(), np.full(len(types), len(rows)), period)
+        frames.append(frame.assign(den_concept=f"{COHORT}@age_band={band}"))
     return combine(*frames)
-
-
-def protection_margins(frame: pd.DataFrame) -> tuple[pd.DataFrame, list[Margin]]:
-    """The sums that tie the counts of :func:`composition` together, for secondary suppression.
-
-    Per band: contact parts, activity parts and suitability parts each add up to all care
-    leavers; the EET parts to EET; the NEET reasons to NEET; 'not in touch' + 'contact
-    ended' + 'activity not recorded' to 'activity not known' (and the same for
-    accommodation); the accommodation types plus 'accommodation not known' to all care
-    leavers.
-
-    Returns
-    -------
-    (frame, margins)
-        A copy of ``frame`` with one key column and one category column per kind of sum
-        (``_m_<name>``, ``_c_<name>``; the total row's category is 'Total'), and the list
-        of :class:`~safeguarding.measures.disclosure.Margin` to pass to ``suppress``. Rows
-        outside a sum get a key of their own, so they form no constraint. Drop the
-        helper columns after suppression (``[c for c in out if c.startswith('_')]``).
-    """
-    out = frame.copy()
-    band = np.where(out["breakdown"] == "age_band", out["group"], out["breakdown"].str.rsplit(", ", n=1).str[-1])
-    is_type = (out["measure_id"] == "neet.accommodation_type_pct").to_numpy()
-    mid = out["measure_id"].to_numpy()
-    sums = {
-        "contact": ("neet.care_leavers", CONTACT_PARTS),
-        "activity": ("neet.care_leavers", ACTIVITY_PARTS),
-        "eet": ("neet.eet_pct", EET_PARTS),
-        "neet": ("neet.neet_pct", NEET_REASONS),
-        "activity_nk": ("neet.activity_not_known_pct", ("neet.not_in_touch_pct", "neet.contact_other_pct", "neet.activity_not_recorded_pct")),
-        "suitability": ("neet.care_leavers", ACCOMMODATION_PARTS),
-        "accommodation_nk": ("neet.accommodation_not_known_pct", ("neet.not_in_touch_pct", "neet.contact_other_pct",
-                                                                  "neet.accommodation_not_recorded_pct")),
-        "types": ("neet.care_leavers", ("neet.accommodation_not_known_pct",)),
-    }
-    margins = []
-    own_key = np.array([f"_row{i}" for i in range(len(out))], dtype=object)
-    for name, (total, parts) in sums.items():
-        member = np.isin(mid, parts) & ~is_type
-        if name == "types":
-            member = member | is_type
-        # All care leavers in the band is the denominator of every row, so it is shown wherever
-        # a percentage is: a sum to it has a known total outside the frame, never a cell to hide.
-        is_total = (mid == total) & ~is_type & (total != "neet.care_leavers")
-        out[f"_m_{name}"] = np.where(member | is_total, band, own_key)
-        out[f"_c_{name}"] = np.where(is_total, "Total", np.where(member, mid + "|" + out["group"].astype(str), ""))
-        margins.append(Margin(("area", "period", f"_m_{name}"), f"_c_{name}"))
-    return out, margins
 
 
 def neet_by_group(oc3: pd.DataFrame, header: pd.DataFrame | None, area: str, period_end, dimension: str) -> pd.DataFrame:
     """NEET care leavers in each group (``dimension`` 'sex' or 'ethnicity'), per age band.
 
     Each row is ``neet.neet_pct`` for one group within one band: NEET care leavers of the
-    group over all care leavers of the group in the band (``breakdown 'sex, 19-21'``).
+    group over all care leavers of the group in the band (``breakdown 'sex 19-21'``).
     Groups are in a fixed order (Female, Male, ...; White, Mixed, Asian, Black, Other,
     Not known), then 'Not recorded' for care leavers without a header row or a code.
     """
-    from safeguarding.codes.lists import collection_year
     if dimension not in ("sex", "ethnicity"):
         raise ValueError(f"dimension must be 'sex' or 'ethnicity', not {dimension!r}")
     period = period_label(period_end)
@@ -389,3 +369,104 @@ def neet_by_group(oc3: pd.DataFrame, header: pd.DataFrame | None, area: str, per
         frames.append(percent_result("neet.neet_pct", area, breakdown_key(dimension, band), order, k.to_numpy(),
                                      n.to_numpy(), period))
     return combine(*frames)
+
+
+def not_neet_by_group(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """The complement of :func:`neet_by_group` where it is a count to protect: care leavers
+    of a group who were not NEET, for groups of more than ``threshold`` care leavers where
+    that difference is from 1 to ``threshold``.
+
+    No table shows it, but a group's care leavers less its NEET care leavers can be read off
+    the table; as a hidden cell it makes the plan hide one of them. (Larger differences need
+    no cell; in a group of 1 to ``threshold`` both figures are hidden already.)
+    """
+    rest = groups["denominator"] - groups["numerator"]
+    small = groups[(groups["denominator"] > threshold) & rest.between(1, threshold)]
+    frames = [percent_result("neet.not_neet_pct", area, breakdown, [group], [n - k], [n], period)
+              for area, breakdown, group, period, k, n in small[["area", "breakdown", "group", "period", "numerator",
+                                                                "denominator"]].itertuples(index=False)]
+    return combine(*frames)
+
+
+# ----------------------------------------------------------------------------------------
+# Relations between count cells (for the disclosure plan)
+# ----------------------------------------------------------------------------------------
+def _types_within_in_touch(keys: set[str]) -> list[tuple[list[str], str]]:
+    """Per band: the accommodation types + 'in touch, accommodation not recorded' = in touch."""
+    types: dict[tuple[str, str], list[str]] = {}
+    for key in keys:
+        c, breakdown, _, period = split_key(key)
+        if c == _C["neet.accommodation_type_pct"]:
+            types.setdefault((band_of(breakdown, ""), period), []).append(key)
+    return [([*sorted(parts), cell_key(_C["neet.accommodation_not_recorded_pct"], "age_band", band, period)],
+             cell_key(_C["neet.in_touch_pct"], "age_band", band, period)) for (band, period), parts in types.items()]
+
+
+def _bands_together(keys: set[str]) -> list[tuple[list[str], str]]:
+    """The two bands add up to both together: ``age_band`` 17-18 + 19-21 = ``age_band`` 17-21,
+    and ``<dimension> 17-18`` + ``<dimension> 19-21`` = ``<dimension>`` for the same group,
+    wherever another theme (disproportionality) shows the combined cell."""
+    parts: dict[str, list[str]] = {}
+    for key in keys:
+        c, breakdown, group, period = split_key(key)
+        if not c.startswith(f"{THEME}."):
+            continue
+        if breakdown == "age_band" and group in BANDS:
+            total = cell_key(c, "age_band", ALL_BANDS, period)
+        elif breakdown.rsplit(" ", 1)[-1] in BANDS:
+            total = cell_key(c, breakdown.rsplit(" ", 1)[0], group, period)
+        else:
+            continue
+        parts.setdefault(total, []).append(key)
+    return [(sorted(p), total) for total, p in parts.items() if total in keys]
+
+
+_C = {spec.id: concept(spec.id) for spec in MEASURES}
+_GROUP_BREAKDOWNS = tuple(breakdown_key(dimension, band) for dimension in ("sex", "ethnicity") for band in BANDS)
+
+#: How this theme's count cells add up (see safeguarding.results.relations). Contact, activity,
+#: accommodation and accommodation type each put every care leaver of a band in one part; the
+#: sums are written so that each small part shares a sum with the figures that can protect it
+#: (unsuitable accommodation with suitable and in touch, not the 'not known' counts), and the
+#: other forms of each partition follow from them (the audit solves them all together).
+RELATIONS = (
+    # Care leavers = in touch + not in touch; = EET + NEET + activity not known.
+    Components(COHORT, (_C["neet.in_touch_pct"], _C["neet.no_contact_pct"]), breakdowns=("age_band",)),
+    Components(COHORT, tuple(_C[mid] for mid in ACTIVITY_PARTS), breakdowns=("age_band",)),
+    # 'Not known' is everyone not in touch, plus those in touch with nothing recorded.
+    Components(_C["neet.activity_not_known_pct"], (_C["neet.no_contact_pct"], _C["neet.activity_not_recorded_pct"])),
+    Components(_C["neet.accommodation_not_known_pct"], (_C["neet.no_contact_pct"],
+                                                       _C["neet.accommodation_not_recorded_pct"])),
+    # In touch = suitable + unsuitable + not recorded = every type + not recorded.
+    Components(_C["neet.in_touch_pct"], (_C["neet.accommodation_suitable_pct"], _C["neet.accommodation_unsuitable_pct"],
+                                         _C["neet.accommodation_not_recorded_pct"]), breakdowns=("age_band",)),
+    Custom(_types_within_in_touch, "neet: accommodation types + not recorded = in touch"),
+    Components(_C["neet.eet_pct"], tuple(_C[mid] for mid in EET_PARTS)),
+    Components(_C["neet.neet_pct"], tuple(_C[mid] for mid in NEET_REASONS)),
+    # A group's care leavers are its NEET care leavers and the rest (where the rest is counted).
+    Components(COHORT, (_C["neet.neet_pct"], _C["neet.not_neet_pct"]), breakdowns=_GROUP_BREAKDOWNS),
+    # NEET care leavers and all care leavers by sex or ethnicity add up to the band.
+    *(Rollup((_C["neet.neet_pct"], COHORT), breakdown_key(dimension, band), "age_band", band)
+      for dimension in ("sex", "ethnicity") for band in BANDS),
+    Custom(_bands_together, "neet: 17-18 + 19-21 = 17-21"),
+)
+
+
+def compute(ctx: Context) -> ThemeResults:
+    """Every result of the care leavers theme for a borough and period (unprotected)."""
+    from safeguarding import quality
+    oc3, header, name, end = ctx.tables["cla_oc3"], ctx.tables.get("cla_header"), ctx.area.name, ctx.period_end
+    year = collection_year(end)
+    if "collection_year" in oc3 and not (oc3["collection_year"] == year).any():
+        years = ", ".join(str(y) for y in sorted(oc3["collection_year"].dropna().unique()))
+        raise InputError(f"The OC3 (care leavers) table has no rows for {period_label(end)} (collection year {year}); "
+                         f"it holds {years or 'no years'}. Check period_end or provide that year's OC3 file.")
+    tables = {"main": composition(oc3, name, end)}
+    if header is not None:
+        for dimension in ("sex", "ethnicity"):
+            tables[dimension] = neet_by_group(oc3, header, name, end, dimension)
+        # Registered for disclosure control only: the view never shows them.
+        tables["not_neet"] = combine(*(not_neet_by_group(tables[d], ctx.threshold) for d in ("sex", "ethnicity")))
+    checks = quality.check_care_leavers(oc3, year, header, threshold=ctx.threshold)
+    checks += quality.percent_consistent(tables["main"])
+    return ThemeResults(tables, {"collection_year": year, "header": header is not None}, checks)

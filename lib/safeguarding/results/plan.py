@@ -21,7 +21,10 @@ Audit
     threshold; a secondary cell is above the threshold (secondary cells are never small).
     A primary cell is protected when its feasible range is the whole band from 1 to the
     threshold, so the reader learns no more than the ``c`` says; a secondary cell (not
-    sensitive in itself) when it cannot be worked out exactly (a range of two or more). The audit frame (cell, status, value,
+    sensitive in itself) when it cannot be worked out exactly (a range of two or more). The
+    one exception: a primary cell that adds up only with other hidden cells (a small whole
+    split into small parts) can never span the whole band, as each part is at least 1; it
+    must then not be pinned to one value (e.g. 'c' + 'c' = 'c' leaves each part open). The audit frame (cell, status, value,
     lowest, highest, protected) is the analyst-only report; it never goes in a briefing.
 
 This protects against exact and interval recovery by adding and subtracting figures
@@ -81,11 +84,14 @@ def _bounds(value: float, status: str, threshold: int) -> tuple[float, float | N
     return (float(threshold) + 1.0, None) if value > threshold else (0.0, None)
 
 
-def _wide_enough(lowest: float, highest: float, status: str, threshold: int) -> bool:
+def _wide_enough(lowest: float, highest: float, status: str, threshold: int, only_hidden: bool = False) -> bool:
     """A primary cell must stay anywhere from 1 to the threshold; a secondary cell (not itself
-    small) must not be pinned to one value."""
+    small) must not be pinned to one value. A primary cell that adds up only with other hidden
+    cells (a small whole split into small parts: nothing shown narrows it, only the symbols
+    do) must not be pinned to one value either."""
     width = highest - lowest
-    return bool(width >= (threshold - 1 if status == PRIMARY else 1) - 1e-6)
+    need = 1 if status != PRIMARY or only_hidden else threshold - 1
+    return bool(width >= need - 1e-6)
 
 
 def _components(hidden: list[str], equations: list[Equation]) -> list[tuple[list[str], list[Equation]]]:
@@ -144,7 +150,7 @@ class _ComponentLP:
         import highspy
         self.cells = cells
         col = {c: i for i, c in enumerate(cells)}
-        rows, lower, upper = [], [], []
+        rows, lower, upper, pinned_by_shown = [], [], [], []
         for eq in equations:
             coef: dict[int, float] = {}
             const = 0.0
@@ -157,8 +163,12 @@ class _ComponentLP:
             if not coef:
                 continue
             rows.append(coef)
+            pinned_by_shown.append(const != 0.0 or any(c not in col for c in (*eq.parts, eq.total)))
             lower.append(-const if eq.exact else -highspy.kHighsInf)
             upper.append(-const)
+        #: cells whose every sum is made only of hidden cells (what narrows them is the symbols alone)
+        self.only_hidden = {c for c in cells
+                            if all(not shown for coef, shown in zip(rows, pinned_by_shown) if col[c] in coef)}
         inf = highspy.kHighsInf
         bounds = [_bounds(values[c], status[c], threshold) for c in cells]
         self.bounds = bounds
@@ -224,7 +234,8 @@ def _audit_component(cells: list[str], equations: list[Equation], values: dict[s
             continue
         lowest, highest = model.feasible_range(c)
         out.append({"cell": c, "status": status[c], "value": values[c], "lowest": lowest, "highest": highest,
-                    "protected": _wide_enough(lowest, highest, status[c], threshold), "equations": n_eq[c]})
+                    "protected": _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden),
+                    "equations": n_eq[c]})
     return out
 
 

@@ -1,0 +1,37 @@
+"""Why a figure is hidden, in words that match the disclosure plan's reason for it.
+
+The plan (:mod:`safeguarding.results.plan`) gives every hidden row a ``reason``:
+``primary`` (a count from 1 to the threshold), ``secondary`` (a larger count hidden so that
+another figure cannot be worked out), or either followed by `` denominator`` (the row is a
+share of a hidden total). Sentences say which, never "too few" for a secondary figure.
+"""
+
+from __future__ import annotations
+
+from safeguarding.render.formats import smallest_shown_count
+
+
+def hidden_words(reason: object, threshold: int, counts: str) -> str:
+    """Completes 'the number who were NEET ...': 'is hidden: fewer than 6 care leavers', or
+    'is hidden so that another figure cannot be worked out' (and the same of its total)."""
+    reason = str(reason or "")
+    small = f"fewer than {smallest_shown_count(threshold)} {counts}"
+    if reason == "primary":
+        return f"is hidden: {small}"
+    if reason == "primary denominator":
+        return f"is hidden: it is a share of {small}"
+    if reason == "secondary denominator":
+        return "is hidden: its total is hidden so that another figure cannot be worked out"
+    return "is hidden so that another figure cannot be worked out"
+
+
+def hidden_summary(reasons, threshold: int, counts: str) -> str:
+    """Why several figures are hidden: 'fewer than 6 care leavers, or hidden so that another
+    figure cannot be worked out', naming only the reasons that occur."""
+    reasons = {str(r).split(" ")[0] for r in reasons if r}
+    parts = []
+    if "primary" in reasons:
+        parts.append(f"fewer than {smallest_shown_count(threshold)} {counts}")
+    if "secondary" in reasons:
+        parts.append("hidden so that another figure cannot be worked out")
+    return ", or ".join(parts) or "hidden"
