@@ -13,6 +13,8 @@ Secondary suppression
     value, much higher for headline cells) that shares an equation with a failing cell.
     Cheapest means the smallest: other small cells go first, headline figures last. Only
     when no such cell exists is a shown zero hidden (its audit bound is then 0 and up).
+    Finally every secondary cell is shown again, most costly first, wherever the audit still
+    passes without it (a later choice may have made an earlier one unnecessary).
 
 Audit
     For each hidden cell, two linear programmes (HiGHS, through highspy) find the
@@ -307,6 +309,25 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
             break  # nothing more can be hidden: the audit records the failure
     else:  # pragma: no cover - guard against a runaway loop
         raise RuntimeError("secondary suppression did not converge")
+    _unhide_unneeded(values, equations, status, threshold, cost)
     plan = Plan(threshold=threshold, values=values, equations=equations, status=status)
     plan.audit = audit(values, equations, status, threshold)
     return plan
+
+
+def _unhide_unneeded(values, equations, status, threshold, cost) -> None:
+    """Show again every secondary cell that the plan can do without (most costly first):
+    the greedy step may have hidden a cell that a later choice made unnecessary."""
+    if any(not r["protected"] for r in audit(values, equations, status, threshold).to_dict("records")):
+        return  # keep what there is: a failing plan is refused anyway
+    for cell in sorted((c for c, s in status.items() if s == SECONDARY), key=lambda c: (-cost(c), c)):
+        del status[cell]
+        linked = {c for eq in equations if cell in (*eq.parts, eq.total) for c in (*eq.parts, eq.total)}
+        ok = True
+        for cells, eqs in _components(sorted(status), equations):
+            if linked.intersection(cells):
+                if not all(r["protected"] for r in _audit_component(cells, eqs, values, status, threshold)):
+                    ok = False
+                    break
+        if not ok:
+            status[cell] = SECONDARY
