@@ -120,7 +120,7 @@ def test_papermill_cli_parameters_work(batch_run, tmp_path):
     import subprocess
     import sys
     from safeguarding import config
-    nb = config.notebooks_dir() / "missing_and_return_interviews.ipynb"
+    nb = config.notebooks_dir() / "10_missing.ipynb"
     out = tmp_path / "out.ipynb"
     res = subprocess.run([sys.executable, "-m", "papermill", str(nb), str(out), "-p", "borough", "city-of-london",
                           "-p", "data_dir", str(batch_run["data"]), "-p", "suppression_threshold", "10", "--no-progress-bar"],

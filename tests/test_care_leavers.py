@@ -21,7 +21,7 @@ from safeguarding.render.blocks import HtmlBlock
 from safeguarding.results import cells as cellmod
 from safeguarding.results.plan import audit, plan_disclosure, primary_cells
 from safeguarding.results.relations import cell_key, expand
-from safeguarding.themes.common import within_funnel
+from safeguarding.render.comparisons import within_funnel
 from safeguarding.themes.neet import NeetView
 from safeguarding.themes.registry import THEMES
 

@@ -18,7 +18,7 @@ from safeguarding.published.comparators import compare
 from safeguarding.render.count_rate_tables import legend
 from safeguarding.render.formats import format_number_for_unit
 from safeguarding.render.sentences import describe_comparison
-from safeguarding.themes.common import pick, symbol_of, within_funnel
+from safeguarding.render.comparisons import pick, symbol_of, within_funnel
 from safeguarding.themes.exclusions_groups import GroupSections, pupils_in, upper_first
 from safeguarding.themes.exclusions_trend import FUNNEL_KIND, LAIT, TrendSections
 

@@ -12,7 +12,7 @@ from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.count_rate_tables import count_rate_cells, wide_by_group
 from safeguarding.render.formats import format_interval, format_number_for_unit
 from safeguarding.render.tables import html_table
-from safeguarding.themes.common import comparison_block, pick, symbol_of
+from safeguarding.render.comparisons import comparison_block, pick, symbol_of
 
 GROUP_BREAKDOWNS = ("ethnicity", "sex", "sen", "fsm")
 TOP_SCHOOLS = 10

@@ -16,7 +16,7 @@ from safeguarding.render.count_rate_tables import count_rate_cells
 from safeguarding.render.formats import format_number_for_unit
 from safeguarding.render.sentences import describe_trend
 from safeguarding.render.tables import html_table
-from safeguarding.themes.common import comparison_block, pick, symbol_of
+from safeguarding.render.comparisons import comparison_block, pick, symbol_of
 from safeguarding.themes.exclusions_groups import lower_first
 
 #: Published measures (LAIT) for the borough's own headline measures.

@@ -14,7 +14,7 @@ from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.formats import format_number_for_unit
 from safeguarding.render.sentences import describe_share, describe_trend
 from safeguarding.render.tables import html_table, measure_table
-from safeguarding.themes.common import comparison_block, pick, symbol_of
+from safeguarding.render.comparisons import comparison_block, pick, symbol_of
 
 SEX_LABELS = {"F": "Girls", "M": "Boys", "U": "Sex not known", "Not recorded": "Not recorded"}
 

@@ -18,7 +18,7 @@ from safeguarding.measures.registry import get as spec
 from safeguarding.published.comparators import compare
 from safeguarding.render.formats import format_interval, format_number_for_unit
 from safeguarding.render.hidden import hidden_summary, hidden_words
-from safeguarding.themes.common import (
+from safeguarding.render.comparisons import (
     pick,
     published_trend_frame,
     symbol_of,

@@ -10,7 +10,7 @@ from safeguarding.measures import care_leavers as m
 from safeguarding.measures.registry import get as spec
 from safeguarding.render.blocks import join_blocks, paragraph
 from safeguarding.render.tables import html_table
-from safeguarding.themes.common import symbol_of
+from safeguarding.render.comparisons import symbol_of
 
 COUNTS = "care leavers"
 #: Measures tested year on year against the borough's own published figures, with short labels.

@@ -16,7 +16,7 @@ from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.formats import format_number_for_unit
 from safeguarding.render.tables import html_table
-from safeguarding.themes.common import (
+from safeguarding.render.comparisons import (
     published_comparison_block,
     published_trend_block,
     symbol_of,
