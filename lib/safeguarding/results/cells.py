@@ -99,6 +99,17 @@ def cell_values(frames) -> dict[str, float]:
     return values
 
 
+def cell_uses(frames) -> dict[str, int]:
+    """How many result rows show a figure built on each cell (as numerator or denominator)."""
+    uses: dict[str, int] = {}
+    for frame in frames:
+        for column in ("num_cell", "den_cell"):
+            for key in frame[column]:
+                if key:
+                    uses[key] = uses.get(key, 0) + 1
+    return uses
+
+
 def headline_cells(values: dict[str, float], headline: list[str]) -> set[str]:
     """Cells of headline measures: ``measure_id`` (every cell of its numerator concept) or
     ``measure_id@breakdown`` (only that breakdown)."""

@@ -9,9 +9,10 @@ Secondary suppression
     A hidden cell is only hidden if nothing shown pins it down. Cells are linked by
     identity (one key, one value, one status everywhere) and by the additive relations of
     :mod:`safeguarding.results.relations`. After primary suppression, every hidden cell is
-    audited; while one fails, one more cell is hidden: the cheapest shown cell (cost = its
-    value, much higher for headline cells) that shares an equation with a failing cell.
-    Cheapest means the smallest: other small cells go first, headline figures last. Only
+    audited; while one fails, one more cell is hidden: the cheapest shown cell that shares an
+    equation with a failing cell. Cost is the information lost: the number of figures shown
+    from the cell (a denominator of a whole table hides the table), then its size, so other
+    small cells go first; headline figures last. Only
     when no such cell exists is a shown zero hidden (its audit bound is then 0 and up).
     Finally every secondary cell is shown again, most costly first, wherever the audit still
     passes without it (a later choice may have made an earlier one unnecessary).
@@ -46,6 +47,8 @@ PRIMARY = "primary"
 SECONDARY = "secondary"
 #: Extra cost of hiding a headline cell (a figure the briefing is built around).
 HEADLINE_COST = 1_000_000.0
+#: Cost of each figure (row of a result table) that hiding a cell would hide with it.
+USE_COST = 1_000.0
 AUDIT_COLUMNS = ["cell", "status", "value", "lowest", "highest", "protected", "equations"]
 
 
@@ -256,11 +259,13 @@ def primary_cells(values: dict[str, float], threshold: int) -> dict[str, str]:
 
 
 def plan_disclosure(values: dict[str, float], equations: list[Equation], threshold: int,
-                    headline: set[str] | frozenset = frozenset(), max_rounds: int = 10_000) -> Plan:
+                    headline: set[str] | frozenset = frozenset(), max_rounds: int = 10_000,
+                    uses: dict[str, int] | None = None) -> Plan:
     """Primary suppression, then secondary suppression until the audit passes.
 
     ``values``: cell key -> true count. ``headline``: keys hidden only when no other cell can
-    protect. Returns a :class:`Plan` whose ``audit`` has one row per hidden cell.
+    protect. ``uses``: how many shown figures each cell feeds (hiding a cell used by many
+    rows, such as the denominator of a whole table, costs more). Returns a :class:`Plan` whose ``audit`` has one row per hidden cell.
     """
     if threshold < 1:
         raise ValueError(f"the suppression threshold must be 1 or more, not {threshold}")
@@ -270,8 +275,12 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
         for c in (*eq.parts, eq.total):
             eqs_of.setdefault(c, []).append(i)
 
+    uses = uses or {}
+
     def cost(c: str) -> float:
-        return values[c] + (HEADLINE_COST if c in headline else 0.0)
+        # what hiding the cell loses: every figure shown from it (a total that is the
+        # denominator of a whole table loses the table), then its size; headlines last
+        return (HEADLINE_COST if c in headline else 0.0) + USE_COST * uses.get(c, 1) + values[c]
 
     # Hiding one more cell turns a fixed figure into an unknown, so every feasible range can
     # only widen: a cell that passes stays passing, and after each step only the failing
