@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from safeguarding.codes.lists import period_bounds, period_label  # noqa: F401 (part of this module's API)
+from safeguarding.cohorts import collection_year_bounds, looked_after_during_year
 from safeguarding.derive import band_order
 from safeguarding.issues import InputError
 from safeguarding.measures.registry import MeasureSpec
@@ -200,13 +201,8 @@ def cla_missing(cla_missing_table: pd.DataFrame, cla_episodes: pd.DataFrame, are
     """Looked-after children who went missing (SSDA903 definitions, as the DfE publishes them):
     children looked after at any time in the year with at least one missing (M) incident, as a
     percentage of children looked after during the year; and incidents per such child."""
-    start = pd.Timestamp(year=collection_year - 1, month=4, day=1)
-    end = pd.Timestamp(year=collection_year, month=3, day=31)
-    eps = cla_episodes
-    if "collection_year" in eps:
-        eps = eps[eps["collection_year"] == collection_year]
-    during = eps[(eps["DECOM"] <= end) & (eps["DEC"].isna() | (eps["DEC"] >= start))]
-    cla_children = set(during["CHILD"])
+    start, end = collection_year_bounds(collection_year)
+    cla_children = set(looked_after_during_year(cla_episodes, collection_year)["CHILD"])
     mis = cla_missing_table
     if "collection_year" in mis:
         mis = mis[mis["collection_year"] == collection_year]
