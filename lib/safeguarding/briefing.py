@@ -197,16 +197,20 @@ class Briefing:
             cin_child = {"cin_child_identifiers", "cin_child_characteristics"} if "cin_children" in needed else set()
             summ = summ[summ["table"].isin(needed | cin_child)]
         if not summ.empty:
+            # A file's row count can be a count of children (e.g. care leavers in the OC3 file): rounded to
+            # the nearest 10 here, so it cannot be combined with other figures; exact in the validation report.
             total_read, total_kept, total_rej = summ["rows_read"].sum(), summ["rows_kept"].sum(), summ["rows_rejected"].sum()
             parts.append(paragraph(
-                f"The input files held {total_read:,} rows: {total_kept:,} were used and {total_rej:,} were rejected "
-                f"because a value they depend on was missing or invalid. Every rejected row is listed, with its reason, "
-                f"in the validation report the analyst holds."))
+                f"The input files held about {_round10(total_read):,} rows: about {_round10(total_kept):,} were used and "
+                f"{total_rej:,} were rejected because a value they depend on was missing or invalid. Row counts are "
+                f"rounded to the nearest 10; every rejected row is listed, with its reason, in the validation report "
+                f"the analyst holds."))
             frame = summ.rename(columns={"source": "file"})[["file", "table", "rows_read", "rows_kept", "rows_rejected", "warnings"]]
+            frame = frame.assign(rows_read=frame["rows_read"].map(_round10), rows_kept=frame["rows_kept"].map(_round10))
             parts.append(html_table(frame, {"file": "Input file", "table": "Table", "rows_read": "Rows read",
                                             "rows_kept": "Rows used", "rows_rejected": "Rows rejected",
                                             "warnings": "Values flagged"},
-                                    caption="Rows read, used and rejected, by input file",
+                                    caption="Rows read and used (rounded to the nearest 10) and rejected, by input file",
                                     units={"rows_read": "count", "rows_kept": "count", "rows_rejected": "count", "warnings": "count"},
                                     symbol_columns=(), row_header=True))
         rejected = quality.rows_rejected(report, tuple(summ["table"]) if not summ.empty else None)
@@ -282,6 +286,11 @@ class Briefing:
         if failures:
             problems.append(f"the disclosure audit found {failures} hidden figure(s) that could be worked out")
         return problems
+
+
+def _round10(n) -> int:
+    """A row count rounded to the nearest 10 (half up), for showing beside protected figures."""
+    return int((int(n) + 5) // 10 * 10)
 
 
 def open_briefing(theme: str, borough: str, period_end: str = config.DEFAULT_PERIOD_END, data_dir=None,

@@ -630,7 +630,9 @@ RELATIONS = (
     Custom(_within_all, "exclusions: 'Other' or invalid within all", subset=True),
     # A pupil counted as excluded has at least one exclusion in their group (at their school);
     # over all pupils, a pupil suspended more than once has at least two.
-    Components(PERMANENT, (PUPILS_PERMANENT,), subset=True),
+    # A pupil is rarely permanently excluded twice in a year, so a reader may take the two
+    # counts as equal: where they are equal, the plan treats them as one figure (exact).
+    Components(PERMANENT, (PUPILS_PERMANENT,)),
     Components(SUSPENSIONS, (PUPILS_SUSPENDED,), subset=True),
     Components(SUSPENSIONS, (PUPILS_SUSPENDED, PUPILS_SUSPENDED_2PLUS), breakdowns=("all",), subset=True),
     Components(PUPILS_SUSPENDED, (PUPILS_SUSPENDED_2PLUS,), subset=True),

@@ -55,7 +55,7 @@ def comparator_frame(comp, borough_label: str, borough_value: float, borough_sym
 
 
 def comparison_block(b, measure_id: str, borough_value: float, borough_symbol, borough_n=None, borough_k=None,
-                     funnel_kind: str = "proportion", period_label: str | None = None, comparison=None) -> HtmlBlock:
+                     funnel_kind: str = "proportion", period_label: str | None = None, comparison=None, reason: str | None = None) -> HtmlBlock:
     """Sentence, comparator chart, funnel plot and table for one registered measure against its
     published counterpart (``MeasureSpec.published_id``); see :func:`published_comparison_block`.
 
@@ -68,7 +68,7 @@ def comparison_block(b, measure_id: str, borough_value: float, borough_symbol, b
     spec = get_measure(measure_id)
     return published_comparison_block(b, spec, spec.published_id, borough_value, borough_symbol, borough_n, borough_k,
                                       phrase=spec.in_sentence, funnel_kind=funnel_kind, period_label=period_label,
-                                      comparison=comparison)
+                                      comparison=comparison, reason=reason)
 
 
 def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_label=None):
@@ -123,7 +123,7 @@ def _fmt(value, unit, symbol, decimals):
 def published_comparison_block(b, spec, published_id: str, borough_value: float, borough_symbol, borough_n=None,
                                borough_k=None, *, label: str | None = None, phrase: str | None = None,
                                funnel_kind: str = "proportion", period_label: str | None = None,
-                               comparison=None) -> HtmlBlock:
+                               comparison=None, reason: str | None = None) -> HtmlBlock:
     """Sentence, comparator chart, funnel plot and table for one measure against a named published measure.
 
     Like :func:`comparison_block`, for a measure compared with a different published
@@ -151,13 +151,17 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
     own_symbol = symbol_of({"symbol": borough_symbol})
     hidden = bool(own_symbol) or borough_value is None or math.isnan(borough_value)
     if hidden:
-        from safeguarding.render.sentences import hidden_phrase
-        why = (f"hidden to protect privacy (it is based on {hidden_phrase(b.threshold, noun)})" if own_symbol == "c"
-               else "not available")
+        from safeguarding.render.hidden import hidden_summary, hidden_words
+        if own_symbol != "c":
+            why = "not available"
+        elif reason:
+            why = hidden_words(reason, b.threshold, noun).removeprefix("is ")
+        else:
+            why = f"hidden ({hidden_summary(['primary', 'secondary'], b.threshold, noun)})"
         others = [f"England's ({_fmt(comp.england, unit, comp.england_symbol, spec.decimals)} in {published_year})"]
         if not math.isnan(comp.sn_median):
             others.append(f"its statistical neighbours' median ({_fmt(comp.sn_median, unit, None, spec.decimals)})")
-        sent = [f"{b.area.name}'s {phrase} is {why}, so it is not compared with {' or '.join(others)}."]
+        sent = [f"{b.area.name}'s {phrase} is {why}; it is not compared with {' or '.join(others)}."]
     else:
         sent = [describe_comparison(phrase, borough_value, target, name, spec.polarity, unit,
                                     within_noise=within_funnel(borough_value, None, borough_n, target, spec.unit, funnel_kind),

@@ -283,38 +283,35 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
         return (HEADLINE_COST if c in headline else 0.0) + USE_COST * uses.get(c, 1) + values[c]
 
     # Hiding one more cell turns a fixed figure into an unknown, so every feasible range can
-    # only widen: a cell that passes stays passing, and after each step only the failing
-    # cells and the newly hidden one are audited again.
+    # only widen: a cell that passes stays passing. Each round audits, in the components that
+    # changed, the cells that changed and those still failing; then hides one more cell in
+    # every component that still has a failing cell.
     results: dict[str, dict] = {}
-    dirty = set(status)
+    changed = set(status)
     for _ in range(max_rounds):
-        for cells, eqs in _components(sorted(status), equations):
-            todo = dirty.intersection(cells)
-            if todo:
+        failing_before = {c for c, r in results.items() if not r["protected"]}
+        component_of: dict[str, int] = {}
+        for n, (cells, eqs) in enumerate(_components(sorted(status), equations)):
+            cellset = set(cells)
+            for c in cells:
+                component_of[c] = n
+            if changed & cellset:
+                todo = (changed | failing_before) & cellset
                 for row in _audit_component(cells, eqs, values, status, threshold, only=todo):
                     results[row["cell"]] = row
-        dirty = set()
         failing = sorted((c for c, r in results.items() if not r["protected"]), key=lambda c: (values[c], c))
         if not failing:
             break
-        added = False
+        changed, handled = set(), set()
         for c in failing:
-            candidates = {m for i in eqs_of.get(c, ()) for m in (*equations[i].parts, equations[i].total)
-                          if m not in status and values[m] > threshold}
-            if not candidates:  # look one step further: equations of the cell's hidden neighbours
-                neighbours = {m for i in eqs_of.get(c, ()) for m in (*equations[i].parts, equations[i].total) if m in status}
-                candidates = {m for n in neighbours for i in eqs_of.get(n, ())
-                              for m in (*equations[i].parts, equations[i].total) if m not in status and values[m] > threshold}
-            if not candidates:  # last resort: a shown zero (a reader cannot tell which 'c' is 0)
-                candidates = {m for i in eqs_of.get(c, ()) for m in (*equations[i].parts, equations[i].total)
-                              if m not in status and values[m] == 0}
-            if candidates:
-                chosen = min(candidates, key=lambda m: (cost(m), m))
+            if component_of[c] in handled:
+                continue
+            chosen = _protector(c, values, equations, eqs_of, status, threshold, cost)
+            if chosen is not None:
                 status[chosen] = SECONDARY
-                dirty = {chosen} | {f for f in failing}
-                added = True
-                break
-        if not added:
+                changed.add(chosen)
+                handled.add(component_of[c])
+        if not changed:
             break  # nothing more can be hidden: the audit records the failure
     else:  # pragma: no cover - guard against a runaway loop
         raise RuntimeError("secondary suppression did not converge")
@@ -322,6 +319,21 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
     plan = Plan(threshold=threshold, values=values, equations=equations, status=status)
     plan.audit = audit(values, equations, status, threshold)
     return plan
+
+
+def _protector(c, values, equations, eqs_of, status, threshold, cost) -> str | None:
+    """The cheapest shown cell to hide so that hidden cell ``c`` may be protected: one in
+    an equation with ``c``; else one step further; else, as a last resort, a shown zero."""
+    def members(cells):
+        return {m for x in cells for i in eqs_of.get(x, ()) for m in (*equations[i].parts, equations[i].total)}
+
+    near = members([c])
+    candidates = {m for m in near if m not in status and values[m] > threshold}
+    if not candidates:
+        candidates = {m for m in members([n for n in near if n in status]) if m not in status and values[m] > threshold}
+    if not candidates:
+        candidates = {m for m in near if m not in status and values[m] == 0}
+    return min(candidates, key=lambda m: (cost(m), m)) if candidates else None
 
 
 def _unhide_unneeded(values, equations, status, threshold, cost) -> None:

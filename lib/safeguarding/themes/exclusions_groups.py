@@ -203,7 +203,8 @@ class GroupSections:
                     b.used_measures.append(cid)
                 blocks += [HtmlBlock(f"<h4>{spec(cid).label}</h4>"),
                            comparison_block(b, cid, own["value"], symbol_of(own), borough_n=own["denominator"],
-                                            borough_k=own["numerator"], period_label=self.label)]
+                                            borough_k=own["numerator"], period_label=self.label,
+                                            reason=own.get("reason"))]
         if not rows:
             return paragraph("Published figures for children in need, on plans and looked after are not available.")
         year = ", ".join(sorted(years))

@@ -146,7 +146,8 @@ class TrendSections:
         las["denominator"] = las["dfe_number"].map(estimates)
         comp = dataclasses.replace(comp, all_las=las)
         block = comparison_block(b, mid, row["value"], symbol_of(row), borough_n=row["denominator"], borough_k=row["numerator"],
-                                 funnel_kind=FUNNEL_KIND[mid], period_label=self.label, comparison=comp)
+                                 funnel_kind=FUNNEL_KIND[mid], period_label=self.label, comparison=comp,
+                                 reason=row.get("reason"))
         note = [comp.year_note] if comp.year_note else []
         return join_blocks(*(paragraph(n) for n in note), block)
 

@@ -250,7 +250,7 @@ class NeetSections(ComparatorSections):
             parts.append(HtmlBlock(f"<h3>Care leavers {m.BAND_WORDS[band]}</h3>"))
             parts.append(published_comparison_block(b, spec("neet.neet_pct"), m.published_id("neet.neet_pct", band), row["value"],
                                                     symbol_of(row), borough_n=row["denominator"], borough_k=row["numerator"],
-                                                    label=label, phrase=phrase))
+                                                    label=label, phrase=phrase, reason=row.get("reason")))
             test = self.changes[("neet.neet_pct", band)]["test"]
             parts.append(published_trend_block(b, spec("neet.neet_pct"), m.published_id("neet.neet_pct", band), row,
                                                label=label, phrase=phrase,
