@@ -142,8 +142,7 @@ def apply_plan(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     hide_num = num_hidden != ""
     hide_den = den_hidden != ""
     any_hidden = hide_num | hide_den
-    for col in ("numerator",):
-        out[col] = out[col].astype(float).mask(hide_num)
+    out["numerator"] = out["numerator"].astype(float).mask(hide_num)
     out["denominator"] = out["denominator"].astype(float).mask(hide_den)
     for col in DEPENDENT:
         if col in out:

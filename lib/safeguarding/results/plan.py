@@ -62,9 +62,6 @@ class Plan:
     status: dict[str, str] = field(default_factory=dict)
     audit: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AUDIT_COLUMNS))
 
-    def is_hidden(self, key: str) -> bool:
-        return key in self.status
-
     @property
     def n_primary(self) -> int:
         return sum(1 for s in self.status.values() if s == PRIMARY)
@@ -176,7 +173,6 @@ class _ComponentLP:
                             if all(not shown for coef, shown in zip(rows, pinned_by_shown) if col[c] in coef)}
         inf = highspy.kHighsInf
         bounds = [_bounds(values[c], status[c], threshold) for c in cells]
-        self.bounds = bounds
         h = _new_highs()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = len(cells), len(rows)
@@ -315,7 +311,8 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
             break  # nothing more can be hidden: the audit records the failure
     else:  # pragma: no cover - guard against a runaway loop
         raise RuntimeError("secondary suppression did not converge")
-    _unhide_unneeded(values, equations, status, threshold, cost)
+    if not failing:  # a failing plan is kept as it is: the batch refuses it anyway
+        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost)
     plan = Plan(threshold=threshold, values=values, equations=equations, status=status)
     plan.audit = audit(values, equations, status, threshold)
     return plan
@@ -336,14 +333,12 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost) -> str | N
     return min(candidates, key=lambda m: (cost(m), m)) if candidates else None
 
 
-def _unhide_unneeded(values, equations, status, threshold, cost) -> None:
+def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost) -> None:
     """Show again every secondary cell that the plan can do without (most costly first):
     the greedy step may have hidden a cell that a later choice made unnecessary."""
-    if any(not r["protected"] for r in audit(values, equations, status, threshold).to_dict("records")):
-        return  # keep what there is: a failing plan is refused anyway
     for cell in sorted((c for c, s in status.items() if s == SECONDARY), key=lambda c: (-cost(c), c)):
         del status[cell]
-        linked = {c for eq in equations if cell in (*eq.parts, eq.total) for c in (*eq.parts, eq.total)}
+        linked = {c for i in eqs_of.get(cell, ()) for c in (*equations[i].parts, equations[i].total)}
         ok = True
         for cells, eqs in _components(sorted(status), equations):
             if linked.intersection(cells):

@@ -1,15 +1,6 @@
-"""Theme implementations: what each briefing computes and how its sections are laid out.
+"""Themes: one record per theme (:mod:`safeguarding.themes.registry`) and each theme's view.
 
-A theme class takes a :class:`~safeguarding.briefing.Briefing`, computes every result in
-``compute()`` (calling ``measures/``), protects what it will show, writes the key findings,
-and renders each section with ``render/``. Notebooks call ``b.section(name)``.
+A view (``VIEW`` in ``themes/<theme>.py``) takes a :class:`~safeguarding.briefing.Briefing`
+and turns the borough's protected results into key findings and sections with ``render/``;
+it computes and suppresses nothing. Notebooks call ``b.section(name)``.
 """
-
-from __future__ import annotations
-
-import importlib
-
-
-def theme_class(key: str):
-    module = importlib.import_module(f"safeguarding.themes.{key}")
-    return module.THEME_CLASS

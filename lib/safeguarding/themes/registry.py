@@ -8,7 +8,7 @@ the tests all read :data:`THEMES`. Adding a theme is: one measures module (with 
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from safeguarding.issues import InputError
 
@@ -42,7 +42,6 @@ class ThemeRecord:
     headline_measures: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
     method_notes: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict, compare=False)
 
     @property
     def notebook(self) -> str:
