@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 from safeguarding import quality
 from safeguarding.codes.areas import resolve_area
-from safeguarding.measures import disclosure, registry
 from safeguarding.measures import exclusions as m
+from safeguarding.measures import registry
 from safeguarding.published import catalogue
+from safeguarding.results.cells import visible_small_counts
 
 Y = 2024  # academic year 2023/24
 LABEL = "2023/24"
@@ -569,7 +570,7 @@ def test_city_of_london_suppresses(briefings):
     h = b.table("headline")
     assert value(h, "exclusions.suspension_rate")["symbol"] == "c"
     for frame in b.r.values():
-        assert disclosure.visible_small_counts(frame, "numerator", b.threshold).empty
+        assert visible_small_counts(frame, "numerator", b.threshold).empty
     assert "fewer than 6" in html["findings"]
 
 

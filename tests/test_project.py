@@ -105,20 +105,10 @@ def test_theme_records_are_the_one_description():
         ids = {s.id for s in registry.all_measures(record.key)}
         for m in (*record.headline_measures, *(m for s in record.sections for m in s.measures)):
             assert m.split("@")[0] in ids, m
-        if record.key in LEGACY:
-            continue
         assert hasattr(record.measures(), "compute") and hasattr(record.view_class(), "key_findings")
-
-
-#: Themes not yet moved to the results stage (they still protect table by table): the open
-#: part of the results-stage issue. Remove a theme from here when it moves.
-LEGACY = {"disproportionality"}
 
 
 def test_no_theme_module_is_over_300_lines():
     folder = Path(config.__file__).parent / "themes"
     for path in folder.glob("*.py"):
-        if path.stem in LEGACY:
-            assert not hasattr(THEMES[path.stem].measures(), "compute")  # moved: then the limit applies
-            continue
         assert len(path.read_text().splitlines()) <= 300, path.name

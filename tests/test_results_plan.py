@@ -200,3 +200,12 @@ def test_audit_matches_brute_force(parts, threshold):
     for row in frame.itertuples():
         assert row.lowest == pytest.approx(min(ranges[row.cell]))
         assert row.highest == pytest.approx(max(ranges[row.cell]))
+
+
+def test_visible_small_counts_finds_only_shown_counts_from_one_to_the_threshold():
+    from safeguarding.results.cells import visible_small_counts
+    frame = pd.DataFrame({"numerator": [0, 1, 5, 6, np.nan], "denominator": [10, 10, 4, 10, 10]})
+    assert visible_small_counts(frame, "numerator", 5)["numerator"].tolist() == [1, 5]
+    assert visible_small_counts(frame, "denominator", 5)["denominator"].tolist() == [4]
+    assert visible_small_counts(frame, "numerator", 0).empty
+    assert visible_small_counts(frame.drop(columns="denominator"), "denominator", 5).empty

@@ -29,11 +29,11 @@ import pandas as pd
 from safeguarding import config
 from safeguarding.codes.areas import Area, resolve_area
 from safeguarding.issues import InputError
-from safeguarding.measures import disclosure, registry
+from safeguarding.measures import registry
 from safeguarding.render.blocks import HtmlBlock, bullet_list, join_blocks, paragraph
 from safeguarding.render.formats import symbol_legend
 from safeguarding.render.tables import html_table
-from safeguarding.results.cells import is_unprotected, unprotected
+from safeguarding.results.cells import is_unprotected, unprotected, visible_small_counts
 from safeguarding.results.store import BoroughResults, load_results
 from safeguarding.themes.registry import ThemeRecord, resolve_theme
 
@@ -53,28 +53,6 @@ class Briefing:
     used_measures: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     view: object = None
-    #: LEGACY (a theme not yet on the results stage: disproportionality): its processed
-    #: tables, the frames it protected table by table, and its data-quality findings.
-    tables: dict[str, pd.DataFrame] | None = None
-    shown: list[pd.DataFrame] = field(default_factory=list)
-    legacy_quality: list[dict] = field(default_factory=list)
-
-    @property
-    def legacy(self) -> bool:
-        return self.tables is not None
-
-    def protect(self, result: pd.DataFrame, secondary: bool = True, **kwargs) -> pd.DataFrame:
-        """LEGACY: table-by-table suppression for a theme not yet on the results stage."""
-        if not self.legacy:
-            raise RuntimeError("results are protected once, by the results stage: use b.table(name)")
-        if result is None or result.empty:
-            return result
-        protected = disclosure.suppress(result, threshold=self.threshold, secondary=secondary, **kwargs)
-        self.shown.append(protected)
-        for mid in protected["measure_id"].unique():
-            if mid not in self.used_measures:
-                self.used_measures.append(mid)
-        return protected
 
     # ---- what the theme's results hold -----------------------------------------------
     @property
@@ -96,13 +74,7 @@ class Briefing:
 
     @property
     def quality(self) -> list[dict]:
-        return self.legacy_quality if self.legacy else self.results.themes[self.theme].quality
-
-    @quality.setter
-    def quality(self, findings: list[dict]) -> None:
-        if not self.legacy:
-            raise RuntimeError("data-quality findings come from the results stage")
-        self.legacy_quality = list(findings)
+        return self.results.themes[self.theme].quality
 
     def table(self, name: str) -> pd.DataFrame:
         """One protected result table of this theme, noting the measures it shows (for the methods)."""
@@ -268,15 +240,16 @@ class Briefing:
     def self_check(self) -> list[str]:
         """Problems with what this briefing could show (visible small counts, a failed audit). Empty when safe."""
         problems = []
-        if self.legacy:
-            for frame in self.shown:
-                bad = disclosure.visible_small_counts(frame, "numerator", self.threshold)
-                if len(bad):
-                    problems.append(f"{len(bad)} small count(s) visible in {', '.join(frame['measure_id'].unique())}")
-            return problems
+        estimates = {s.id for s in registry.all_measures(self.theme) if s.estimate}
         for name, frame in self.r.items():
             for column in ("numerator", "denominator"):
-                bad = disclosure.visible_small_counts(frame, column, self.threshold)
+                # counts of people: every numerator but a published estimate's; a denominator
+                # where it is a count cell (a rate per 10,000 children divides by an estimate)
+                if column == "numerator":
+                    counted = ~frame["measure_id"].isin(estimates)
+                else:
+                    counted = frame["den_cell"].astype(str).ne("") if "den_cell" in frame else frame["measure_id"].notna()
+                bad = visible_small_counts(frame[counted], column, self.threshold)
                 if len(bad):
                     problems.append(f"{len(bad)} small count(s) visible in {name} ({column})")
         failures = int(self.results.manifest.get("disclosure", {}).get("audit_failures", 0))
@@ -316,16 +289,6 @@ def open_briefing(theme: str, borough: str, period_end: str = config.DEFAULT_PER
         raise InputError(theme_unavailable)
     b = Briefing(record=record, area=area, period_end=str(end.date()), threshold=suppression_threshold,
                  results=results, published_dir=config.published_dir(published_dir), comparators=tuple(comparators))
-    if not hasattr(record.measures(), "compute"):  # LEGACY: computes and protects table by table
-        from safeguarding.prepare import load_processed
-        folder = config.processed_dir(area.slug, data_dir)
-        b.tables = load_processed(folder, record.tables)
-        for name in record.optional_tables:
-            if (folder / f"{name}.parquet").exists():
-                b.tables[name] = pd.read_parquet(folder / f"{name}.parquet")
-        b.view = record.view_class()(b)
-        b.view.compute()
-        return b
     b.view = record.view_class()(b)
     b.findings = b.view.key_findings()
     return b

@@ -371,27 +371,6 @@ CHECKS.update({c.code: c for c in (
 )})
 
 
-def check_ethnicity_recorded(not_known: pd.DataFrame) -> list[dict]:
-    """Children whose ethnicity is not known (refused, not obtained, blank or an unknown
-    code), per stage, from the *protected* summary
-    (:func:`safeguarding.measures.disproportionality.not_known_summary`): hidden counts stay
-    hidden. One finding naming every stage where any child's ethnicity is not known."""
-    if not_known is None or not_known.empty:
-        return []
-    parts, affected = [], 0
-    for _, r in not_known.iterrows():
-        if str(r["symbol"]) == "c":
-            parts.append(f"{r['group']}: hidden (a small number)")
-        elif r["numerator"] > 0:
-            affected += int(r["numerator"])
-            parts.append(f"{r['group']}: {int(r['numerator']):,} of {int(r['denominator']):,} ({r['value']:.1f}%)")
-    if not parts:
-        return []
-    return [finding("DIS01", affected, "Ethnicity is not known for some children, who cannot be placed in any group's rate: "
-                                       + "; ".join(parts) + ". They are shown as 'Not known' at every stage. "
-                                       "Partners are asked to record ethnicity for every child.")]
-
-
 def check_pupil_roll(n_not_on_roll: int, academic_year_label: str, threshold: int = 5) -> list[dict]:
     """Excluded pupils whose UPN is not on the pupil roll for the same year."""
     if not n_not_on_roll:

@@ -27,7 +27,7 @@ denominator (``neet.care_leavers`` of the same group). :data:`RELATIONS` writes 
 sum that ties them together (contact, activity and accommodation each partition the
 cohort; EET parts add up to EET, NEET reasons to NEET; 'not known' is 'not in touch' +
 'contact ended' + 'not recorded'; accommodation types + 'not known' = the cohort; NEET and
-care leavers by sex or ethnicity add up to the band), so one plan protects every cell
+care leavers by sex or ethnicity add up to everyone aged 17 to 21), so one plan protects every cell
 against all of them at once.
 """
 
@@ -54,9 +54,9 @@ from safeguarding.results.store import Context, ThemeResults
 
 THEME = "neet"
 BANDS = ("17-18", "19-21")
-BAND_WORDS = {"17-18": "aged 17 to 18", "19-21": "aged 19 to 21"}
 #: The group of the cell that counts both bands together (``age_band``), as other themes key it.
 ALL_BANDS = "17-21"
+BAND_WORDS = {"17-18": "aged 17 to 18", "19-21": "aged 19 to 21", ALL_BANDS: "aged 17 to 21"}
 COHORT = "neet.care_leavers"
 
 _DEN = "all care leavers in the age band"
@@ -344,31 +344,32 @@ def composition(oc3: pd.DataFrame, area: str, period_end) -> pd.DataFrame:
 
 
 def neet_by_group(oc3: pd.DataFrame, header: pd.DataFrame | None, area: str, period_end, dimension: str) -> pd.DataFrame:
-    """NEET care leavers in each group (``dimension`` 'sex' or 'ethnicity'), per age band.
+    """NEET care leavers aged 17 to 21 in each group (``dimension`` 'sex' or 'ethnicity').
 
-    Each row is ``neet.neet_pct`` for one group within one band: NEET care leavers of the
-    group over all care leavers of the group in the band (``breakdown 'sex 19-21'``).
-    Groups are in a fixed order (Female, Male, ...; White, Mixed, Asian, Black, Other,
-    Not known), then 'Not recorded' for care leavers without a header row or a code.
+    Each row is ``neet.neet_pct`` for one group: NEET care leavers of the group over all
+    care leavers of the group, both age bands together (``breakdown 'sex 17-21'``): the
+    bands are reported apart everywhere else, but split by group as well most groups would
+    be too small to show. Groups are in a fixed order (Female, Male, ...; White, Mixed,
+    Asian, Black, Other, Not known), then 'Not recorded' for care leavers without a header
+    row or a code; the last row is everyone (``breakdown 'age_band'``, group '17-21'), the
+    same cell the disproportionality theme counts.
     """
     if dimension not in ("sex", "ethnicity"):
         raise ValueError(f"dimension must be 'sex' or 'ethnicity', not {dimension!r}")
     period = period_label(period_end)
     leavers = join_characteristics(care_leavers_in_year(oc3, collection_year(period_end)), header)
-    neet = activity_status(leavers).isin(NEET_REASONS)
+    neet = activity_status(leavers).isin(NEET_REASONS).to_numpy()
     base = list(SEX_LABELS.values()) if dimension == "sex" else list(MAJOR_GROUPS)
-    frames = []
-    for band in BANDS:
-        in_band = (leavers["care_leaver_age_band"] == band).to_numpy()
-        groups = leavers.loc[in_band, dimension]
-        present = set(groups)
-        order = [g for g in base if g in present] + sorted(present - set(base) - {NOT_RECORDED}) + \
-                ([NOT_RECORDED] if NOT_RECORDED in present else [])
-        n = groups.value_counts().reindex(order, fill_value=0)
-        k = groups[neet[in_band].to_numpy()].value_counts().reindex(order, fill_value=0)
-        frames.append(percent_result("neet.neet_pct", area, breakdown_key(dimension, band), order, k.to_numpy(),
-                                     n.to_numpy(), period))
-    return combine(*frames)
+    groups = leavers[dimension]
+    present = set(groups)
+    order = [g for g in base if g in present] + sorted(present - set(base) - {NOT_RECORDED}) + \
+            ([NOT_RECORDED] if NOT_RECORDED in present else [])
+    n = groups.value_counts().reindex(order, fill_value=0)
+    k = groups[neet].value_counts().reindex(order, fill_value=0)
+    return combine(percent_result("neet.neet_pct", area, breakdown_key(dimension, ALL_BANDS), order, k.to_numpy(),
+                                  n.to_numpy(), period),
+                   percent_result("neet.neet_pct", area, "age_band", [ALL_BANDS], [int(neet.sum())], [len(leavers)],
+                                  period))
 
 
 def not_neet_by_group(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
@@ -380,6 +381,7 @@ def not_neet_by_group(groups: pd.DataFrame, threshold: int) -> pd.DataFrame:
     the table; as a hidden cell it makes the plan hide one of them. (Larger differences need
     no cell; in a group of 1 to ``threshold`` both figures are hidden already.)
     """
+    groups = groups[groups["breakdown"] != "age_band"]
     rest = groups["denominator"] - groups["numerator"]
     small = groups[(groups["denominator"] > threshold) & rest.between(1, threshold)]
     frames = [percent_result("neet.not_neet_pct", area, breakdown, [group], [n - k], [n], period)
@@ -403,26 +405,20 @@ def _types_within_in_touch(keys: set[str]) -> list[tuple[list[str], str]]:
 
 
 def _bands_together(keys: set[str]) -> list[tuple[list[str], str]]:
-    """The two bands add up to both together: ``age_band`` 17-18 + 19-21 = ``age_band`` 17-21,
-    and ``<dimension> 17-18`` + ``<dimension> 19-21`` = ``<dimension>`` for the same group,
-    wherever another theme (disproportionality) shows the combined cell."""
+    """The two bands add up to both together: ``age_band`` 17-18 + 19-21 = ``age_band`` 17-21
+    (for every count of both bands that is also counted for both together)."""
     parts: dict[str, list[str]] = {}
     for key in keys:
         c, breakdown, group, period = split_key(key)
         if not c.startswith(f"{THEME}."):
             continue
         if breakdown == "age_band" and group in BANDS:
-            total = cell_key(c, "age_band", ALL_BANDS, period)
-        elif breakdown.rsplit(" ", 1)[-1] in BANDS:
-            total = cell_key(c, breakdown.rsplit(" ", 1)[0], group, period)
-        else:
-            continue
-        parts.setdefault(total, []).append(key)
+            parts.setdefault(cell_key(c, "age_band", ALL_BANDS, period), []).append(key)
     return [(sorted(p), total) for total, p in parts.items() if total in keys]
 
 
 _C = {spec.id: concept(spec.id) for spec in MEASURES}
-_GROUP_BREAKDOWNS = tuple(breakdown_key(dimension, band) for dimension in ("sex", "ethnicity") for band in BANDS)
+_GROUP_BREAKDOWNS = tuple(breakdown_key(dimension, ALL_BANDS) for dimension in ("sex", "ethnicity"))
 
 #: How this theme's count cells add up (see safeguarding.results.relations). Contact, activity,
 #: accommodation and accommodation type each put every care leaver of a band in one part; the
@@ -445,9 +441,9 @@ RELATIONS = (
     Components(_C["neet.neet_pct"], tuple(_C[mid] for mid in NEET_REASONS)),
     # A group's care leavers are its NEET care leavers and the rest (where the rest is counted).
     Components(COHORT, (_C["neet.neet_pct"], _C["neet.not_neet_pct"]), breakdowns=_GROUP_BREAKDOWNS),
-    # NEET care leavers and all care leavers by sex or ethnicity add up to the band.
-    *(Rollup((_C["neet.neet_pct"], COHORT), breakdown_key(dimension, band), "age_band", band)
-      for dimension in ("sex", "ethnicity") for band in BANDS),
+    # NEET care leavers and all care leavers by sex or ethnicity add up to everyone aged 17 to 21.
+    *(Rollup((_C["neet.neet_pct"], COHORT), breakdown_key(dimension, ALL_BANDS), "age_band", ALL_BANDS)
+      for dimension in ("sex", "ethnicity")),
     Custom(_bands_together, "neet: 17-18 + 19-21 = 17-21"),
 )
 

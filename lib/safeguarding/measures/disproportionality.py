@@ -1,4 +1,4 @@
-"""Disproportionality by ethnicity across the child's journey (theme 2).
+"""Disproportionality by ethnicity across the child's journey (theme 20).
 
 For each stage of the journey (referral, assessment, section 47 enquiry, child protection
 plan, looked after, missing, permanent exclusion, suspension, NEET care leaver) this module
@@ -10,27 +10,29 @@ groups combined, as a relative rate index (RRI) with its interval and a plain-wo
 Groups
     Major groups are shown always, with White split into White British (the comparison
     group) and Other White. Minor groups (Black Caribbean, Black African, Gypsy/Roma ...)
-    sit under their major group in the same frame, so disclosure control protects the two
-    levels together (a hidden minor group cannot be worked out from its major group).
-    'Not known' (REFU, NOBT, blank or an unrecognised code) is always a row: it is
-    counted, never dropped, but it has no population and no rate.
+    sit under their major group. 'Not known' (REFU, NOBT, blank or an unrecognised code) is
+    always a row: counted, never dropped, but with no population and no rate.
 
 Slices
-    Every stage frame holds the whole borough (``sex == age_band == 'Total'``), and the
-    same table within each sex and each age band (school phase for exclusions), so the
-    intersections (e.g. Black Caribbean boys) are protected with the figures they add up to.
+    Every stage frame holds the whole borough (``sex == age_band == 'Total'``) and, except
+    for NEET care leavers, the major groups within each sex; the exclusion stages also
+    within each school phase. Minor groups are shown for the whole borough only, and not for
+    NEET care leavers (most would be too small to show). Slices by age were dropped: ONS
+    publishes no child population by ethnicity and age for a borough, so their rates rested
+    on an assumption, and their small cells cost larger figures elsewhere.
 
-Frames
-    A *stage frame* is a MeasureResult (``registry.RESULT_COLUMNS``) plus ``stage, level,
-    parent, sex, age_band`` and the RRI columns ``rri_wb*`` (against White British) and
-    ``rri_all*`` (against all other groups with a known ethnicity), each with ``_lower``,
-    ``_upper``, ``_method``, ``_verdict`` and ``_strict`` (does the verdict hold with a
-    Bonferroni-adjusted interval?), and helper columns ``m_*`` naming the suppression
-    margins (:data:`MARGINS`). Protect it with::
-
-        disclosure.suppress(frame, margins=MARGINS, dependent_cols=DEPENDENT_COLS, ...)
-
-    then :func:`hide_unsafe_comparisons`, which hides ratios whose *reference* count is hidden.
+Cells (disclosure control, :mod:`safeguarding.results`)
+    Each row's count is a cell keyed on the stage's concept (:attr:`Stage.concept`). Stages
+    that re-count another theme's measure use that theme's concept and cohort definition
+    (missing: ``missing.children``; looked after: ``cla.children_during_year``; exclusions:
+    ``exclusions.pupils_permanent`` / ``exclusions.pupils_suspended`` over
+    ``exclusions.pupils``; NEET: ``neet.neet``), so a count has
+    one value and one status in every briefing. Whole-borough rows use the breakdowns
+    ``ethnicity`` (DfE major groups), ``ethnicity_minor`` (minor groups, and White British),
+    ``ethnicity_other_white`` (Other White) and the stage's total; a slice adds
+    ``' by sex'`` / ``' by school phase'`` to the breakdown and ``', <sex or band>'`` to the group.
+    :data:`RELATIONS` says how they add up. Progression steps re-use the earlier stage's
+    cells as denominators. Populations are estimates, not cells.
 
 Every function is pure: it takes processed tables (docs/architecture.md) and returns new frames.
 """
@@ -43,12 +45,30 @@ import numpy as np
 import pandas as pd
 
 from safeguarding.codes import ethnicity as eth
+from safeguarding.codes.lists import (
+    SCHOOL_PHASE,
+    academic_year_label,
+    collection_year,
+    period_bounds,
+    period_label,
+)
 from safeguarding.config import CONFIDENCE_LEVEL
-from safeguarding.derive import AGE_BANDS, age_at, age_band, band_order
+from safeguarding.derive import AGE_BANDS, age_at, age_band
+from safeguarding.issues import InputError
+from safeguarding.measures import care_leavers as cl_measures
+from safeguarding.measures import exclusions as exc_measures
+from safeguarding.measures import missing as missing_measures
 from safeguarding.measures import stats
-from safeguarding.measures.disclosure import Margin
-from safeguarding.codes.lists import academic_year_label, period_bounds, period_label
 from safeguarding.measures.registry import RESULT_COLUMNS, MeasureSpec
+from safeguarding.results.cells import SMALL_GROUP
+from safeguarding.results.relations import (
+    Components,
+    Custom,
+    Rollup,
+    cell_key,
+    split_key,
+)
+from safeguarding.results.store import Context, ThemeResults
 
 THEME = "disproportionality"
 TOTAL = "Total"
@@ -68,25 +88,25 @@ MINOR_GROUPS: dict[str, tuple[str, ...]] = {
 #: Minor groups whose population is approximate (DfE and Census categories differ).
 APPROXIMATE_GROUPS = tuple(c.minor for c in eth.CODES if c.approximate_denominator) + ("Other ethnic group",)
 SEXES = ("F", "M", "U")
-PHASES = {"PS": "Primary", "SS": "Secondary", "SP": "Special", "AP": "Alternative provision", "NS": "Nursery"}
-#: ``rri_*_method`` of a comparison hidden by disclosure control (see :func:`hide_unsafe_comparisons`).
+PHASES = {c.code: c.label for c in SCHOOL_PHASE.codes}
+#: ``rri_*_method`` and ``rri_*_verdict`` of a comparison hidden by disclosure control
+#: (:func:`finish_protection`): its own count, or the count it is compared with, is hidden.
 HIDDEN_METHOD = "hidden"
+HIDDEN_VERDICT = "hidden"
 #: Below this many children at a stage (in the group *and* the comparison group), no verdict.
 MIN_COUNT = stats.MIN_COUNT_FOR_VERDICT
 RRI_SUFFIXES = ("", "_lower", "_upper", "_method", "_verdict", "_strict")
 RRI_COLUMNS = tuple(f"rri_{ref}{s}" for ref in ("wb", "all") for s in RRI_SUFFIXES)
-#: Columns computed from a row's count: hidden with it (``suppress(dependent_cols=...)``).
-DEPENDENT_COLS = ("value", "lower", "upper") + RRI_COLUMNS
-#: The DfE major group that White British and Other White make up. Its row is in every stage
-#: frame (level 'white') but never shown: DfE publishes counts for it, so disclosure control
-#: must treat it as a total that White British and Other White add up to.
+#: The DfE major group that White British and Other White make up (level 'white'). Its row
+#: is in every stage frame but never shown on its own: DfE and the other briefings publish it.
 WHITE = "White"
-#: Suppression margins of a stage frame: minor groups add up to their major group; White
-#: British and Other White add up to White; White and the other major groups add up to the
-#: total; sexes to the total of each group; age bands to the total of each group.
-MARGINS = (Margin(("measure_id", "m_minor_key"), "m_minor_cat"), Margin(("measure_id", "m_white_key"), "m_white_cat"),
-           Margin(("measure_id", "m_major_key"), "m_major_cat"), Margin(("measure_id", "m_sex_key"), "m_sex_cat"),
-           Margin(("measure_id", "m_age_key"), "m_age_cat"))
+#: The DfE major group name of each shown group, for cell keys (the breakdown ``ethnicity``
+#: of every theme uses :data:`safeguarding.codes.ethnicity.MAJOR_GROUPS`).
+MAJOR_KEY = {"Mixed": "Mixed", "Asian": "Asian", "Black": "Black", "Other ethnic group": "Other", NOT_KNOWN: NOT_KNOWN,
+             WHITE: WHITE}
+#: The DfE major group of every minor group (and of 'Not known').
+MAJOR_OF_MINOR = {c.minor: c.major for c in eth.CODES} | {NOT_KNOWN: NOT_KNOWN}
+OTHER_WHITE = "Other White"
 
 
 @dataclass(frozen=True)
@@ -100,33 +120,50 @@ class Stage:
     base: str  # "population" (children 0-17, estimated) or "pupils" (the school roll)
     per: int
     tables: tuple[str, ...]
-    age_label: str | None = "Age"  # the second breakdown (None: sex only)
+    #: The count cell's concept (shared with the theme that owns the measure, if any).
+    concept: str
+    #: Breakdown and group of the whole-borough total cell.
+    total: tuple[str, str] = ("all", "All children")
+    age_label: str | None = None  # the second slice ('School phase' for pupils; None: sex only)
+    by_sex: bool = True  # False: the whole borough only (no slices)
+    minor: bool = True  # False: major groups only (no minor groups)
+
+    @property
+    def layout(self) -> dict:
+        """Keyword arguments of :func:`cell_index` for the stage's cells."""
+        return {"sexes": SEXES if self.by_sex else (), "minor": self.minor}
 
     @property
     def measure_id(self) -> str:
         unit = "per_10k" if self.per == 10_000 else "per_100"
         return f"{THEME}.{self.key}_rate_{unit}"
 
+    @property
+    def denominator_concept(self) -> str:
+        """The denominator's cell concept: pupils on the roll, or '' for an estimated population."""
+        return "exclusions.pupils" if self.base == "pupils" else ""
 
+
+_PUPILS = ("all", exc_measures.ALL_PUPILS)
 STAGES: tuple[Stage, ...] = (
     Stage("referral", "Referred", "be referred to children's social care", "children", "population", 10_000,
-          ("cin_details", "cin_children")),
+          ("cin_details", "cin_children"), f"{THEME}.referred"),
     Stage("assessment", "Assessed", "have a social work assessment", "children", "population", 10_000,
-          ("cin_assessments", "cin_children")),
+          ("cin_assessments", "cin_children"), f"{THEME}.assessed"),
     Stage("s47", "Section 47 enquiry", "be the subject of a section 47 (child protection) enquiry", "children",
-          "population", 10_000, ("cin_section47", "cin_children")),
+          "population", 10_000, ("cin_section47", "cin_children"), f"{THEME}.s47"),
     Stage("cp_plan", "Child protection plan", "start a child protection plan", "children", "population", 10_000,
-          ("cin_cp_plans", "cin_children")),
+          ("cin_cp_plans", "cin_children"), f"{THEME}.cp_plan_started"),
     Stage("looked_after", "Looked after", "be looked after during the year", "children", "population", 10_000,
-          ("cla_episodes", "cla_header")),
+          ("cla_episodes", "cla_header"), "cla.children_during_year", ("all", "Looked-after children")),
     Stage("missing", "Went missing", "go missing from home or care", "children", "population", 10_000,
-          ("missing_episodes",)),
+          ("missing_episodes",), "missing.children", ("scope", missing_measures.SCOPES["all"]), None, False),
     Stage("permanent_exclusion", "Permanently excluded", "be permanently excluded from school", "pupils", "pupils",
-          100, ("exclusions", "pupils"), "School phase"),
+          100, ("exclusions", "pupils"), "exclusions.pupils_permanent", _PUPILS, "School phase"),
     Stage("suspension", "Suspended", "be suspended from school", "pupils", "pupils", 100, ("exclusions", "pupils"),
-          "School phase"),
+          "exclusions.pupils_suspended", _PUPILS, "School phase"),
     Stage("neet", "NEET care leaver", "be a care leaver (aged 17 to 21) not in education, employment or training",
-          "care leavers", "population", 10_000, ("cla_oc3", "cla_header"), None),
+          "care leavers", "population", 10_000, ("cla_oc3", "cla_header"), "neet.neet", ("age_band", "17-21"), None, False, False),
 )
 STAGE_BY_KEY = {s.key: s for s in STAGES}
 
@@ -149,6 +186,16 @@ class Step:
     def measure_id(self) -> str:
         return f"{THEME}.{self.key}_pct"
 
+    @property
+    def concept(self) -> str:
+        """The numerator's cell concept (children who went on to the later stage)."""
+        return f"{THEME}.{self.key}"
+
+    @property
+    def denominator_concept(self) -> str:
+        """The denominator's cell concept: the earlier stage's children (the same cells)."""
+        return STAGE_BY_KEY[self.after].concept
+
 
 STEPS: tuple[Step, ...] = (
     Step("assessed_after_referral", "Referred, then assessed", "children referred in the year",
@@ -164,9 +211,6 @@ STEPS: tuple[Step, ...] = (
     Step("cp_plan_after_referral", "Referred, then a child protection plan", "children referred in the year",
          "started a child protection plan following that referral", "start a child protection plan after a referral",
          "children", ("cin_details", "cin_cp_plans", "cin_children"), "Referred", "referral"),
-    Step("neet_of_care_leavers", "Care leavers not in education, employment or training",
-         "care leavers aged 17 to 21", "were not in education, employment or training (NEET)", "be NEET",
-         "care leavers", ("cla_oc3", "cla_header"), "Care leavers", "neet"),
 )
 STEP_BY_KEY = {s.key: s for s in STEPS}
 
@@ -175,68 +219,68 @@ _POPULATION_DENOMINATOR = ("children aged 0 to 17 of the same ethnic group livin
 MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec(f"{THEME}.child_population", THEME, "Children living in the borough (estimate)",
                 "Estimated children aged 0 to 17 of each ethnic group: each group's share of the Census 2021 population "
-                "(all ages) applied to the ONS mid-year estimate of children aged 0 to 17.", "count", "children"),
+                "(all ages) applied to the ONS mid-year estimate of children aged 0 to 17.", "count", "children",
+                estimate=True),
     MeasureSpec(f"{THEME}.referral_rate_per_10k", THEME, "Children referred per 10,000 children",
                 "Children with at least one referral to children's social care starting in the year (CIN census "
                 "CINreferralDate), per 10,000 children of the group. A child referred twice is counted once.",
-                "per_10k", "children", "children referred", _POPULATION_DENOMINATOR, ci_method="poisson_exact"),
+                "per_10k", "children", "children referred", _POPULATION_DENOMINATOR, ci_method="poisson_exact", numerator_cell=f"{THEME}.referred"),
     MeasureSpec(f"{THEME}.assessment_rate_per_10k", THEME, "Children assessed per 10,000 children",
                 "Children with at least one social work assessment starting in the year (CIN census "
                 "AssessmentActualStartDate), per 10,000 children of the group.",
-                "per_10k", "children", "children assessed", _POPULATION_DENOMINATOR, ci_method="poisson_exact"),
+                "per_10k", "children", "children assessed", _POPULATION_DENOMINATOR, ci_method="poisson_exact", numerator_cell=f"{THEME}.assessed"),
     MeasureSpec(f"{THEME}.s47_rate_per_10k", THEME, "Children with a section 47 enquiry per 10,000 children",
                 "Children with at least one section 47 enquiry starting in the year (CIN census S47ActualStartDate), "
                 "per 10,000 children of the group.",
                 "per_10k", "children", "children with a section 47 enquiry", _POPULATION_DENOMINATOR,
-                ci_method="poisson_exact"),
+                ci_method="poisson_exact", numerator_cell=f"{THEME}.s47"),
     MeasureSpec(f"{THEME}.cp_plan_rate_per_10k", THEME, "Children starting a child protection plan per 10,000 children",
                 "Children with at least one child protection plan starting in the year (CIN census CPPstartDate), "
                 "per 10,000 children of the group.",
-                "per_10k", "children", "children starting a plan", _POPULATION_DENOMINATOR, ci_method="poisson_exact"),
+                "per_10k", "children", "children starting a plan", _POPULATION_DENOMINATOR, ci_method="poisson_exact", numerator_cell=f"{THEME}.cp_plan_started"),
     MeasureSpec(f"{THEME}.looked_after_rate_per_10k", THEME, "Children looked after during the year per 10,000 children",
                 "Children looked after at any time in the year (an SSDA903 episode open on any day of it), per 10,000 "
                 "children of the group; ethnicity from the SSDA903 header.",
                 "per_10k", "children", "children looked after during the year", _POPULATION_DENOMINATOR,
-                ci_method="poisson_exact"),
+                ci_method="poisson_exact", numerator_cell="cla.children_during_year"),
     MeasureSpec(f"{THEME}.missing_rate_per_10k", THEME, "Children who went missing per 10,000 children",
                 "Children with at least one missing or away episode (from home or care) starting in the year, from "
                 "the missing log, per 10,000 children of the group.",
-                "per_10k", "children", "children who went missing", _POPULATION_DENOMINATOR, ci_method="poisson_exact"),
+                "per_10k", "children", "children who went missing", _POPULATION_DENOMINATOR, ci_method="poisson_exact", numerator_cell="missing.children"),
     MeasureSpec(f"{THEME}.permanent_exclusion_rate_per_100", THEME, "Pupils permanently excluded per 100 pupils",
-                "Pupils with a permanent exclusion in the academic year, per 100 pupils of the group on the school "
-                "roll (the pupil roll extract). A pupil is counted once.",
+                "Pupils with a permanent exclusion in the latest complete school year, in the group recorded on their "
+                "first permanent exclusion, per 100 pupils of the group on the school roll (the pupil roll extract). "
+                "A pupil is counted once, as in the exclusions briefing.",
                 "per_100", "pupils", "pupils permanently excluded", "pupils of the group on the roll",
-                ci_method="wilson"),
+                ci_method="wilson", numerator_cell="exclusions.pupils_permanent", denominator_cell="exclusions.pupils"),
     MeasureSpec(f"{THEME}.suspension_rate_per_100", THEME, "Pupils suspended per 100 pupils",
-                "Pupils with one or more suspensions in the academic year, per 100 pupils of the group on the school "
-                "roll. A pupil suspended three times is counted once.",
+                "Pupils with one or more suspensions in the latest complete school year, in the group recorded on "
+                "their first suspension, per 100 pupils of the group on the school roll. A pupil suspended three "
+                "times is counted once, as in the exclusions briefing.",
                 "per_100", "pupils", "pupils with one or more suspensions", "pupils of the group on the roll",
-                ci_method="wilson"),
+                ci_method="wilson", numerator_cell="exclusions.pupils_suspended", denominator_cell="exclusions.pupils"),
     MeasureSpec(f"{THEME}.neet_rate_per_10k", THEME, "NEET care leavers per 10,000 children",
                 "Care leavers aged 17 to 21 (SSDA903 OC3) not in education, employment or training, per 10,000 "
                 "children aged 0 to 17 of the group: a measure of how likely a child of the group is to end the "
-                "journey as a NEET care leaver. Ethnicity from the SSDA903 header.",
-                "per_10k", "care leavers", "NEET care leavers", _POPULATION_DENOMINATOR, ci_method="poisson_exact"),
+                "journey as a NEET care leaver. Care leavers and NEET (in touch, ACTIV G4, G5 or G6) as the NEET "
+                "briefing counts them; ethnicity from the SSDA903 header.",
+                "per_10k", "care leavers", "NEET care leavers", _POPULATION_DENOMINATOR, ci_method="poisson_exact", numerator_cell="neet.neet"),
     MeasureSpec(f"{THEME}.assessed_after_referral_pct", THEME, "Referred children who were assessed",
                 "Of children referred in the year, the percentage whose referral (the same CIN episode) led to an "
                 "assessment.", "percent", "children", "children assessed after the referral",
-                "children referred in the year", ci_method="wilson"),
+                "children referred in the year", ci_method="wilson", numerator_cell=f"{THEME}.assessed_after_referral", denominator_cell=f"{THEME}.referred"),
     MeasureSpec(f"{THEME}.s47_after_assessment_pct", THEME, "Assessed children with a section 47 enquiry",
                 "Of children with an assessment starting in the year, the percentage with a section 47 enquiry in the "
                 "same CIN episode.", "percent", "children", "children with a section 47 enquiry",
-                "children assessed in the year", ci_method="wilson"),
+                "children assessed in the year", ci_method="wilson", numerator_cell=f"{THEME}.s47_after_assessment", denominator_cell=f"{THEME}.assessed"),
     MeasureSpec(f"{THEME}.cp_plan_after_s47_pct", THEME, "Section 47 enquiries that led to a plan",
                 "Of children with a section 47 enquiry starting in the year, the percentage who started a child "
                 "protection plan on or after the enquiry in the same CIN episode.", "percent", "children",
-                "children starting a plan", "children with a section 47 enquiry in the year", ci_method="wilson"),
+                "children starting a plan", "children with a section 47 enquiry in the year", ci_method="wilson", numerator_cell=f"{THEME}.cp_plan_after_s47", denominator_cell=f"{THEME}.s47"),
     MeasureSpec(f"{THEME}.cp_plan_after_referral_pct", THEME, "Referred children who reached a plan",
                 "Of children referred in the year, the percentage whose referral (the same CIN episode) led to a child "
                 "protection plan.", "percent", "children", "children starting a plan", "children referred in the year",
-                ci_method="wilson"),
-    MeasureSpec(f"{THEME}.neet_of_care_leavers_pct", THEME, "Care leavers not in education, employment or training",
-                "Of care leavers aged 17 to 21 in the year (SSDA903 OC3), the percentage not in education, employment "
-                "or training (NEET).", "percent", "care leavers", "NEET care leavers", "care leavers aged 17 to 21",
-                ci_method="wilson"),
+                ci_method="wilson", numerator_cell=f"{THEME}.cp_plan_after_referral", denominator_cell=f"{THEME}.referred"),
     MeasureSpec(f"{THEME}.rri_white_british", THEME, "Relative rate index against White British children",
                 "The group's rate divided by the White British rate at the same stage: 2 means twice as likely, "
                 "0.5 half as likely. 95% interval: Katz log method, or the exact conditional method when either count "
@@ -365,9 +409,10 @@ def looked_after_children(cla_episodes: pd.DataFrame, cla_header: pd.DataFrame, 
 
 def missing_children(missing_episodes: pd.DataFrame, period_end) -> pd.DataFrame:
     """Children with a missing or away episode (home or care) starting in the period, with
-    the person details at their first episode (age in DfE bands)."""
-    eps = missing_episodes[_in_period(missing_episodes["miss_missing_episode_start_date"], period_end)]
-    first = eps.sort_values("miss_missing_episode_start_date", kind="stable").drop_duplicates("miss_person_id")
+    the person details at their first episode (age in DfE bands): the missing theme's
+    children (:func:`safeguarding.measures.missing.episodes_in_period`, first episode)."""
+    eps = missing_measures.episodes_in_period(missing_episodes, period_end)
+    first = eps.sort_values("miss_missing_episode_start_date").drop_duplicates("miss_person_id")
     if "pers_dob" in first:
         bands = age_band(age_at(first["pers_dob"], first["miss_missing_episode_start_date"]), "dfe")
     else:
@@ -375,114 +420,106 @@ def missing_children(missing_episodes: pd.DataFrame, period_end) -> pd.DataFrame
     return _people(first, "miss_person_id", "ethnic_minor", "ethnic_major", "pers_sex", bands)
 
 
-def exclusion_year(pupils: pd.DataFrame, period_end) -> int | None:
-    """The academic year (named by its ending year) to report with a period ending ``period_end``:
-    the latest year on the pupil roll that ended (31 August) on or before ``period_end``, or
-    the earliest year on the roll when none had."""
-    years = pd.Series(pd.Series(pupils["AcademicYear"]).dropna().unique()).astype(int)
-    if years.empty:
-        return None
-    end = pd.Timestamp(period_end)
-    done = years[[pd.Timestamp(year=y, month=8, day=31) <= end for y in years]]
-    return int(done.max()) if len(done) else int(years.min())
+def exclusion_year(exclusions: pd.DataFrame, pupils: pd.DataFrame, period_end) -> int | None:
+    """The school year the exclusion stages report: the exclusions theme's rule (the latest
+    complete school year in either extract, :func:`safeguarding.measures.exclusions.latest_complete_year`)."""
+    return exc_measures.school_year(exclusions, pupils, period_end)
 
 
-def pupil_roll(pupils: pd.DataFrame, exclusions: pd.DataFrame, year: int) -> tuple[pd.DataFrame, int]:
-    """Pupils on the roll in academic year ``year``, one row each (school phase as the
-    'age band'), plus any excluded pupil missing from the roll (added with the details on
-    the exclusion record, so no exclusion is dropped).
-
-    Returns
-    -------
-    (DataFrame, int)
-        People (person = UPN) and the number of excluded pupils who were not on the roll.
-    """
-    roll = pupils[pupils["AcademicYear"] == year].drop_duplicates("UPN")
-    excl = exclusions[exclusions["AcademicYear"] == year].drop_duplicates("UPN")
-    extra = excl[~excl["UPN"].isin(roll["UPN"])]
-    both = pd.concat([roll, extra[[c for c in roll.columns if c in extra.columns]]], ignore_index=True)
-    phases = both["Phase"].map(PHASES) if "Phase" in both else None
-    return _people(both, "UPN", "ethnic_minor", "ethnic_major", "Sex", phases), len(extra)
+def _pupils(frame: pd.DataFrame) -> pd.DataFrame:
+    phases = frame["Phase"].map(PHASES) if "Phase" in frame else None
+    return _people(frame, "UPN", "ethnic_minor", "ethnic_major", "Sex", phases)
 
 
-def excluded_pupils(exclusions: pd.DataFrame, roll: pd.DataFrame, year: int, category: str) -> pd.DataFrame:
-    """Pupils on ``roll`` (from :func:`pupil_roll`) with at least one exclusion of
-    ``category`` ('PERM' or 'SUSP') in academic year ``year``; ``outcome`` marks them."""
-    hit = exclusions[(exclusions["AcademicYear"] == year) & (exclusions["Category"] == category)]
-    return roll.assign(outcome=roll["person"].isin(set(hit["UPN"])).to_numpy())
+def pupil_roll(pupils: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Pupils on the roll in school year ``year`` (school phase as the 'age band'): the
+    exclusions theme's denominator (every roll row of the year)."""
+    return _pupils(pupils[pupils["AcademicYear"] == int(year)])
+
+
+def excluded_pupils(exclusions: pd.DataFrame, year: int, category: str) -> pd.DataFrame:
+    """Pupils with at least one exclusion of ``category`` ('PERM' or 'SUSP') in school year
+    ``year``, each once, with the details recorded on their first such exclusion (as the
+    exclusions theme counts pupils suspended)."""
+    hit = exclusions[(exclusions["AcademicYear"] == int(year)) & (exclusions["Category"] == category)]
+    return _pupils(exc_measures.first_per_pupil(hit).assign(UPN=lambda f: f["_pupil"]))
+
+
+def pupils_not_on_roll(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int) -> int:
+    """Excluded pupils in ``year`` whose UPN is not on that year's roll (a data-quality check)."""
+    excluded = set(exclusions.loc[exclusions["AcademicYear"] == int(year), "UPN"])
+    return len(excluded - set(pupils.loc[pupils["AcademicYear"] == int(year), "UPN"]))
 
 
 def care_leavers(cla_oc3: pd.DataFrame, cla_header: pd.DataFrame, period_end) -> pd.DataFrame:
-    """Care leavers aged 17 to 21 in the collection year (SSDA903 OC3), with ``outcome`` True
-    when not in education, employment or training (NEET). Ethnicity and sex come from the
-    SSDA903 header (latest year); age band '17-18' / '19-21'."""
-    from safeguarding.codes.lists import collection_year
-    oc3 = cla_oc3
-    if "collection_year" in oc3:
-        oc3 = oc3[oc3["collection_year"] == collection_year(period_end)]
-    oc3 = oc3[oc3["care_leaver_age_band"].notna()].drop_duplicates("CHILD")
+    """Care leavers aged 17 to 21 in the collection year, as the NEET theme counts them
+    (:func:`safeguarding.measures.care_leavers.care_leavers_in_year`), with ``outcome`` True
+    when NEET (:func:`~safeguarding.measures.care_leavers.activity_status`). Ethnicity and
+    sex come from the SSDA903 header (latest year)."""
+    leavers = cl_measures.care_leavers_in_year(cla_oc3, collection_year(period_end))
     head = cla_header
     if "collection_year" in head:
         head = head.sort_values("collection_year", kind="stable")
     head = head.drop_duplicates("CHILD", keep="last").set_index("CHILD")
-    joined = oc3.join(head[[c for c in ("SEX", "ethnic_minor", "ethnic_major") if c in head]], on="CHILD")
+    joined = leavers.join(head[[c for c in ("SEX", "ethnic_minor", "ethnic_major") if c in head]], on="CHILD")
     people = _people(joined, "CHILD", "ethnic_minor", "ethnic_major", "SEX", joined["care_leaver_age_band"])
-    return people.assign(outcome=(joined["activity_group"] == "NEET").to_numpy())
+    neet = cl_measures.activity_status(leavers).isin(cl_measures.NEET_REASONS)
+    return people.assign(outcome=neet.to_numpy())
 
 
 # ----------------------------------------------------------------------------------------
 # Cells: counts and denominators by group (two levels), sex and age band
 # ----------------------------------------------------------------------------------------
-def cell_index(age_bands: list[str] | None) -> pd.DataFrame:
+def cell_index(age_bands: list[str] | None, sexes: tuple[str, ...] = SEXES, minor: bool = True) -> pd.DataFrame:
     """Every cell of a stage frame, in display order: the whole borough, then each sex, then
-    each age band; within each, White (level 'white': White British + Other White, for
-    disclosure control only), the major groups (level 'major', with their minor groups,
-    level 'minor', after them) and the total (level 'total'). ``age_bands=None`` leaves out
-    the age slices."""
-    slices = [(TOTAL, TOTAL)] + [(s, TOTAL) for s in SEXES] + [(TOTAL, a) for a in (age_bands or [])]
+    each age band; within each, White (level 'white': White British + Other White, shown
+    in no table), the major groups (level 'major'; in the whole borough with their minor
+    groups, level 'minor', after them) and the total (level 'total'). ``age_bands=None``
+    leaves out the age slices, ``sexes=()`` the sex slices and ``minor=False`` the minor
+    groups. Minor groups are not split by sex or age: most such cells would be too small to
+    show, and hiding them would hide many larger figures with them."""
+    slices = [(TOTAL, TOTAL)] + [(s, TOTAL) for s in sexes] + [(TOTAL, a) for a in (age_bands or [])]
     rows = []
     for sex, band in slices:
+        whole = sex == TOTAL and band == TOTAL
         rows.append((WHITE, "white", WHITE, sex, band))
         for group in GROUPS:
             rows.append((group, "major", group, sex, band))
-            for minor in MINOR_GROUPS.get(group, ()):
-                rows.append((minor, "minor", group, sex, band))
+            for name in MINOR_GROUPS.get(group, ()) if whole and minor else ():
+                rows.append((name, "minor", group, sex, band))
         rows.append((TOTAL, "total", TOTAL, sex, band))
     return pd.DataFrame(rows, columns=["group", "level", "parent", "sex", "age_band"])
 
 
-def count_cells(people: pd.DataFrame, age_bands: list[str] | None, weight: str | None = None) -> pd.Series:
+def count_cells(people: pd.DataFrame, age_bands: list[str] | None, weight: str | None = None, **layout) -> pd.Series:
     """Counts of ``people`` (or sums of their ``weight``) in every cell of :func:`cell_index`.
 
     ``people`` has columns group, minor, sex, age_band (as the stage extractors return).
     The total of a slice counts everyone in it, 'Not known' included. Returns a float
-    Series aligned with ``cell_index(age_bands)``.
+    Series aligned with ``cell_index(age_bands, **layout)``.
     """
-    cells = cell_index(age_bands)
-    w = people[weight].astype(float) if weight else pd.Series(1.0, index=people.index)
-    keys = [people["sex"].astype(object), people["age_band"].astype(object)]
-    tidy = {"major": w.groupby(keys + [people["group"].astype(object)]).sum().rename("w").reset_index(),
-            "minor": w.groupby(keys + [people["minor"].astype(object)]).sum().rename("w").reset_index()}
-    for frame in tidy.values():
-        frame.columns = ["sex", "age_band", "label", "w"]
-    out = np.zeros(len(cells))
-    for (sex, band), idx in cells.groupby(["sex", "age_band"], sort=False).indices.items():
-        sums = {}
-        for level, frame in tidy.items():
-            keep = np.ones(len(frame), dtype=bool)
-            if sex != TOTAL:
-                keep &= (frame["sex"] == sex).to_numpy()
-            if band != TOTAL:
-                keep &= (frame["age_band"] == band).to_numpy()
-            sums[level] = frame[keep].groupby("label")["w"].sum()
-        sub = cells.iloc[idx]
-        white = float(sums["major"].get(REFERENCE, 0.0) + sums["major"].get("Other White", 0.0))
-        values = np.where(sub["level"] == "total", float(sums["major"].sum()),
-                          np.where(sub["level"] == "white", white,
-                                   np.where(sub["level"] == "minor", sub["group"].map(sums["minor"]),
-                                            sub["group"].map(sums["major"]))))
-        out[idx] = np.nan_to_num(values.astype(float), nan=0.0)
-    return pd.Series(out, index=cells.index)
+    cells = cell_index(age_bands, **layout)
+    w = people[weight].astype(float).to_numpy() if weight else np.ones(len(people))
+    white = people["group"].isin([REFERENCE, OTHER_WHITE]).to_numpy()
+    # Each person adds to: their major group, their minor group, White (if White), the total;
+    # in the whole borough, their sex's slice and their age band's slice.
+    frames = []
+    everyone = np.ones(len(people), dtype=bool)
+    for sex_col, band_col in ((None, None), ("sex", None), (None, "age_band")):
+        sex = people["sex"].astype(object).to_numpy() if sex_col else np.full(len(people), TOTAL, dtype=object)
+        band = people["age_band"].astype(object).to_numpy() if band_col else np.full(len(people), TOTAL, dtype=object)
+        # a slice counts the people in it: rows whose sex or band is 'Total' (a weighted
+        # population with no such detail) are counted once, in the whole borough
+        in_slice = sex != TOTAL if sex_col else band != TOTAL if band_col else everyone
+        for level, labels, keep in (("major", people["group"].to_numpy(dtype=object), everyone),
+                                    ("minor", people["minor"].to_numpy(dtype=object), everyone),
+                                    ("white", np.full(len(people), WHITE, dtype=object), white),
+                                    ("total", np.full(len(people), TOTAL, dtype=object), everyone)):
+            part = pd.DataFrame({"group": labels, "level": level, "sex": sex, "age_band": band, "w": w})
+            frames.append(part[keep & in_slice])
+    sums = pd.concat(frames, ignore_index=True).groupby(["group", "level", "sex", "age_band"], sort=False)["w"].sum()
+    keys = pd.MultiIndex.from_frame(cells[["group", "level", "sex", "age_band"]])
+    return pd.Series(sums.reindex(keys, fill_value=0.0).to_numpy(dtype=float), index=cells.index)
 
 
 def population_by_group(population: pd.DataFrame) -> pd.DataFrame:
@@ -497,7 +534,7 @@ def population_by_group(population: pd.DataFrame) -> pd.DataFrame:
                          "population": population["population_0_17"].astype(float).to_numpy()})
 
 
-def population_cells(population: pd.DataFrame, age_bands: list[str] | None) -> pd.Series:
+def population_cells(population: pd.DataFrame, age_bands: list[str] | None, **layout) -> pd.Series:
     """Estimated children in every cell of :func:`cell_index` (float).
 
     ONS publishes no children by ethnic group *and* sex or age for a borough, so the cells
@@ -507,48 +544,82 @@ def population_cells(population: pd.DataFrame, age_bands: list[str] | None) -> p
     these shares (they cancel), but the rates per 10,000 do, and are approximate.
     'Not known' has no population (NaN); neither do unknown sex or age.
     """
-    cells = cell_index(age_bands)
-    whole = count_cells(population_by_group(population), None, weight="population")
+    cells = cell_index(age_bands, **layout)
     whole_cells = cell_index(None)
-    lookup = {(r.group, r.level): v for r, v in zip(whole_cells.itertuples(index=False), whole.to_numpy())
-              if r.sex == TOTAL}
-    known = sum(lookup[(g, "major")] for g in GROUPS if g != NOT_KNOWN)
-    lookup[(TOTAL, "total")] = known  # children of every known group (Not known has no population)
-    lookup[(WHITE, "white")] = lookup[(REFERENCE, "major")] + lookup[("Other White", "major")]
+    whole = count_cells(population_by_group(population), None, weight="population").to_numpy()
+    at_total = (whole_cells["sex"] == TOTAL).to_numpy()
+    lookup = dict(zip(zip(whole_cells["group"][at_total], whole_cells["level"][at_total]), whole[at_total]))
+    lookup[(TOTAL, "total")] = sum(lookup[(g, "major")] for g in GROUPS if g != NOT_KNOWN)  # known groups only
     band_share = {label: (hi - lo + 1) / 18 for lo, hi, label in AGE_BANDS["dfe"]}
-    out = np.zeros(len(cells))
-    for i, r in enumerate(cells.itertuples(index=False)):
-        share = 1.0
-        if r.sex != TOTAL:
-            share = 0.5 if r.sex in ("F", "M") else 0.0
-        if r.age_band != TOTAL:
-            share = band_share.get(r.age_band, 0.0)
-        out[i] = np.nan if r.group == NOT_KNOWN else lookup[(r.group, r.level)] * share
+    sex_share = cells["sex"].map(lambda s: 1.0 if s == TOTAL else (0.5 if s in ("F", "M") else 0.0))
+    age_share = cells["age_band"].map(lambda a: 1.0 if a == TOTAL else band_share.get(a, 0.0))
+    base = np.array([lookup[(g, lv)] for g, lv in zip(cells["group"], cells["level"])], dtype=float)
+    out = base * sex_share.to_numpy(dtype=float) * age_share.to_numpy(dtype=float)
+    out[(cells["group"] == NOT_KNOWN).to_numpy()] = np.nan
     return pd.Series(out, index=cells.index)
 
 
 def age_bands_for(stage_key: str) -> list[str] | None:
     """The age (or school phase) categories of a stage, with 'Not known' last."""
     stage = STAGE_BY_KEY.get(stage_key)
-    if stage is not None and stage.age_label is None:
-        return None
-    if stage is not None and stage.base == "pupils":
+    if stage is not None and stage.age_label == "School phase":
         return list(PHASES.values()) + [NOT_KNOWN]
-    return band_order("dfe") + [NOT_KNOWN]
+    return None
+
+
+# ----------------------------------------------------------------------------------------
+# Cell keys (see the module docstring and safeguarding.results.relations)
+# ----------------------------------------------------------------------------------------
+def _base_key(level: str, group: str, total: tuple[str, str]) -> tuple[str, str]:
+    """Breakdown and group of a whole-borough cell."""
+    if level == "total":
+        return total
+    if level == "minor" or group == REFERENCE:
+        return "ethnicity_minor", group
+    if group == OTHER_WHITE:
+        return "ethnicity_other_white", group
+    return "ethnicity", MAJOR_KEY[group]
+
+
+def slice_word(age_label: str | None) -> str:
+    """The name of the second slice of a stage's cell keys: 'age' or 'school phase'."""
+    return "school phase" if age_label == "School phase" else "age"
+
+
+def cell_keys(cells: pd.DataFrame, total: tuple[str, str], age_label: str | None = "Age") -> list[tuple[str, str]]:
+    """Breakdown and group of the cell of every row of :func:`cell_index` (``total``: the
+    stage's whole-borough total cell)."""
+    out = []
+    for level, group, sex, band in zip(cells["level"], cells["group"], cells["sex"], cells["age_band"]):
+        breakdown, label = _base_key(level, group, total)
+        if sex != TOTAL:
+            breakdown, label = f"{breakdown} by sex", f"{label}, {sex}"
+        elif band != TOTAL:
+            breakdown, label = f"{breakdown} by {slice_word(age_label)}", f"{label}, {band}"
+        out.append((breakdown, label))
+    return out
+
+
+def _concept_column(concept: str, keys: list[tuple[str, str]], mask=None) -> list[str]:
+    """Per-row ``num_concept`` / ``den_concept`` values (``concept@breakdown=group``)."""
+    if not concept:
+        return [""] * len(keys)
+    return [f"{concept}@{b}={g}" if mask is None or mask[i] else "" for i, (b, g) in enumerate(keys)]
 
 
 # ----------------------------------------------------------------------------------------
 # Rates and relative rate indices
 # ----------------------------------------------------------------------------------------
 def rate_frame(numerators: pd.Series, denominators: pd.Series, age_bands: list[str] | None, *, measure_id: str,
-               stage: str, area: str, period: str, per: float, interval: str,
-               confidence: float = CONFIDENCE_LEVEL) -> pd.DataFrame:
+               stage: str, area: str, period: str, per: float, interval: str, num_concept: str = "",
+               den_concept: str = "", total: tuple[str, str] = ("all", "All children"), age_label: str | None = "Age",
+               confidence: float = CONFIDENCE_LEVEL, **layout) -> pd.DataFrame:
     """A stage frame (see the module docstring) from counts and denominators per cell.
 
     Parameters
     ----------
     numerators, denominators : Series
-        Aligned with ``cell_index(age_bands)`` (:func:`count_cells`, :func:`population_cells`).
+        Aligned with ``cell_index(age_bands, **layout)`` (:func:`count_cells`, :func:`population_cells`).
         Denominators of 'Not known' may be NaN (no population).
     measure_id, stage, area, period : str
     per : float
@@ -560,6 +631,9 @@ def rate_frame(numerators: pd.Series, denominators: pd.Series, age_bands: list[s
         estimate is smaller than its count. 'wilson': a share of *counted* children or
         pupils: Wilson interval, and RRIs as a ratio of proportions (Katz log interval,
         exact conditional below 10).
+    num_concept, den_concept, total, age_label
+        The cell concepts of the counts and denominators ('' : not a cell, e.g. a population
+        estimate), the whole-borough total cell and the second slice (see :func:`cell_keys`).
 
     Returns
     -------
@@ -567,9 +641,9 @@ def rate_frame(numerators: pd.Series, denominators: pd.Series, age_bands: list[s
         One row per cell, with the rate, its interval, both relative rate indices with
         intervals (``stats.relative_rate_index``: Katz log, or exact when a count is below
         10), verdicts (``stats.disproportionality_verdict`` on the smaller of the two counts)
-        and the suppression-margin helper columns.
+        and the cell concepts of each row (``num_concept``, ``den_concept``).
     """
-    cells = cell_index(age_bands)
+    cells = cell_index(age_bands, **layout)
     k = numerators.to_numpy(dtype=float)
     n = denominators.to_numpy(dtype=float)
     if interval == "poisson":
@@ -583,18 +657,23 @@ def rate_frame(numerators: pd.Series, denominators: pd.Series, age_bands: list[s
         method = f"Wilson score interval, {confidence:.0%}"
     else:
         raise ValueError(f"interval must be 'poisson' or 'wilson', got {interval!r}")
-    out = cells.assign(measure_id=measure_id, area=area, breakdown=_breakdown(cells), period=period,
+    keys = cell_keys(cells, total, age_label)
+    out = cells.assign(measure_id=measure_id, area=area, breakdown=_breakdown(cells, age_label), period=period,
                        numerator=k, denominator=n, value=value, lower=lower, upper=upper, method=method, symbol="",
-                       stage=stage)
+                       stage=stage, num_concept=_concept_column(num_concept, keys),
+                       den_concept=_concept_column(den_concept, keys, ~np.isnan(n)))
     out = _add_rri(out, confidence, kind="rate" if interval == "poisson" else "proportion")
-    out = _add_margin_columns(out)
-    return out[RESULT_COLUMNS + ["stage", "level", "parent", "sex", "age_band", *RRI_COLUMNS]
-               + [c for c in out.columns if c.startswith("m_")]]
+    return out[RESULT_COLUMNS + ["stage", "level", "parent", "sex", "age_band", *RRI_COLUMNS, "num_concept",
+                                 "den_concept"]]
 
 
-def _breakdown(cells: pd.DataFrame) -> pd.Series:
-    kind = np.where(cells["sex"] != TOTAL, "ethnicity by sex", np.where(cells["age_band"] != TOTAL,
-                    "ethnicity by age", "ethnicity"))
+def _breakdown(cells: pd.DataFrame, age_label: str | None = "Age") -> pd.Series:
+    """The ``breakdown`` of each row: 'ethnicity', or 'ethnicity by sex: F' / 'ethnicity by
+    school phase: Primary' within a slice (so measure, breakdown, group and period name one row)."""
+    word = slice_word(age_label)
+    kind = np.where(cells["sex"] != TOTAL, "ethnicity by sex: " + cells["sex"].astype(str),
+                    np.where(cells["age_band"] != TOTAL, f"ethnicity by {word}: " + cells["age_band"].astype(str),
+                             "ethnicity"))
     return pd.Series(kind, index=cells.index)
 
 
@@ -652,32 +731,6 @@ def _add_rri(frame: pd.DataFrame, confidence: float, kind: str) -> pd.DataFrame:
     return out
 
 
-def _add_margin_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """Helper columns that name each suppression margin (see :data:`MARGINS`). A row that is
-    not part of a margin gets a key of its own, so it forms no equation there."""
-    out = frame.copy()
-    slices = _slice_keys(out)
-    solo = "solo|" + pd.Series(np.arange(len(out)), index=out.index).astype(str)
-    level, group = out["level"], out["group"]
-    has_minors = group.isin(list(MINOR_GROUPS)) & (level == "major")
-    is_minor = level == "minor"
-    out["m_minor_key"] = np.where(is_minor | has_minors, slices + "|" + out["parent"], solo)
-    out["m_minor_cat"] = np.where(is_minor, group, np.where(has_minors, TOTAL, "-"))
-    in_white = (level == "major") & group.isin([REFERENCE, "Other White"])
-    out["m_white_key"] = np.where(in_white | (level == "white"), slices + "|" + WHITE, solo)
-    out["m_white_cat"] = np.where(in_white, group, np.where(level == "white", TOTAL, "-"))
-    on_major = ((level == "major") & ~in_white) | level.isin(["white", "total"])
-    out["m_major_key"] = np.where(on_major, slices, solo)
-    out["m_major_cat"] = np.where(level == "total", TOTAL, np.where(on_major, group, "-"))
-    by_sex = out["age_band"] == TOTAL
-    out["m_sex_key"] = np.where(by_sex, level + "|" + group, solo)
-    out["m_sex_cat"] = np.where(by_sex, out["sex"], "-")
-    by_age = (out["sex"] == TOTAL) & bool((out["age_band"] != TOTAL).any())
-    out["m_age_key"] = np.where(by_age, level + "|" + group, solo)
-    out["m_age_cat"] = np.where(by_age, out["age_band"], "-")
-    return out
-
-
 def add_strict_check(frame: pd.DataFrame, n_tests: int, confidence: float = CONFIDENCE_LEVEL) -> pd.DataFrame:
     """Whether each clear difference still holds with a Bonferroni-style stricter interval.
 
@@ -730,49 +783,87 @@ def reported_comparisons(stages: dict[str, pd.DataFrame], steps: dict[str, pd.Da
     return rows
 
 
-def hide_unsafe_comparisons(protected: pd.DataFrame) -> pd.DataFrame:
-    """After suppression: hide ratios that would give back a hidden *reference* count.
-
-    An RRI against White British reveals the White British count of its slice (given the
-    group's shown count and the public populations), so when that count is hidden every
-    RRI against White British in the slice is hidden. An RRI against all other groups
-    reveals the total of children with a known ethnicity, and so the 'Not known' count
-    (and the total): when either is hidden, every RRI against all other groups in the
-    slice is hidden. Hidden comparisons get the verdict 'too few to say' and the method
-    :data:`HIDDEN_METHOD`, so a table can say why; the symbol stays as suppression left it
-    (the row's own count and rate may still be shown).
-    """
-    out = protected.copy()
-    slices = _slice_keys(out)
-    row_hidden = out["symbol"].astype(str).eq("c")
-    for key in dict.fromkeys(slices):
-        mask = slices == key
-        sub = out[mask]
-        wb_hidden = bool(row_hidden[mask & (out["group"] == REFERENCE) & (out["level"] == "major")].any())
-        others_hidden = bool(row_hidden[mask & out["group"].isin([NOT_KNOWN, TOTAL]) & (out["level"] != "minor")].any())
-        for ref, hide in (("wb", wb_hidden), ("all", others_hidden)):
-            rows = sub.index if hide else sub.index[row_hidden[mask].to_numpy()]
-            _blank_rri(out, rows, ref)
+# ----------------------------------------------------------------------------------------
+# Recoding, and after the disclosure plan
+# ----------------------------------------------------------------------------------------
+def mark_small_groups(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Recode instead of suppressing: a count that is part of a count from 1 to ``threshold``
+    is not published (no count cell; :func:`finish_protection` hides it with the reason
+    :data:`SMALL_GROUP`). Two hidden parts of a hidden small whole narrow each other down
+    (each is at most the whole less one), which no secondary suppression can prevent. The
+    wholes: a minor group's major group, White British's and Other White's White, a group's
+    total; within a sex or age band, the same group in the whole borough and the slice's
+    total (and so on up: a part of an unpublished count is unpublished). Numerators and
+    counted denominators (a step's cohort) are marked separately (``small_numerator``,
+    ``small_denominator``). The raw tables keep every count for the analyst."""
+    out = frame.reset_index(drop=True).copy()
+    keys = list(zip(out["group"], out["level"], out["sex"], out["age_band"]))
+    index = {key: i for i, key in enumerate(keys)}
+    wholes = []
+    for (g, lv, sx, ab), parent in zip(keys, out["parent"]):
+        if lv == "total":
+            up = [(TOTAL, "total", TOTAL, TOTAL)] if (sx, ab) != (TOTAL, TOTAL) else []
+        else:
+            up = [((parent, "major") if lv == "minor" else
+                   (WHITE, "white") if g in (REFERENCE, OTHER_WHITE) else (TOTAL, "total")) + (sx, ab)]
+            if (sx, ab) != (TOTAL, TOTAL):
+                up.append((g, lv, TOTAL, TOTAL))
+        wholes.append([index[w] for w in up if w in index])
+    order = np.argsort([(sx, ab) != (TOTAL, TOTAL) for _, _, sx, ab in keys], kind="stable")
+    for column, concept in (("numerator", "num_concept"), ("denominator", "den_concept")):
+        counted = out[concept].astype(bool).to_numpy()
+        k = out[column].to_numpy(dtype=float)
+        small = counted & (k >= 1) & (k <= threshold)
+        dropped = np.zeros(len(out), dtype=bool)
+        for i in order:
+            dropped[i] = counted[i] and any(small[j] or dropped[j] for j in wholes[i])
+        out[f"small_{column}"] = dropped
+        out.loc[dropped, concept] = ""
     return out
 
 
-def _blank_rri(out, rows, ref):
-    if len(rows) == 0:
-        return
-    for suffix in ("", "_lower", "_upper"):
-        out.loc[rows, f"rri_{ref}{suffix}"] = np.nan
-    out.loc[rows, f"rri_{ref}_strict"] = ""
-    verdict = _default_verdict(out.loc[rows], ref)
-    out.loc[rows, f"rri_{ref}_method"] = np.where(verdict == "too few to say", HIDDEN_METHOD, "").astype(object)
-    out.loc[rows, f"rri_{ref}_verdict"] = verdict
+def finish_protection(name: str, frame: pd.DataFrame, plan) -> pd.DataFrame:
+    """Hide what :func:`safeguarding.results.cells.apply_plan` cannot see: the relative rate
+    indices (columns ``rri_*``), called by the results stage for every table after the plan.
 
+    A row's RRIs are hidden with its own count or denominator. An RRI against White British
+    also gives back the White British count of its slice (given the shown count and the
+    public populations), so when that row is hidden every RRI against White British in the
+    slice is hidden; an RRI against all other groups gives back the total of children of a
+    known group, so when the slice's total or 'Not known' row is hidden every RRI against all
+    other groups in the slice is hidden. A hidden comparison has no ratio, interval or strict
+    check; its method and verdict are :data:`HIDDEN_METHOD` / :data:`HIDDEN_VERDICT` (the
+    comparison group's own row keeps 'comparison group'; rows with no comparison keep '').
+    """
+    if "rri_wb" not in frame or frame.empty:
+        return frame
+    out = frame.copy()
+    for column in ("numerator", "denominator"):
+        if f"small_{column}" in out:
+            small = out[f"small_{column}"].astype(bool).to_numpy()
+            out.loc[small, [column, "value", "lower", "upper"]] = np.nan
+            out.loc[small, "symbol"] = "c"
+            out.loc[small & ~out["reason"].astype(bool).to_numpy(), "reason"] = SMALL_GROUP
+    codes, _ = pd.factorize(_slice_keys(out))
+    hidden = out["symbol"].astype(str).eq("c").to_numpy()
+    level, group = out["level"].to_numpy(dtype=object), out["group"].to_numpy(dtype=object)
 
-def _default_verdict(rows: pd.DataFrame, ref: str) -> np.ndarray:
-    """The verdict of a comparison that cannot be shown: none for the total and 'Not known',
-    'comparison group' for White British against itself, otherwise 'too few to say'."""
-    no_comparison = rows["level"].isin(["total", "white"]) | (rows["group"] == NOT_KNOWN)
-    itself = (rows["group"] == REFERENCE) & (rows["level"] == "major") & (ref == "wb")
-    return np.where(no_comparison, "", np.where(itself, "comparison group", "too few to say")).astype(object)
+    def in_slice_of(mask: np.ndarray) -> np.ndarray:
+        return np.isin(codes, codes[mask & hidden])
+
+    wb_row = (level == "major") & (group == REFERENCE)
+    others = ((level == "major") & (group == NOT_KNOWN)) | (level == "total")
+    no_comparison = np.isin(level, ["total", "white"]) | (group == NOT_KNOWN)
+    for ref, reference_hidden in (("wb", in_slice_of(wb_row)), ("all", in_slice_of(others))):
+        rows = (hidden | reference_hidden) & ~no_comparison
+        itself = wb_row & (ref == "wb")
+        rows &= ~itself
+        for suffix in ("", "_lower", "_upper"):
+            out.loc[rows, f"rri_{ref}{suffix}"] = np.nan
+        out.loc[rows, f"rri_{ref}_strict"] = ""
+        out.loc[rows, f"rri_{ref}_method"] = HIDDEN_METHOD
+        out.loc[rows, f"rri_{ref}_verdict"] = HIDDEN_VERDICT
+    return out
 
 
 # ----------------------------------------------------------------------------------------
@@ -787,25 +878,23 @@ def stage_frame(stage_key: str, people: pd.DataFrame, base: pd.DataFrame | None,
     stage_key : str
         A key of :data:`STAGE_BY_KEY`.
     people : DataFrame
-        Children at the stage (one row each), from the stage's extractor (e.g.
-        :func:`cin_stage_children`); for pupil stages the roll with ``outcome``
-        (:func:`excluded_pupils`).
+        Children (or pupils) counted at the stage, one row each, from the stage's extractor
+        (e.g. :func:`cin_stage_children`, :func:`excluded_pupils`).
     base : DataFrame
         For population stages: the child population by ethnicity
-        (``child_population_by_ethnicity``). Ignored for pupil stages (the roll is ``people``).
+        (``child_population_by_ethnicity``); for pupil stages: the roll (:func:`pupil_roll`).
     """
     stage = STAGE_BY_KEY[stage_key]
     bands = age_bands_for(stage_key)
+    k = count_cells(people, bands, **stage.layout)
     if stage.base == "pupils":
-        k = count_cells(people[people["outcome"]], bands)
-        n = count_cells(people, bands)
-        interval = "wilson"
+        n, interval = count_cells(base, bands, **stage.layout), "wilson"
     else:
-        k = count_cells(people, bands)
-        n = population_cells(base, bands)
-        interval = "poisson"
+        n, interval = population_cells(base, bands, **stage.layout), "poisson"
     return rate_frame(k, n, bands, measure_id=stage.measure_id, stage=stage.label, area=area, period=period,
-                      per=stage.per, interval=interval, confidence=confidence)
+                      per=stage.per, interval=interval, num_concept=stage.concept,
+                      den_concept=stage.denominator_concept, total=stage.total, age_label=stage.age_label,
+                      confidence=confidence, **stage.layout)
 
 
 def step_frame(step_key: str, cohort: pd.DataFrame, area: str, period: str,
@@ -814,21 +903,24 @@ def step_frame(step_key: str, cohort: pd.DataFrame, area: str, period: str,
     with ``outcome``), the percentage who reached the later one, by group (Wilson
     intervals; RRIs of the percentages).
 
-    The frame has the same slices (sex, age band) as the earlier stage's frame, so that its
-    denominators, which are that stage's counts, get the same margins and so the same
-    suppression: a count hidden at the stage is never shown as a denominator here.
+    Only the whole borough and its major groups are reported (no slices by sex or age, no
+    minor groups). Its denominators are the earlier stage's count cells (the same keys): a
+    count hidden at the stage is hidden here.
     """
     step = STEP_BY_KEY[step_key]
-    bands = age_bands_for(step.after)
-    k = count_cells(cohort[cohort["outcome"]], bands)
-    n = count_cells(cohort, bands)
-    return rate_frame(k, n, bands, measure_id=step.measure_id, stage=step.label, area=area, period=period, per=100,
-                      interval="wilson", confidence=confidence)
+    stage = STAGE_BY_KEY[step.after]
+    layout = {"sexes": (), "minor": False}
+    k = count_cells(cohort[cohort["outcome"]], None, **layout)
+    n = count_cells(cohort, None, **layout)
+    return rate_frame(k, n, None, measure_id=step.measure_id, stage=step.label, area=area, period=period, per=100,
+                      interval="wilson", num_concept=step.concept, den_concept=step.denominator_concept,
+                      total=stage.total, age_label=stage.age_label, confidence=confidence, **layout)
 
 
 def population_frame(population: pd.DataFrame, area: str, period: str) -> pd.DataFrame:
     """Estimated children aged 0 to 17 by group (major and minor) and each group's share of
-    the children of a known group (%). 'Not known' has no population (NaN)."""
+    the children of a known group (%). 'Not known' has no population (NaN). Estimates are
+    published figures, not counts of children: they are not disclosure cells."""
     cells = cell_index(None)
     whole = ((cells["sex"] == TOTAL) & (cells["level"] != "white")).to_numpy()
     pops = population_cells(population, None).to_numpy()[whole]
@@ -836,47 +928,45 @@ def population_frame(population: pd.DataFrame, area: str, period: str) -> pd.Dat
     total = float(pops[(cells["level"] == "total").to_numpy()][0])
     out = cells.assign(measure_id=f"{THEME}.child_population", area=area, breakdown="ethnicity", period=period,
                        numerator=pops, denominator=total, value=100 * pops / total if total else np.nan,
-                       lower=np.nan, upper=np.nan, method="estimate", symbol="", stage="Population")
+                       lower=np.nan, upper=np.nan, method="estimate", symbol="", stage="Population",
+                       num_concept="", den_concept="")
     out["approximate"] = out["group"].isin(APPROXIMATE_GROUPS)
     return out
 
 
 def not_known_summary(frames: dict[str, pd.DataFrame], area: str) -> pd.DataFrame:
     """Children whose ethnicity is not known, as a count and a share of the children at each
-    stage, from *protected* stage frames (so a hidden count stays hidden: its share is NaN
-    with symbol 'c'). Groups are stage labels, in journey order."""
+    stage (groups: stage labels, in journey order). Each row's count is the stage's 'Not
+    known' cell and its denominator the stage's total cell, so the plan treats them as the
+    same figures as in the stage tables."""
     rows = []
-    for key, frame in frames.items():
+    for frame in frames.values():
         whole = frame[(frame["sex"] == TOTAL) & (frame["age_band"] == TOTAL)]
         nk = whole[(whole["group"] == NOT_KNOWN) & (whole["level"] == "major")].iloc[0]
         tot = whole[whole["level"] == "total"].iloc[0]
-        rows.append((frame["stage"].iat[0], nk["numerator"], tot["numerator"], nk["period"],
-                     "c" if (str(nk["symbol"]) == "c" or str(tot["symbol"]) == "c") else ""))
+        rows.append((frame["stage"].iat[0], nk["numerator"], tot["numerator"], nk["period"], nk["num_concept"],
+                     tot["num_concept"]))
     if not rows:
-        return pd.DataFrame(columns=RESULT_COLUMNS)
-    labels, k, n, periods, symbols = zip(*rows)
-    k = np.array(k, dtype=float)
-    n = np.array(n, dtype=float)
-    hidden = np.array([s == "c" for s in symbols])
-    k_shown = np.where(hidden, np.nan, k)
-    lo, hi = stats.wilson_interval(k_shown, n)
-    out = pd.DataFrame({
+        return pd.DataFrame(columns=RESULT_COLUMNS + ["num_concept", "den_concept"])
+    labels, k, n, periods, num, den = zip(*rows)
+    k, n = np.array(k, dtype=float), np.array(n, dtype=float)
+    lo, hi = stats.wilson_interval(k, n)
+    return pd.DataFrame({
         "measure_id": f"{THEME}.ethnicity_not_known_pct", "area": area, "breakdown": "stage", "group": list(labels),
-        "period": list(periods), "numerator": k_shown, "denominator": n,
-        "value": np.asarray(stats.percent(k_shown, n), dtype=float), "lower": 100 * np.asarray(lo, dtype=float),
+        "period": list(periods), "numerator": k, "denominator": n,
+        "value": np.asarray(stats.percent(k, n), dtype=float), "lower": 100 * np.asarray(lo, dtype=float),
         "upper": 100 * np.asarray(hi, dtype=float), "method": f"Wilson score interval, {CONFIDENCE_LEVEL:.0%}",
-        "symbol": list(symbols)})
-    return out[RESULT_COLUMNS]
+        "symbol": "", "num_concept": list(num), "den_concept": list(den)})
 
 
 def whole_borough(frame: pd.DataFrame) -> pd.DataFrame:
     """Rows of a stage frame for the whole borough (not within a sex or age band), without
-    the White row (which is there for disclosure control only)."""
+    the White row (shown in no table)."""
     return frame[(frame["sex"] == TOTAL) & (frame["age_band"] == TOTAL) & (frame["level"] != "white")]
 
 
 def stage_period(stage_key: str, period_end, exclusion_academic_year: int | None = None) -> str:
-    """The period label a stage reports: the financial year, or the academic year for exclusions."""
+    """The period label a stage reports: the financial year, or the school year for exclusions."""
     if STAGE_BY_KEY[stage_key].base == "pupils" and exclusion_academic_year is not None:
         return academic_year_label(exclusion_academic_year)
     return period_label(period_end)
@@ -909,13 +999,9 @@ def missing_tables(needed: tuple[str, ...], tables: dict[str, pd.DataFrame]) -> 
     return [t for t in needed if t not in tables]
 
 
-def stage_people(stage_key: str, tables: dict[str, pd.DataFrame], period_end, academic_year: int | None = None,
-                 roll: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The people counted at a stage (for pupil stages: the roll, with ``outcome``).
-
-    Pupil stages need ``academic_year`` (:func:`exclusion_year`); pass ``roll`` (from
-    :func:`pupil_roll`) to avoid building it again.
-    """
+def stage_people(stage_key: str, tables: dict[str, pd.DataFrame], period_end,
+                 academic_year: int | None = None) -> pd.DataFrame:
+    """The people counted at a stage. Pupil stages need ``academic_year`` (:func:`exclusion_year`)."""
     t = tables
     if stage_key == "referral":
         return cin_stage_children(t["cin_details"], "CINreferralDate", t["cin_children"], period_end)
@@ -930,9 +1016,7 @@ def stage_people(stage_key: str, tables: dict[str, pd.DataFrame], period_end, ac
     if stage_key == "missing":
         return missing_children(t["missing_episodes"], period_end)
     if stage_key in ("permanent_exclusion", "suspension"):
-        if roll is None:
-            roll, _ = pupil_roll(t["pupils"], t["exclusions"], academic_year)
-        return excluded_pupils(t["exclusions"], roll, academic_year, "PERM" if stage_key == "permanent_exclusion" else "SUSP")
+        return excluded_pupils(t["exclusions"], academic_year, "PERM" if stage_key == "permanent_exclusion" else "SUSP")
     if stage_key == "neet":
         leavers = care_leavers(t["cla_oc3"], t["cla_header"], period_end)
         return leavers[leavers["outcome"]]
@@ -954,8 +1038,6 @@ def step_cohort(step_key: str, tables: dict[str, pd.DataFrame], period_end) -> p
     if step_key == "cp_plan_after_referral":
         return cin_progression(t["cin_details"], "CINreferralDate", t["cin_cp_plans"], "CPPstartDate",
                                t["cin_children"], period_end)
-    if step_key == "neet_of_care_leavers":
-        return care_leavers(t["cla_oc3"], t["cla_header"], period_end)
     raise KeyError(f"unknown step {step_key!r}; steps: {', '.join(STEP_BY_KEY)}")
 
 
@@ -979,10 +1061,10 @@ def build_journey(tables: dict[str, pd.DataFrame], population: pd.DataFrame | No
     """
     unavailable: dict[str, str] = {}
     stages: dict[str, pd.DataFrame] = {}
-    year = exclusion_year(tables["pupils"], period_end) if "pupils" in tables else None
-    extra, roll = 0, None
-    if year is not None and "exclusions" in tables:
-        roll, extra = pupil_roll(tables["pupils"], tables["exclusions"], year)
+    year, extra = None, 0
+    if {"exclusions", "pupils"} <= set(tables):
+        year = exclusion_year(tables["exclusions"], tables["pupils"], period_end)
+        extra = pupils_not_on_roll(tables["exclusions"], tables["pupils"], year) if year is not None else 0
     for stage in STAGES:
         absent = missing_tables(stage.tables, tables)
         if absent:
@@ -992,10 +1074,11 @@ def build_journey(tables: dict[str, pd.DataFrame], population: pd.DataFrame | No
             unavailable[stage.key] = f"not available: no population estimate ({population_problem or 'not found'})"
             continue
         if stage.base == "pupils" and year is None:
-            unavailable[stage.key] = "not available: the pupil roll holds no academic year"
+            unavailable[stage.key] = "not available: no school year in the extracts had ended by the end of the period"
             continue
-        people = stage_people(stage.key, tables, period_end, year, roll)
-        stages[stage.key] = stage_frame(stage.key, people, population, area, stage_period(stage.key, period_end, year),
+        people = stage_people(stage.key, tables, period_end, year)
+        base = pupil_roll(tables["pupils"], year) if stage.base == "pupils" else population
+        stages[stage.key] = stage_frame(stage.key, people, base, area, stage_period(stage.key, period_end, year),
                                         confidence)
     steps: dict[str, pd.DataFrame] = {}
     for step in STEPS:
@@ -1010,3 +1093,159 @@ def build_journey(tables: dict[str, pd.DataFrame], population: pd.DataFrame | No
     steps = {k: add_strict_check(f, n_tests, confidence) for k, f in steps.items()}
     pop = population_frame(population, area, period_label(period_end)) if population is not None else None
     return Journey(stages, steps, pop, unavailable, n_tests, year, extra)
+
+
+# ----------------------------------------------------------------------------------------
+# Relations between count cells (for the disclosure plan)
+# ----------------------------------------------------------------------------------------
+def _strip_slice(group: str) -> str:
+    return group.rsplit(", ", 1)[0]
+
+
+def _in_slice(mapping: dict[str, str] | str):
+    """``parent_of`` for a Rollup within a slice: 'Black Caribbean, F' -> 'Black, F'."""
+    def parent(group: str) -> str | None:
+        label, _, part = group.rpartition(", ")
+        target = mapping if isinstance(mapping, str) else mapping.get(label)
+        return None if target is None else f"{target}, {part}"
+    return parent
+
+
+_OTHER_WHITE_OF = {m: OTHER_WHITE for m in MINOR_GROUPS[OTHER_WHITE]}
+#: Every concept counted by group here, with its whole-borough total cell.
+_CONCEPT_TOTALS: dict[str, tuple[str, str]] = (
+    {s.concept: s.total for s in STAGES} | {s.concept: STAGE_BY_KEY[s.after].total for s in STEPS}
+    | {"exclusions.pupils": _PUPILS, "neet.care_leavers": ("age_band", "17-21")})
+_SLICES = ("sex", "age", "school phase")
+
+
+def _hierarchy(concept: str, total: tuple[str, str]) -> list:
+    """Rollups of one concept: minor groups to major groups and to Other White, major groups
+    to the total, and each slice (sex, age band, school phase) to the whole borough, and
+    the same hierarchy within each slice."""
+    tb, tg = total
+    rels = [Rollup((concept,), "ethnicity_minor", "ethnicity", MAJOR_OF_MINOR),
+            Rollup((concept,), "ethnicity_minor", "ethnicity_other_white", _OTHER_WHITE_OF),
+            Rollup((concept,), "ethnicity", tb, tg)]
+    for word in _SLICES:
+        for base in ("ethnicity_minor", "ethnicity", "ethnicity_other_white", tb):
+            rels.append(Rollup((concept,), f"{base} by {word}", base, _strip_slice))
+        rels.append(Rollup((concept,), f"ethnicity by {word}", f"{tb} by {word}", _in_slice(tg)))
+    return rels
+
+
+def _white_split(keys: set[str]) -> list[tuple[list[str], str]]:
+    """White British + Other White = White, for the whole borough and within each sex and
+    age band (the minor groups say the same only while they are published: the parts of a
+    small Other White are not)."""
+    out = []
+    for key in keys:
+        concept, breakdown, group, period = split_key(key)
+        base, by, word = breakdown.partition(" by ")
+        if base != "ethnicity" or not (group == WHITE or group.startswith(f"{WHITE}, ")):
+            continue
+        part = group.removeprefix(WHITE)  # '' or ', <sex or band>'
+        suffix = f" by {word}" if by else ""
+        parts = [cell_key(concept, f"ethnicity_minor{suffix}", f"{REFERENCE}{part}", period),
+                 cell_key(concept, f"ethnicity_other_white{suffix}", f"{OTHER_WHITE}{part}", period)]
+        if any(p in keys for p in parts):
+            out.append(([p for p in parts if p in keys], key))
+    return out
+
+
+#: Groups of another theme's breakdown that are the same children as a slice total here.
+_SAME_GROUPS = {
+    "missing.children": {("scope by sex", "All children, F"): ("sex", "F"), ("scope by sex", "All children, M"): ("sex", "M")},
+    **{c: {("all by sex", f"{exc_measures.ALL_PUPILS}, F"): ("sex", exc_measures.SEX_LABELS["F"]),
+           ("all by sex", f"{exc_measures.ALL_PUPILS}, M"): ("sex", exc_measures.SEX_LABELS["M"]),
+           **{("all by school phase", f"{exc_measures.ALL_PUPILS}, {p}"): ("phase", p) for p in PHASES.values()}}
+       for c in ("exclusions.pupils_permanent", "exclusions.pupils_suspended", "exclusions.pupils")},
+}
+
+
+def _same_cells(keys: set[str]) -> list[tuple[list[str], str]]:
+    """A slice total here equals another theme's cell for the same children (same cohort,
+    same record): each is a part adding up to the other, so hiding one hides both."""
+    out = []
+    for key in keys:
+        concept, breakdown, group, period = split_key(key)
+        other = _SAME_GROUPS.get(concept, {}).get((breakdown, group))
+        if other is not None:
+            twin = cell_key(concept, *other, period)
+            if twin in keys:
+                out += [([key], twin), ([twin], key)]
+    return out
+
+
+def _neet_groups(keys: set[str]) -> list[tuple[list[str], str]]:
+    """The NEET theme counts care leavers aged 17 to 21 by major ethnic group too
+    (``ethnicity 17-21``): the same children as this theme's ``ethnicity`` cells of
+    ``neet.neet`` and ``neet.care_leavers``, so each equals the other (and this theme's
+    'Not known' is the NEET theme's 'Not known' and 'Not recorded' together)."""
+    out = []
+    theirs = cl_measures.breakdown_key("ethnicity", cl_measures.ALL_BANDS)
+    for key in keys:
+        concept, breakdown, group, period = split_key(key)
+        if concept not in ("neet.neet", "neet.care_leavers") or breakdown != "ethnicity":
+            continue
+        names = (group, cl_measures.NOT_RECORDED) if group == NOT_KNOWN else (group,)
+        parts = [p for p in (cell_key(concept, theirs, g, period) for g in names) if p in keys]
+        if parts:
+            out.append((parts, key))
+            if len(parts) == 1:
+                out.append(([key], parts[0]))
+    return out
+
+
+#: How this theme's count cells add up (see safeguarding.results.relations).
+RELATIONS = (
+    *(rel for concept, total in _CONCEPT_TOTALS.items() for rel in _hierarchy(concept, total)),
+    # Children who went on to the next step are among the children at the step before.
+    *(Components(s.denominator_concept, (s.concept,), subset=True) for s in STEPS),
+    Custom(_white_split, name="White British and Other White make up White"),
+    Custom(_same_cells, name="a slice total here is another theme's group of the same children"),
+    Custom(_neet_groups, name="care leavers by ethnic group are the NEET theme's care leavers by ethnic group"),
+)
+
+
+def _not_known_check(not_known: pd.DataFrame) -> list[dict]:
+    """The data-quality note on ethnicity not recorded (check DIS01). It is written before
+    disclosure control, so it names the stages and leaves the numbers to the protected
+    table ('Children whose ethnicity was not recorded'); 'affected' counts stages."""
+    from safeguarding import quality
+    stages = list(not_known.loc[not_known["numerator"] > 0, "group"])
+    if not stages:
+        return []
+    return [quality.finding("DIS01", len(stages), f"Ethnicity is not known for some children at {len(stages)} stage(s) "
+                            f"({', '.join(stages)}): they cannot be placed in any group's rate, and are shown as 'Not "
+                            "known' at every stage (numbers in the table 'Children whose ethnicity was not recorded', "
+                            "hidden where small). Partners are asked to record ethnicity for every child.")]
+
+
+def compute(ctx: Context) -> ThemeResults:
+    """Every result of the theme for a borough and period (unprotected): one frame per stage
+    (``stage_<key>``) and step (``step_<key>``), the population and the 'not known' summary."""
+    from safeguarding import quality
+    from safeguarding.published import population as population_module
+
+    pop, problem = None, None
+    try:
+        pop = population_module.child_population_by_ethnicity(ctx.area, pd.Timestamp(ctx.period_end).year - 1,
+                                                              published_dir=ctx.published_dir)
+    except InputError as exc:
+        problem = str(exc)
+    j = build_journey(ctx.tables, pop, ctx.area.name, ctx.period_end, population_problem=problem)
+    tables = {f"stage_{k}": mark_small_groups(f, ctx.threshold) for k, f in j.stages.items()} \
+        | {f"step_{k}": mark_small_groups(f, ctx.threshold) for k, f in j.steps.items()}
+    if j.population is not None:
+        tables["population"] = j.population
+    tables["not_known"] = not_known_summary(j.stages, ctx.area.name)
+    checks = _not_known_check(tables["not_known"])
+    if j.academic_year is not None:
+        checks += quality.check_pupil_roll(j.pupils_not_on_roll, academic_year_label(j.academic_year), ctx.threshold)
+    checks += quality.check_cin_links(ctx.tables)
+    checks += quality.check_rates_within_population(j.stages)
+    meta = {"stages": list(j.stages), "steps": list(j.steps), "unavailable": j.unavailable, "n_tests": j.n_tests,
+            "academic_year": academic_year_label(j.academic_year) if j.academic_year is not None else None,
+            "population_note": population_module.NOTE}
+    return ThemeResults(tables, meta, checks)

@@ -42,6 +42,7 @@ from safeguarding.measures.results import (
     rate_result,
     ratio_result,
 )
+from safeguarding.results.cells import SMALL_GROUP
 from safeguarding.results.relations import (
     Components,
     Custom,
@@ -290,7 +291,7 @@ def pupil_ids(frame: pd.DataFrame) -> pd.Series:
     return normalise_upn(frame["UPN"])
 
 
-def _first_per_pupil(exc: pd.DataFrame) -> pd.DataFrame:
+def first_per_pupil(exc: pd.DataFrame) -> pd.DataFrame:
     """Each pupil's first exclusion of the frame (by start date); rows with no UPN are left out."""
     ids = pupil_ids(exc)
     ordered = exc.assign(_pupil=ids)[ids.notna().to_numpy()].sort_values("StartDate", na_position="last", kind="stable")
@@ -309,7 +310,7 @@ def group_counts(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, brea
     """
     exc, roll = _in_year(exclusions, year), _in_year(pupils, year)
     perm, susp = exc[exc["Category"] == "PERM"], exc[exc["Category"] == "SUSP"]
-    first_perm, first_susp = _first_per_pupil(perm), _first_per_pupil(susp)
+    first_perm, first_susp = first_per_pupil(perm), first_per_pupil(susp)
     repeat = first_susp["_pupil"].map(pupil_ids(susp).value_counts()).to_numpy() >= 2
     if breakdown is None:
         label = lambda f: pd.Series(ALL_PUPILS, index=f.index, dtype="object")
@@ -641,8 +642,6 @@ RELATIONS = (
 
 #: Breakdowns whose groups add up to all pupils (see RELATIONS).
 _UNDER_ALL = ("phase", "sex", "ethnicity", "sen", "fsm", "school", "social_care", *(reason_breakdown(c) for c in CATEGORIES))
-#: The ``reason`` of a row not shown because its whole group is small (see :func:`merge_small_groups`).
-SMALL_GROUP = "small group"
 
 
 def _ancestors(breakdown: str, group: str) -> list[tuple[str, str]]:

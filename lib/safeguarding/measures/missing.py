@@ -14,14 +14,21 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from safeguarding.codes.lists import period_bounds, period_label  # noqa: F401 (part of this module's API)
+from safeguarding.codes.lists import period_bounds, period_label
 from safeguarding.cohorts import collection_year_bounds, looked_after_during_year
 from safeguarding.derive import band_order
 from safeguarding.issues import InputError
 from safeguarding.measures.registry import MeasureSpec
+from safeguarding.measures.results import (
+    combine,
+    count_result,
+    percent_result,
+    rate_result,
+    ratio_result,
+    value_result,
+)
 from safeguarding.results.relations import Components, Rollup
 from safeguarding.results.store import Context, ThemeResults
-from safeguarding.measures.results import combine, count_result, percent_result, rate_result, ratio_result, value_result
 
 THEME = "missing"
 SCOPES = {"home": "Missing from home", "care": "Missing from care", "all": "All children"}

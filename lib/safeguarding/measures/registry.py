@@ -42,6 +42,9 @@ class MeasureSpec:
     #: The count cell of the denominator ('concept' or 'concept@breakdown=group'); blank when
     #: the denominator is not a count that needs protecting (e.g. an ONS population).
     denominator_cell: str = ""
+    #: The figures are published estimates (e.g. ONS populations), not counts of people:
+    #: not disclosure cells, and exempt from the briefing's small-count self-check.
+    estimate: bool = False
 
     @property
     def in_sentence(self) -> str:

@@ -3,12 +3,15 @@
 The plan (:mod:`safeguarding.results.plan`) gives every hidden row a ``reason``:
 ``primary`` (a count from 1 to the threshold), ``secondary`` (a larger count hidden so that
 another figure cannot be worked out), or either followed by `` denominator`` (the row is a
-share of a hidden total). Sentences say which, never "too few" for a secondary figure.
+share of a hidden total); a measures module may also recode the parts of a group of 1 to
+the threshold as not published (:data:`safeguarding.results.cells.SMALL_GROUP`): each is then
+smaller still. Sentences say which, never "too few" for a secondary figure.
 """
 
 from __future__ import annotations
 
 from safeguarding.render.formats import smallest_shown_count
+from safeguarding.results.cells import SMALL_GROUP
 
 
 def hidden_words(reason: object, threshold: int, counts: str) -> str:
@@ -18,6 +21,8 @@ def hidden_words(reason: object, threshold: int, counts: str) -> str:
     small = f"fewer than {smallest_shown_count(threshold)} {counts}"
     if reason == "primary":
         return f"is hidden: {small}"
+    if reason == SMALL_GROUP:
+        return f"is hidden: {small} (the whole group it is part of had {small})"
     if reason == "primary denominator":
         return f"is hidden: it is a share of {small}"
     if reason == "secondary denominator":
@@ -28,7 +33,7 @@ def hidden_words(reason: object, threshold: int, counts: str) -> str:
 def hidden_summary(reasons, threshold: int, counts: str) -> str:
     """Why several figures are hidden: 'fewer than 6 care leavers, or hidden so that another
     figure cannot be worked out', naming only the reasons that occur."""
-    reasons = {str(r).split(" ")[0] for r in reasons if r}
+    reasons = {"primary" if r == SMALL_GROUP else str(r).split(" ")[0] for r in reasons if r}
     parts = []
     if "primary" in reasons:
         parts.append(f"fewer than {smallest_shown_count(threshold)} {counts}")

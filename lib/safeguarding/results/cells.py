@@ -29,6 +29,10 @@ TIDY_COLUMNS = [*registry.RESULT_COLUMNS, "reason"]
 #: Columns hidden together with a hidden numerator or denominator.
 DEPENDENT = ("value", "lower", "upper")
 NO_CELL_SYMBOLS = {"x", "z"}
+#: The ``reason`` of a count a measures module does not publish because a group it is part
+#: of has from 1 to the threshold (so the count is that small too): parts of a hidden small
+#: whole would narrow each other down, which no secondary suppression can prevent.
+SMALL_GROUP = "small group"
 
 
 def _resolve(concept: str, breakdown: str, group: str, period: str) -> str:
@@ -177,3 +181,12 @@ def unprotected(frame: pd.DataFrame) -> UnprotectedFrame:
 
 def is_unprotected(frame: pd.DataFrame) -> bool:
     return isinstance(frame, UnprotectedFrame) or bool(frame.attrs.get("unprotected"))
+
+
+def visible_small_counts(frame: pd.DataFrame, column: str = "numerator", threshold: int = 5) -> pd.DataFrame:
+    """Rows of a protected table that show a count from 1 to ``threshold`` in ``column``:
+    what disclosure control must never leave (the briefing's self-check)."""
+    if column not in frame:
+        return frame.iloc[0:0]
+    values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
+    return frame[(values >= 1) & (values <= threshold)]

@@ -302,7 +302,8 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
         for c in failing:
             if component_of[c] in handled:
                 continue
-            chosen = _protector(c, values, equations, eqs_of, status, threshold, cost)
+            chosen = _protector(c, values, equations, eqs_of, status, threshold, cost,
+                                (results[c]["lowest"], results[c]["highest"]))
             if chosen is not None:
                 status[chosen] = SECONDARY
                 changed.add(chosen)
@@ -318,19 +319,54 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
     return plan
 
 
-def _protector(c, values, equations, eqs_of, status, threshold, cost) -> str | None:
-    """The cheapest shown cell to hide so that hidden cell ``c`` may be protected: one in
-    an equation with ``c``; else one step further; else, as a last resort, a shown zero."""
+#: How many of the cheapest candidates :func:`_protector` tries (two small LPs each) before
+#: falling back to the cheapest: enough to pass over cells that would not help.
+TRIED_CANDIDATES = 8
+
+
+def _protector(c, values, equations, eqs_of, status, threshold, cost, current=None) -> str | None:
+    """The shown cell to hide so that hidden cell ``c`` may be protected.
+
+    Candidates are the cells of an equation with ``c`` or with a hidden cell linked to ``c``
+    through hidden cells (a hidden neighbour that its own parts still pin down is freed by
+    hiding one of them, which often costs far less than hiding the total they share). Of
+    the cheapest few, the first whose hiding widens ``c``'s feasible range (``current``) is
+    chosen; if none does, the cheapest; with no candidate, as a last resort, a shown zero."""
     def members(cells):
         return {m for x in cells for i in eqs_of.get(x, ()) for m in (*equations[i].parts, equations[i].total)}
 
-    near = members([c])
-    candidates = {m for m in near if m not in status and values[m] > threshold}
+    cluster, frontier = {c}, [c]
+    while frontier:  # the hidden cells reachable from c through equations of hidden cells
+        frontier = [m for m in members(frontier) if m in status and m not in cluster]
+        cluster.update(frontier)
+    near = members(cluster)
+    candidates = sorted((m for m in near if m not in status and values[m] > threshold), key=lambda m: (cost(m), m))
     if not candidates:
-        candidates = {m for m in members([n for n in near if n in status]) if m not in status and values[m] > threshold}
-    if not candidates:
-        candidates = {m for m in near if m not in status and values[m] == 0}
-    return min(candidates, key=lambda m: (cost(m), m)) if candidates else None
+        zeros = sorted((m for m in near if m not in status and values[m] == 0), key=lambda m: (cost(m), m))
+        return zeros[0] if zeros else None
+    if current is not None:
+        for m in candidates[:TRIED_CANDIDATES]:
+            trial = {**status, m: SECONDARY}
+            cells, eqs = _component_of(c, trial, eqs_of, equations)
+            row = _audit_component(cells, eqs, values, trial, threshold, only={c})[0]
+            if row["highest"] - row["lowest"] > current[1] - current[0]:
+                return m
+    return candidates[0]
+
+
+def _component_of(c, status, eqs_of, equations) -> tuple[list[str], list[Equation]]:
+    """The hidden cells linked to ``c`` through equations, and those equations."""
+    cells, frontier, eq_ids = {c}, [c], set()
+    while frontier:
+        new = []
+        for x in frontier:
+            for i in eqs_of.get(x, ()):
+                if i not in eq_ids:
+                    eq_ids.add(i)
+                    new += [m for m in (*equations[i].parts, equations[i].total) if m in status and m not in cells]
+        cells.update(new)
+        frontier = new
+    return sorted(cells), [equations[i] for i in sorted(eq_ids)]
 
 
 def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost) -> None:

@@ -161,11 +161,8 @@ def compute_all(ctx: Context, themes=None) -> tuple[dict[str, ThemeResults], dic
                                 f"which the borough's files did not provide. Run 'safeguarding ingest {ctx.area.slug}' "
                                 "on files that include them.")
             continue
-        module = record.measures()
-        if not hasattr(module, "compute"):  # LEGACY: protects table by table in its briefing (disproportionality)
-            continue
         try:
-            out[key] = module.compute(ctx)
+            out[key] = record.measures().compute(ctx)
         except InputError as exc:
             unavailable[key] = str(exc)
     return out, unavailable

@@ -233,7 +233,7 @@ class NeetView(NeetSections):
         if "sex" not in self.r:
             return ("Care leavers cannot be broken down by sex or ethnicity: the SSDA903 header table, which holds them, "
                     "was not provided.")
-        return self.sex_gap("19-21")
+        return self.sex_gap(m.ALL_BANDS)
 
     def sex_gap(self, band: str) -> str:
         """Female against male NEET percentages in a band, with the chance test, or ''."""

@@ -14,13 +14,14 @@ from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
-from safeguarding.render.formats import format_number_for_unit
-from safeguarding.render.tables import html_table
 from safeguarding.render.comparisons import (
+    pick,
     published_comparison_block,
     published_trend_block,
     symbol_of,
 )
+from safeguarding.render.formats import format_number_for_unit
+from safeguarding.render.tables import html_table
 from safeguarding.themes.neet_comparators import (
     COUNTS,
     REASON_WORDS,
@@ -180,15 +181,14 @@ class NeetSections(ComparatorSections):
                                      "above, not in these."), *type_tables)
 
     def _group_verdict(self, frame: pd.DataFrame, dimension: str) -> tuple[str, str]:
-        """Chart title and sentence for the group with the highest NEET percentage, tested against the rest of its band
-        (only when the band's figures are shown: the rest is the band less the group)."""
-        shown = frame[(frame["symbol"].fillna("") == "") & frame["value"].notna() & (frame["group"] != m.NOT_RECORDED)]
+        """Chart title and sentence for the group with the highest NEET percentage, tested against the other care
+        leavers (only when everyone's figures are shown: the rest is everyone less the group)."""
+        groups, total = frame[frame["breakdown"] != "age_band"], pick(frame[frame["breakdown"] == "age_band"], "neet.neet_pct")
+        shown = groups[(groups["symbol"].fillna("") == "") & groups["value"].notna() & (groups["group"] != m.NOT_RECORDED)]
         if shown.empty:
             return f"NEET care leavers by {dimension}", ""
         top = shown.loc[shown["value"].idxmax()]
-        band = m.band_of(top["breakdown"], top["group"])
-        total = self.row("neet.neet_pct", band)
-        who = f"{top['group'].lower() if dimension == 'sex' else top['group']} care leavers {m.BAND_WORDS[band]}"
+        who = f"{top['group'].lower() if dimension == 'sex' else top['group']} care leavers {m.BAND_WORDS[m.ALL_BANDS]}"
         if not self.shown(total):
             return (f"NEET care leavers by {dimension}",
                     (f"The highest NEET percentage shown was among {who} ({self._pct(top['value'])}); it cannot be tested "
@@ -209,18 +209,19 @@ class NeetSections(ComparatorSections):
                              "so care leavers cannot be broken down by sex or ethnicity. Add the Header file to the raw folder "
                              "beside the OC3 file and run ingest again.")
         parts = [paragraph("NEET care leavers by sex and by ethnicity (from the SSDA903 header, joined on the child's "
-                           "identifier). Each percentage is of all care leavers of that group and age. Groups are small, so "
-                           "intervals are wide and differences are tested against chance before they are called differences.")]
+                           "identifier). Both age groups are taken together here (17 to 21), so that fewer groups are too small "
+                           "to show; each percentage is of all care leavers of that group. Groups are small, so intervals are "
+                           "wide and differences are tested against chance before they are called differences.")]
         for dimension, heading in (("sex", "Sex"), ("ethnicity", "Ethnicity")):
             frame = self.r[dimension].copy()
-            frame["band"] = [m.BAND_WORDS[m.band_of(bd, g)] for bd, g in zip(frame["breakdown"], frame["group"])]
-            items = [(f"{g}, {band}", r) for band, g, (_, r) in zip(frame["band"], frame["group"], frame.iterrows())]
+            frame["group"] = frame["group"].where(frame["breakdown"] != "age_band", "All care leavers")
+            items = [(g, r) for g, (_, r) in zip(frame["group"], frame.iterrows())]
             title, verdict = self._group_verdict(frame, dimension)
-            words = [w for w in (self.sex_gap(band) for band in m.BANDS) if w] if dimension == "sex" else [verdict]
+            words = [self.sex_gap(m.ALL_BANDS)] if dimension == "sex" else [verdict]
             if frame["value"].notna().any():
-                body = self._bars(items, title, f"Bar chart with 95% intervals of the percentage of care leavers who were NEET, "
-                                                f"by {dimension} and age group",
-                                  value_label="Per cent NEET, of all care leavers of the group and age")
+                body = self._bars(items, title, f"Bar chart with 95% intervals of the percentage of care leavers aged 17 to 21 "
+                                                f"who were NEET, by {dimension}",
+                                  value_label="Per cent NEET, of all care leavers aged 17 to 21 of the group")
             else:
                 body = paragraph(f"Every NEET figure by {dimension} is hidden "
                                  f"({self.hidden_rows([r for _, r in frame.iterrows()])}).")
@@ -229,9 +230,10 @@ class NeetSections(ComparatorSections):
                 notes.append("'Not recorded': the young person has no row in the header, or no code.")
             if dimension == "ethnicity":
                 notes.append("Ethnic groups are the DfE major groups; 'Not known' means refused or not obtained.")
-            table = html_table(frame, {"group": heading, "band": "Age", "numerator": "NEET", "denominator": "Care leavers",
+            table = html_table(frame, {"group": heading, "numerator": "NEET", "denominator": "Care leavers",
                                        "value": "Per cent NEET", "interval": "95% interval"},
-                               caption=f"NEET care leavers by {dimension}: percentages are of all care leavers of the group and age",
+                               caption=f"NEET care leavers aged 17 to 21 by {dimension}: percentages are of all care leavers "
+                                       "of the group",
                                units={"value": "percent"}, decimals={"value": 0}, threshold=self.b.threshold, counts=COUNTS,
                                note=" ".join(notes) or None)
             parts += [HtmlBlock(f"<h3>{heading}</h3>"), paragraph(" ".join(w for w in words if w)) if any(words) else None,

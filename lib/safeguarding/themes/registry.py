@@ -88,6 +88,8 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
         optional_tables=("cin_assessments", "cin_section47", "cin_cp_plans", "cla_header", "cla_episodes", "cla_oc3",
                          "missing_episodes", "exclusions", "pupils"),
         aliases=("ethnicity", "disproportionality_by_ethnicity"), check_prefix="DIS", counts="children",
+        headline_measures=tuple(f"disproportionality.{stage}_rate_per_10k@{breakdown}"
+                                for stage in ("referral", "cp_plan", "looked_after") for breakdown in ("all", "ethnicity")),
         sections=(
             Section("journey", "Across the child's journey",
                     ("disproportionality.referral_rate_per_10k", "disproportionality.assessment_rate_per_10k",
@@ -100,10 +102,9 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
                                                  "disproportionality.ethnicity_not_known_pct")),
             Section("progression", "Where in the journey the gap opens",
                     ("disproportionality.assessed_after_referral_pct", "disproportionality.s47_after_assessment_pct",
-                     "disproportionality.cp_plan_after_s47_pct", "disproportionality.cp_plan_after_referral_pct",
-                     "disproportionality.neet_of_care_leavers_pct")),
+                     "disproportionality.cp_plan_after_s47_pct", "disproportionality.cp_plan_after_referral_pct")),
             Section("minor_groups", "Smaller ethnic groups", ("disproportionality.rri_white_british",)),
-            Section("intersections", "Ethnicity with sex and age", ("disproportionality.rri_white_british",)),
+            Section("intersections", "Ethnicity with sex and school phase", ("disproportionality.rri_white_british",)),
         ),
         method_notes=("Relative rate indices: the ratio of two groups' rates, with a log-scale (Katz) 95% interval, or an "
                       "exact conditional method when either count is below 10; a verdict needs at least 10 children in "

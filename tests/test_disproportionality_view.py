@@ -1,0 +1,176 @@
+"""The disproportionality view on the results stage: every section renders from protected
+tables for a large borough (Hounslow) and a tiny one (City of London), hidden figures are
+worded by their reasons, shown RRIs in the text agree with the tables, and no internal
+column reaches the page."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+from safeguarding.measures import disproportionality as m
+from safeguarding.render.blocks import HtmlBlock
+from safeguarding.themes.disproportionality import DisproportionalityView
+from safeguarding.themes.registry import THEMES
+
+END = "2025-03-31"
+BOROUGHS = ("hounslow", "city-of-london")
+INTERNAL = ("num_concept", "den_concept", "num_cell", "den_cell", "small_numerator", "small_denominator")
+
+
+@pytest.fixture(scope="session")
+def view_data(tmp_path_factory):
+    """The repository's processed demo data if present, otherwise demo data generated and ingested."""
+    from safeguarding import config
+    if all(config.processed_dir(s).is_dir() for s in BOROUGHS):
+        return None
+    from safeguarding.demo import generate_demo
+    from safeguarding.prepare import ingest
+    data = tmp_path_factory.mktemp("disproportionality_view")
+    generate_demo(list(BOROUGHS), out_dir=data / "raw")
+    for slug in BOROUGHS:
+        ingest(data / "raw" / slug, data / "processed" / slug)
+    return data
+
+
+@pytest.fixture(scope="session")
+def briefings(view_data):
+    from safeguarding.briefing import open_briefing
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.results.store import load_results
+    out = {}
+    for slug in BOROUGHS:
+        results = load_results(resolve_area(slug), END, data_dir=view_data, threshold=5)
+        out[slug] = open_briefing("disproportionality", slug, results=results)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sections(briefings):
+    return {slug: {name: str(b.section(name)) for name in b.record.section_ids} for slug, b in briefings.items()}
+
+
+def text_of(html: str) -> str:
+    return BeautifulSoup(html, "html.parser").get_text(" ")
+
+
+def table_rows(html: str):
+    """(caption, [cell texts]) for every body row of every table."""
+    soup = BeautifulSoup(html, "html.parser")
+    for table in soup.find_all("table"):
+        caption = table.caption.get_text(" ") if table.caption else ""
+        heads = [th.get_text(" ") for th in table.thead.find_all("th")]
+        for tr in table.tbody.find_all("tr"):
+            yield caption, dict(zip(heads, [c.get_text(" ") for c in tr.find_all(["th", "td"])]))
+
+
+def test_view_has_a_section_for_every_record_section():
+    assert THEMES["disproportionality"].section_ids == ("journey", "stages", "progression", "minor_groups", "intersections")
+    assert all(hasattr(DisproportionalityView, f"section_{s}") for s in THEMES["disproportionality"].section_ids)
+
+
+@pytest.mark.parametrize("slug", BOROUGHS)
+def test_every_section_renders(briefings, sections, slug):
+    b = briefings[slug]
+    for name, html in sections[slug].items():
+        assert len(html) > 200, name
+        text = text_of(html)
+        assert not re.search(r"\b(nan|inf|None)\b", text), (name, re.search(r".{60}\b(nan|inf|None)\b.{60}", text))
+    assert isinstance(b.data_quality(), HtmlBlock) and isinstance(b.methods(), HtmlBlock)
+    assert "Relative rate index against White British children" in str(b.methods())
+    assert b.self_check() == []  # population estimates of 1 to 5 are published figures, not counts
+    assert not [f for f in b.findings if re.search(r"\b(nan|None)\b", f)]
+
+
+@pytest.mark.parametrize("slug", BOROUGHS)
+def test_no_internal_column_is_shown(briefings, sections, slug):
+    html = "".join(sections[slug].values()) + str(briefings[slug].data_quality()) + str(briefings[slug].methods())
+    for column in INTERNAL:
+        assert column not in html, column
+    assert "|" not in text_of(html)  # cell keys look like 'concept|breakdown|group|period'
+
+
+def test_hounslow_findings_and_charts(briefings, sections):
+    b = briefings["hounslow"]
+    assert 3 <= len(b.findings) <= 6
+    assert list(b.view.stages) == [s.key for s in m.STAGES]
+    journey = sections["hounslow"]["journey"]
+    assert "<img" in journey and 'alt="' in journey and "Census 2021" in journey
+    assert journey.count("<img") >= 1 and journey.count("<table") >= 3  # chart, journey, population, not known
+    assert "Bonferroni" in sections["hounslow"]["intersections"]
+    assert "Black Caribbean" in sections["hounslow"]["minor_groups"]
+
+
+def test_shown_rri_in_the_text_equals_the_table(briefings, sections):
+    """The lead sentence of each stage states a shown RRI: it rounds the table's value."""
+    b = briefings["hounslow"]
+    text = text_of(sections["hounslow"]["stages"])
+    checked = 0
+    for key, frame in b.view.stages.items():
+        stage = m.STAGE_BY_KEY[key]
+        whole = m.whole_borough(frame)
+        for _, r in whole[(whole["level"] == "major") & whole["rri_wb_verdict"].isin(["over-represented"])].iterrows():
+            hit = re.search(rf"{re.escape(r['group'])} \w+ were ([\d.]+) times as likely as White British \w+ to "
+                            rf"{re.escape(stage.phrase)} \(95% interval ([\d.]+) to ([\d.]+)\)", text)
+            if hit:
+                assert float(hit.group(1)) == pytest.approx(round(r["rri_wb"], 1), abs=0.051)
+                assert float(hit.group(2)) == pytest.approx(r["rri_wb_lower"], abs=0.0051)
+                checked += 1
+    assert checked >= 3
+
+
+@pytest.mark.parametrize("slug", BOROUGHS)
+def test_hidden_comparison_is_never_a_number(briefings, sections, slug):
+    b = briefings[slug]
+    for frame in list(b.view.stages.values()) + list(b.view.steps.values()):
+        hidden = frame["rri_wb_verdict"] == m.HIDDEN_VERDICT
+        assert frame.loc[hidden, ["rri_wb", "rri_wb_lower", "rri_wb_upper"]].isna().all().all()
+        assert frame.loc[frame["symbol"] == "c", "value"].isna().all()
+    hidden_groups = {(r["stage"], r["group"]) for f in b.view.stages.values()
+                     for _, r in m.whole_borough(f).iterrows() if r["rri_wb_verdict"] == m.HIDDEN_VERDICT}
+    assert slug == "hounslow" or hidden_groups
+    for caption, row in table_rows(sections[slug]["stages"]):
+        verdict = row.get("Verdict", "")
+        if verdict.startswith("hidden"):
+            assert not re.search(r"\d", row["Compared with White British (95% interval)"]), (caption, row)
+            assert "too few" not in " ".join(row.values()), (caption, row)
+
+
+def test_tiny_borough_words_match_reasons(briefings, sections):
+    b = briefings["city-of-london"]
+    html = "".join(sections["city-of-london"].values())
+    text = text_of(html)
+    assert "fewer than 6 children" in text
+    assert "hidden so that another figure cannot be worked out" in text
+    reasons = {r for f in b.view.stages.values() for r in f.loc[f["symbol"] == "c", "reason"]}
+    if m.SMALL_GROUP in reasons:
+        assert "the whole group it is part of had fewer than 6" in text
+    # a row hidden as secondary is never called 'too few' or 'fewer than'
+    secondary = {(f["stage"].iat[0], r["group"]) for f in b.view.stages.values()
+                 for _, r in m.whole_borough(f).iterrows()
+                 if r["level"] == "major" and r["symbol"] == "c" and r["reason"] == "secondary"}
+    assert secondary
+    seen = 0
+    for caption, row in table_rows(sections["city-of-london"]["stages"]):
+        stage = next((s for s, _ in secondary if caption.startswith(_measure_label(s))), None)
+        if stage is not None and (stage, row.get("Group")) in secondary:
+            seen += 1
+            assert "too few" not in " ".join(row.values()) and "fewer than" not in row["Verdict"], (caption, row)
+    assert seen
+    paragraphs = [p.get_text(" ") for p in BeautifulSoup(html, "html.parser").find_all("p")]
+    for sentence in (s for p in paragraphs for s in re.split(r"(?<=[.;]) ", p)):
+        if "another figure cannot be worked out" in sentence:
+            assert "too few" not in sentence, sentence
+
+
+def _measure_label(stage_label: str) -> str:
+    from safeguarding.measures.registry import get
+    stage = next(s for s in m.STAGES if s.label == stage_label)
+    return get(stage.measure_id).label
+
+
+def test_findings_count_c_cells(briefings, sections):
+    """Hidden cells are shown as 'c' in the tables, for both boroughs (the tiny one has many more)."""
+    counts = {slug: len(re.findall(r">c</t[dh]>", "".join(sections[slug].values()))) for slug in BOROUGHS}
+    assert counts["city-of-london"] > counts["hounslow"] > 0
