@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 from safeguarding import quality
 from safeguarding.codes.ethnicity import CODES, major_group, minor_group
+from safeguarding.issues import issues_frame
 from safeguarding.measures import disproportionality as m
 from safeguarding.measures import stats
+from safeguarding.prepare import NO_REFERRAL, _cin_episodes_without_referral
 from safeguarding.results.store import ThemeResults, protect_all
 
 END = "2025-03-31"
@@ -423,8 +425,13 @@ def test_build_journey_without_optional_tables():
 def test_quality_checks():
     t = cin_tables(details=[("A", "1", "2024-06-01")], children=[("A", "M", "2012-01-01", "WBRI")],
                    assessments=[("A", "1", "2024-06-02"), ("A", "9", "2024-06-03")])
-    links = quality.check_cin_links(t)
-    assert links[0]["code"] == "DIS03" and links[0]["affected"] == 1
+    t = {k: f.assign(source_file=f"{k}.csv", source_row=range(2, len(f) + 2)) for k, f in t.items()}
+    found = _cin_episodes_without_referral(t)  # at ingest: one warning per row, with file, row and value
+    assert [(i.table, i.row, i.column, i.value, i.code) for i in found] == [
+        ("cin_assessments", 3, "CINdetailsID", "9", NO_REFERRAL)]
+    links = quality.check_cin_links(issues_frame(found))
+    assert links[0]["code"] == "DIS03" and links[0]["affected"] == 1 and "1 assessment(s)" in links[0]["message"]
+    assert quality.check_cin_links(issues_frame([])) == []
     assert quality.check_pupil_roll(3, "2023/24")[0]["message"].startswith("fewer than 6")
     assert quality.check_pupil_roll(0, "2023/24") == []
     pop = population({"WROM": 5})

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 import safeguarding
@@ -30,7 +29,7 @@ from safeguarding.codes.lists import collection_year
 from safeguarding.config import DEFAULT_PERIOD_END
 from safeguarding.issues import InputError, Issue, ReadResult, issues_frame
 from safeguarding.readers import SPEC_BY_NAME, closest_table, identify_table
-from safeguarding.readers.base import load_delimited, read_rows, file_sha256
+from safeguarding.readers.base import file_sha256, load_delimited, read_rows
 from safeguarding.readers.cin import read_cin_xml
 from safeguarding.readers.exclusions import _finish
 
@@ -267,6 +266,7 @@ def build_tables(results: list[ReadResult], period_end: str = DEFAULT_PERIOD_END
         if frame is not None:
             tables[name] = pd.concat([frame, derive.ethnic_groups(frame["Ethnicity"])], axis=1)
 
+    issues.extend(_cin_episodes_without_referral(tables))
     if "cla_episodes" in tables and "cla_header" in tables:
         known = set(tables["cla_header"]["CHILD"])
         orphan = tables["cla_episodes"][~tables["cla_episodes"]["CHILD"].isin(known)]
@@ -274,6 +274,31 @@ def build_tables(results: list[ReadResult], period_end: str = DEFAULT_PERIOD_END
             issues.append(Issue(r["source_file"], "cla_episodes", int(r["source_row"]), "CHILD", str(r["CHILD"]),
                                 "no_header", "warning", "child has episodes but no row in the Header table"))
     return tables, issues
+
+
+#: Issue code of an assessment, enquiry or plan whose CIN episode has no referral record.
+NO_REFERRAL = "no_referral"
+
+
+def _cin_episodes_without_referral(tables: dict[str, pd.DataFrame]) -> list[Issue]:
+    """Assessments, section 47 enquiries and plans whose CIN episode (LAchildID + CINdetailsID)
+    has no row in the CIN details table: counted at their own stage, they cannot be followed
+    from a referral (one warning per row, in the validation report)."""
+    details = tables.get("cin_details")
+    if details is None:
+        return []
+    known = pd.MultiIndex.from_frame(details[["LAchildID", "CINdetailsID"]].astype(str))
+    out = []
+    for name in ("cin_assessments", "cin_section47", "cin_cp_plans"):
+        frame = tables.get(name)
+        if frame is None or frame.empty:
+            continue
+        keys = pd.MultiIndex.from_frame(frame[["LAchildID", "CINdetailsID"]].astype(str))
+        for _, r in frame[~keys.isin(known)].iterrows():
+            out.append(Issue(r["source_file"], name, int(r["source_row"]), "CINdetailsID", str(r["CINdetailsID"]),
+                             NO_REFERRAL, "warning", "the CIN episode has no referral in the CIN details table: counted "
+                             "at its own stage, but it cannot be followed from a referral"))
+    return out
 
 
 def ingest(raw_dir, out_dir, period_end: str = DEFAULT_PERIOD_END) -> IngestReport:

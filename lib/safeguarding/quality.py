@@ -381,27 +381,22 @@ def check_pupil_roll(n_not_on_roll: int, academic_year_label: str, threshold: in
                     "roll, but the roll may be incomplete: check that both extracts cover the same schools.")]
 
 
-def check_cin_links(tables: dict[str, pd.DataFrame]) -> list[dict]:
-    """Assessments, section 47 enquiries and plans whose CIN episode (LAchildID +
-    CINdetailsID) has no referral record: the progression rates cannot follow them."""
-    details = tables.get("cin_details")
-    if details is None:
+def check_cin_links(report: pd.DataFrame | None) -> list[dict]:
+    """DIS03 from the ingest's validation report: assessments, section 47 enquiries and plans
+    whose CIN episode has no referral record (found at ingest, one warning per row)."""
+    from safeguarding.prepare import NO_REFERRAL
+    if report is None or report.empty or "code" not in report:
         return []
-    known = set(zip(details["LAchildID"], details["CINdetailsID"]))
-    counts = {}
-    for name, what in (("cin_assessments", "assessment(s)"), ("cin_section47", "section 47 enquiry(ies)"),
-                       ("cin_cp_plans", "child protection plan(s)")):
-        frame = tables.get(name)
-        if frame is None or frame.empty:
-            continue
-        orphan = sum(1 for key in zip(frame["LAchildID"], frame["CINdetailsID"]) if key not in known)
-        if orphan:
-            counts[what] = orphan
-    if not counts:
+    rows = report[report["code"] == NO_REFERRAL]
+    if rows.empty:
         return []
-    text = ", ".join(f"{n:,} {what}" for what, n in counts.items())
-    return [finding("DIS03", sum(counts.values()), f"{text} belong to no referral in the CIN details table. They count "
-                                                    "at their own stage but cannot be followed from a referral.")]
+    words = {"cin_assessments": "assessment(s)", "cin_section47": "section 47 enquiry(ies)",
+             "cin_cp_plans": "child protection plan(s)"}
+    counts = rows["table"].value_counts()
+    text = ", ".join(f"{n:,} {words.get(t, t)}" for t, n in counts.items())
+    return [finding("DIS03", len(rows), f"{text} belong to no referral in the CIN details table. They count at their "
+                                        "own stage but cannot be followed from a referral (rows listed in the "
+                                        "validation report).")]
 
 
 def check_rates_within_population(stage_frames: dict[str, pd.DataFrame]) -> list[dict]:

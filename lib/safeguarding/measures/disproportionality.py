@@ -1243,7 +1243,7 @@ def compute(ctx: Context) -> ThemeResults:
     checks = _not_known_check(tables["not_known"])
     if j.academic_year is not None:
         checks += quality.check_pupil_roll(j.pupils_not_on_roll, academic_year_label(j.academic_year), ctx.threshold)
-    checks += quality.check_cin_links(ctx.tables)
+    checks += quality.check_cin_links(ctx.validation)
     checks += quality.check_rates_within_population(j.stages)
     meta = {"stages": list(j.stages), "steps": list(j.steps), "unavailable": j.unavailable, "n_tests": j.n_tests,
             "academic_year": academic_year_label(j.academic_year) if j.academic_year is not None else None,

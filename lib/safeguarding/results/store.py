@@ -51,6 +51,8 @@ class Context:
     tables: dict[str, pd.DataFrame]
     published_dir: Path | None
     threshold: int
+    #: The ingest's validation report (cross-table checks found at ingest), or empty.
+    validation: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 @dataclass
@@ -195,8 +197,9 @@ def build_results(area: Area, period_end: str, processed: Path, published: Path 
     """Compute, plan and protect every theme's results (``themes``: only these, for tests;
     such a partial plan protects only across those themes, so it is never written)."""
     started = time.perf_counter()
+    report = processed / "validation_report.csv"
     ctx = Context(area=area, period_end=period_end, tables=_load_tables(processed), published_dir=published,
-                  threshold=threshold)
+                  threshold=threshold, validation=pd.read_csv(report, dtype=str) if report.exists() else pd.DataFrame())
     write = write and themes is None
     themes, unavailable = compute_all(ctx, themes)
     protected, plan = protect_all(themes, threshold)
