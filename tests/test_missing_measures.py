@@ -93,19 +93,34 @@ def test_wilson_interval_on_percent(three_children):
     assert "Wilson" in r2["method"]
 
 
+def test_time_to_interview_bands_every_completed_interview():
+    hours = pd.Series([0, 24, 24.5, 72, 72.1, 168, 169, np.nan, -3])
+    assert m.time_to_interview(hours).to_dict() == {"Within 24 hours": 2, "1 to 3 days": 2, "3 to 7 days": 2,
+                                                    "More than 7 days": 1, "Not known": 2}
+
+
 def test_return_interviews_hand_computed(three_children):
+    """6 episodes ended in the year; A3 was 'away' (no interview is due), so 5 are counted."""
     r = m.return_interviews(three_children, "Test", END)
     allc = m.SCOPES["all"]
     w72 = value(r, "missing.rhi_offered_within_72h_pct", allc)
-    assert (w72["numerator"], w72["denominator"]) == (2, 6)  # 6 episodes ended; A1 and B1 within 72h
+    assert (w72["numerator"], w72["denominator"]) == (2, 5)  # A1 and B1 offered within 72h
     offered = value(r, "missing.rhi_offered_pct", allc)
-    assert (offered["numerator"], offered["denominator"]) == (3, 6)
+    assert (offered["numerator"], offered["denominator"]) == (3, 5)
     acc = value(r, "missing.rhi_accepted_pct", allc)
     assert (acc["numerator"], acc["denominator"]) == (2, 3)
     dec = value(r, "missing.rhi_declined_pct", allc)
     assert (dec["numerator"], dec["denominator"]) == (1, 3)
     comp = value(r, "missing.rhi_completed_pct", allc)
-    assert (comp["numerator"], comp["denominator"]) == (2, 6)
+    assert (comp["numerator"], comp["denominator"]) == (2, 5)
+    done72 = value(r, "missing.rhi_completed_within_72h_pct", allc)  # A1 after 48h, B1 after 60h
+    assert (done72["numerator"], done72["denominator"]) == (2, 5)
+    care = value(r, "missing.rhi_offered_pct", m.SCOPES["care"])
+    assert (care["numerator"], care["denominator"]) == (2, 2)  # A1, A2 (A3 away, A4 open)
+    bands = r[r["measure_id"] == "missing.rhi_time_to_interview_pct"].set_index("group")
+    assert bands["numerator"].to_dict() == {"Within 24 hours": 0, "1 to 3 days": 2, "3 to 7 days": 0,
+                                            "More than 7 days": 0, "Not known": 0}
+    assert set(bands["denominator"]) == {2}
     med = value(r, "missing.median_hours_to_rhi", allc)
     assert med["value"] == pytest.approx((48 + 60) / 2)
 

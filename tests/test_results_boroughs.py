@@ -115,3 +115,11 @@ def test_tidy_results_name_every_hidden_reason(results):
     reasons = ["primary", "secondary", "primary denominator", "secondary denominator", "small group"]
     assert set(tidy.loc[tidy["symbol"] == "c", "reason"]) <= set(reasons)
     assert np.isin(tidy["reason"].fillna("").unique(), ["", *reasons]).all()
+
+
+def test_return_interviews_leave_away_episodes_out(results):
+    """Kensington and Chelsea, missing from care: 51 interviews offered within 72 hours after 73
+    missing episodes that ended (not 51 of 103: the 30 'away' episodes are owed no interview)."""
+    rhi = results["kensington-and-chelsea"].table("missing", "rhi", protected=False)
+    row = rhi[(rhi["measure_id"] == "missing.rhi_offered_within_72h_pct") & (rhi["group"] == "Missing from care")].iloc[0]
+    assert (row["numerator"], row["denominator"]) == (51, 73)

@@ -27,11 +27,24 @@ from safeguarding.measures.results import (
     ratio_result,
     value_result,
 )
-from safeguarding.results.relations import Components, Rollup
+from safeguarding.results.relations import (
+    Components,
+    Custom,
+    Rollup,
+    cell_key,
+    split_key,
+)
 from safeguarding.results.store import Context, ThemeResults
 
 THEME = "missing"
 SCOPES = {"home": "Missing from home", "care": "Missing from care", "all": "All children"}
+
+#: Who is owed a return home interview: children back from a missing episode (an 'away'
+#: episode, whereabouts known, is not followed by one), counted in episodes that ended.
+_RHI_DUE = "missing episodes that ended (not 'away')"
+#: Time from the child's return to the completed interview, in hours: (label, upper bound).
+TIME_TO_INTERVIEW = (("Within 24 hours", 24), ("1 to 3 days", 72), ("3 to 7 days", 168), ("More than 7 days", np.inf))
+NOT_KNOWN_TIME = "Not known"
 
 MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("missing.children", THEME, "Children who went missing", "Children with at least one missing or away episode starting in the period.", "count", "children"),
@@ -46,11 +59,13 @@ MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("missing.rate_per_10k_by_ethnicity", THEME, "Children who went missing per 10,000 children, by ethnicity", "Children who went missing per 10,000 children of the same ethnic group living in the borough (Census 2021 shares applied to the ONS mid-year estimate).", "per_10k", "children", "children who went missing", "child population of the group", ci_method="poisson_exact", numerator_cell="missing.children"),
     MeasureSpec("missing.monthly_episodes", THEME, "Episodes per month", "Episodes starting in each month.", "count", "episodes", numerator_cell="missing.episodes"),
     MeasureSpec("missing.monthly_children", THEME, "Children missing per month", "Children with an episode starting in each month.", "count", "children", numerator_cell="missing.children"),
-    MeasureSpec("missing.rhi_offered_pct", THEME, "Return interviews offered", "Of episodes that ended, the percentage where a return home interview was offered.", "percent", "episodes", "episodes with an RHI offered", "episodes that ended", polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_offered", denominator_cell="missing.episodes_ended"),
-    MeasureSpec("missing.rhi_offered_within_72h_pct", THEME, "Return interviews offered within 72 hours", "Of episodes that ended, the percentage where a return home interview was offered within 72 hours of the child's return.", "percent", "episodes", "episodes with an RHI offered within 72 hours", "episodes that ended", polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_within_72h", denominator_cell="missing.episodes_ended"),
+    MeasureSpec("missing.rhi_offered_pct", THEME, "Return interviews offered", "Of missing episodes that ended, the percentage where a return home interview was offered. 'Away' episodes (whereabouts known) are left out: no interview is due after them.", "percent", "episodes", "episodes with an RHI offered", _RHI_DUE, polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_offered", denominator_cell="missing.episodes_rhi_due"),
+    MeasureSpec("missing.rhi_offered_within_72h_pct", THEME, "Return interviews offered within 72 hours", "Of missing episodes that ended (not 'away'), the percentage where a return home interview was offered within 72 hours of the child's return.", "percent", "episodes", "episodes with an RHI offered within 72 hours", _RHI_DUE, polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_within_72h", denominator_cell="missing.episodes_rhi_due"),
     MeasureSpec("missing.rhi_accepted_pct", THEME, "Return interviews accepted", "Of episodes where an interview was offered, the percentage where the child accepted it.", "percent", "episodes", "episodes with an RHI accepted", "episodes with an RHI offered", polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_accepted", denominator_cell="missing.episodes_rhi_offered"),
     MeasureSpec("missing.rhi_declined_pct", THEME, "Return interviews declined", "Of episodes where an interview was offered, the percentage where the child declined it.", "percent", "episodes", "episodes with an RHI declined", "episodes with an RHI offered", ci_method="wilson", numerator_cell="missing.episodes_rhi_declined", denominator_cell="missing.episodes_rhi_offered"),
-    MeasureSpec("missing.rhi_completed_pct", THEME, "Return interviews completed", "Of episodes that ended, the percentage with a completed return home interview.", "percent", "episodes", "episodes with an RHI completed", "episodes that ended", polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_completed", denominator_cell="missing.episodes_ended"),
+    MeasureSpec("missing.rhi_completed_pct", THEME, "Return interviews completed", "Of missing episodes that ended (not 'away'), the percentage with a completed return home interview.", "percent", "episodes", "episodes with an RHI completed", _RHI_DUE, polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_completed", denominator_cell="missing.episodes_rhi_due"),
+    MeasureSpec("missing.rhi_completed_within_72h_pct", THEME, "Return interviews completed within 72 hours", "Of missing episodes that ended (not 'away'), the percentage with a return home interview completed within 72 hours of the child's return (statutory guidance expects one to be offered within 72 hours).", "percent", "episodes", "episodes with an RHI completed within 72 hours", _RHI_DUE, polarity="higher_better", ci_method="wilson", numerator_cell="missing.episodes_rhi_completed_72h", denominator_cell="missing.episodes_rhi_due"),
+    MeasureSpec("missing.rhi_time_to_interview_pct", THEME, "Time from return to completed interview", "Of completed return home interviews, the percentage completed within each time of the child's return (within 24 hours, 1 to 3 days, 3 to 7 days, more than 7 days; not known where a date is missing or before the return).", "percent", "episodes", "completed interviews", "completed interviews", ci_method="wilson", numerator_cell="missing.episodes_rhi_completed", denominator_cell="missing.episodes_rhi_completed@scope=All children"),
     MeasureSpec("missing.median_hours_to_rhi", THEME, "Median time to interview", "Median hours from the child's return to the completed interview.", "hours", "episodes", decimals=0, polarity="lower_better", denominator_cell="missing.episodes_rhi_completed"),
     MeasureSpec("missing.cla_missing_pct", THEME, "Looked-after children who went missing", "Of children looked after at any time in the year, the percentage with at least one missing incident (SSDA903).", "percent", "looked-after children", "children who had a missing incident", "children looked after during the year", ci_method="wilson", published_id="cla_missing.pct_missing",
                 phrase="percentage of looked-after children who went missing", numerator_cell="missing.cla_children_missing", denominator_cell="cla.children_during_year"),
@@ -170,14 +185,16 @@ def yearly(episodes: pd.DataFrame, area: str, period_end, years: int = 5) -> pd.
 
 
 def return_interviews(episodes: pd.DataFrame, area: str, period_end) -> pd.DataFrame:
-    """Return home interview measures per scope, counted in episodes that ended in the period.
+    """Return home interview measures per scope, counted in the missing episodes that ended in
+    the period ('away' episodes are left out: no interview is due after them), and the time
+    from the child's return to each completed interview (all children).
 
     When the log has no RHI offered date, 'offered within 72 hours' is marked not available
     (symbol x) rather than guessed.
     """
     period = period_label(period_end)
     eps = episodes_in_period(episodes, period_end)
-    eps = eps[eps["miss_missing_episode_end_date"].notna()]
+    eps = eps[eps["miss_missing_episode_end_date"].notna() & (eps["miss_missing_episode_type"].fillna("M") != "A")]
     has_dates = "miss_missing_rhi_offered_date" in eps and eps["miss_missing_rhi_offered_date"].notna().any()
     frames = []
     for scope, sub in scope_frames(eps).items():
@@ -188,7 +205,7 @@ def return_interviews(episodes: pd.DataFrame, area: str, period_end) -> pd.DataF
         declined = offered & (sub["miss_missing_rhi_accepted"] == "N")
         completed = sub.get("miss_missing_rhi_completed_date", pd.Series(pd.NaT, index=sub.index)).notna()
         within = sub["rhi_offered_within_72h"].fillna(False).astype(bool)
-        hours = sub.loc[completed, "hours_to_rhi"].dropna()
+        hours = sub.loc[completed, "hours_to_rhi"]
         w72 = percent_result("missing.rhi_offered_within_72h_pct", area, "scope", [label], [within.sum()], [n], period)
         if not has_dates:
             w72.loc[:, ["value", "lower", "upper"]] = np.nan
@@ -198,10 +215,28 @@ def return_interviews(episodes: pd.DataFrame, area: str, period_end) -> pd.DataF
             percent_result("missing.rhi_accepted_pct", area, "scope", [label], [accepted.sum()], [offered.sum()], period),
             percent_result("missing.rhi_declined_pct", area, "scope", [label], [declined.sum()], [offered.sum()], period),
             percent_result("missing.rhi_completed_pct", area, "scope", [label], [completed.sum()], [n], period),
+            percent_result("missing.rhi_completed_within_72h_pct", area, "scope", [label],
+                           [int(hours.between(0, 72).sum())], [n], period),
             value_result("missing.median_hours_to_rhi", area, "scope", [label],
-                         [hours.median() if len(hours) else np.nan], [len(hours)], period),
+                         [hours.dropna().median() if hours.notna().any() else np.nan], [int(hours.notna().sum())], period),
         ]
+        if scope == "all":
+            bands = time_to_interview(hours)
+            frames.append(percent_result("missing.rhi_time_to_interview_pct", area, "time to interview",
+                                         list(bands.index), bands.to_numpy(), np.full(len(bands), int(completed.sum())),
+                                         period))
     return combine(*frames)
+
+
+def time_to_interview(hours: pd.Series) -> pd.Series:
+    """Completed interviews by time from the child's return (:data:`TIME_TO_INTERVIEW`), with
+    'Not known' for a missing time or one before the return: every interview in one band."""
+    labels = [label for label, _ in TIME_TO_INTERVIEW]
+    edges = [0.0] + [upper for _, upper in TIME_TO_INTERVIEW]
+    banded = pd.cut(hours.where(hours >= 0), edges, labels=labels, right=True, include_lowest=True)
+    counts = banded.value_counts().reindex(labels, fill_value=0)
+    counts[NOT_KNOWN_TIME] = int(banded.isna().sum())
+    return counts.astype(int)
 
 
 def cla_missing(cla_missing_table: pd.DataFrame, cla_episodes: pd.DataFrame, area: str, collection_year: int) -> pd.DataFrame:
@@ -227,6 +262,19 @@ def _all_children(group: str) -> str:
     return SCOPES["all"]
 
 
+def _completed_within_72h(keys: set[str]) -> list[tuple[list[str], str]]:
+    """Interviews completed within 72 hours are those within 24 hours and within 1 to 3 days."""
+    out = []
+    for key in keys:
+        concept, breakdown, group, period = split_key(key)
+        if concept == "missing.episodes_rhi_completed_72h" and (breakdown, group) == ("scope", SCOPES["all"]):
+            parts = [cell_key("missing.episodes_rhi_completed", "time to interview", label, period)
+                     for label, upper in TIME_TO_INTERVIEW if upper <= 72]
+            if all(p in keys for p in parts):
+                out.append((parts, key))
+    return out
+
+
 #: How this theme's count cells add up (see safeguarding.results.relations).
 RELATIONS = (
     # Each child is counted once, in one group of each breakdown: the groups add up to all children.
@@ -235,8 +283,9 @@ RELATIONS = (
     Rollup(("missing.episodes",), "month", "scope", SCOPES["all"]),
     # Episodes from home and from care are within all episodes (some say neither).
     Rollup(("missing.episodes", "missing.episodes_ended", "missing.episodes_away", "missing.episodes_over_24h",
-            "missing.episodes_rhi_offered", "missing.episodes_rhi_within_72h", "missing.episodes_rhi_accepted",
-            "missing.episodes_rhi_declined", "missing.episodes_rhi_completed"),
+            "missing.episodes_rhi_due", "missing.episodes_rhi_offered", "missing.episodes_rhi_within_72h",
+            "missing.episodes_rhi_accepted", "missing.episodes_rhi_declined", "missing.episodes_rhi_completed",
+            "missing.episodes_rhi_completed_72h"),
            "scope", "scope", {SCOPES["home"]: SCOPES["all"], SCOPES["care"]: SCOPES["all"]}, subset=True),
     # Subsets: 3+ within 2+ within children; ended within episodes; RHI counts within their base.
     Components("missing.children", ("missing.children_2plus",), subset=True),
@@ -244,8 +293,13 @@ RELATIONS = (
     Components("missing.episodes", ("missing.episodes_ended",), subset=True),
     Components("missing.episodes", ("missing.episodes_away",), subset=True),
     Components("missing.episodes_ended", ("missing.episodes_over_24h",), subset=True),
-    Components("missing.episodes_ended", ("missing.episodes_rhi_offered",), subset=True),
-    Components("missing.episodes_ended", ("missing.episodes_rhi_completed",), subset=True),
+    Components("missing.episodes_ended", ("missing.episodes_rhi_due",), subset=True),
+    Components("missing.episodes_rhi_due", ("missing.episodes_rhi_offered",), subset=True),
+    Components("missing.episodes_rhi_due", ("missing.episodes_rhi_completed",), subset=True),
+    Components("missing.episodes_rhi_completed", ("missing.episodes_rhi_completed_72h",), subset=True),
+    # Completed interviews by time to interview add up to all completed interviews.
+    Rollup(("missing.episodes_rhi_completed",), "time to interview", "scope", SCOPES["all"]),
+    Custom(_completed_within_72h, "interviews within 72 hours = within 24 hours + 1 to 3 days"),
     Components("missing.episodes_rhi_offered", ("missing.episodes_rhi_accepted", "missing.episodes_rhi_declined"), subset=True),
     Components("missing.episodes_rhi_offered", ("missing.episodes_rhi_within_72h",), subset=True),
 )

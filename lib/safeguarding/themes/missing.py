@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
@@ -11,15 +10,16 @@ from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
+from safeguarding.render.comparisons import comparison_block, pick, symbol_of
 from safeguarding.render.formats import format_number_for_unit
 from safeguarding.render.sentences import describe_share, describe_trend
 from safeguarding.render.tables import html_table, measure_table
-from safeguarding.render.comparisons import comparison_block, pick, symbol_of
+from safeguarding.themes.missing_rhi import ReturnInterviewSections
 
 SEX_LABELS = {"F": "Girls", "M": "Boys", "U": "Sex not known", "Not recorded": "Not recorded"}
 
 
-class MissingView:
+class MissingView(ReturnInterviewSections):
     """Key findings and sections of the missing briefing, from the borough's protected results."""
 
     def __init__(self, b):
@@ -51,11 +51,13 @@ class MissingView:
         w72 = pick(r["rhi"], "missing.rhi_offered_within_72h_pct", all_label)
         if w72 is not None and not symbol_of(w72):
             out.append(f"A return home interview was offered within 72 hours of the child's return after {int(w72['numerator']):,} "
-                       f"of {int(w72['denominator']):,} episodes that ended ({w72['value']:.0f}%). Higher is better: statutory "
+                       f"of {int(w72['denominator']):,} missing episodes that ended ({w72['value']:.0f}%; 'away' episodes, after "
+                       "which no interview is due, are left out). Higher is better: statutory "
                        "guidance expects every child to be offered one within 72 hours.")
         comp = pick(r["rhi"], "missing.rhi_completed_pct", all_label)
         if comp is not None and not symbol_of(comp):
-            out.append(f"Interviews were completed after {comp['value']:.0f}% of episodes that ended ({int(comp['numerator']):,} of {int(comp['denominator']):,} episodes).")
+            out.append(f"Interviews were completed after {comp['value']:.0f}% of missing episodes that ended "
+                       f"({int(comp['numerator']):,} of {int(comp['denominator']):,} episodes).")
         eth = r["ethnicity"]
         pop_share = 100 * r["pop_major"] / r["pop_major"].sum()
         gaps = []
@@ -244,35 +246,6 @@ class MissingView:
             return "Children who went missing per 10,000 children, by ethnic group"
         top = shown.loc[shown["value"].idxmax()]
         return f"{top['group']} children had the highest rate of going missing ({top['value']:.0f} per 10,000 children)"
-
-    def section_return_interviews(self) -> HtmlBlock:
-        b, r = self.b, self.r["rhi"]
-        ids = ["missing.rhi_offered_pct", "missing.rhi_offered_within_72h_pct", "missing.rhi_accepted_pct",
-               "missing.rhi_declined_pct", "missing.rhi_completed_pct"]
-        rows = r[r["measure_id"].isin(ids)].copy()
-        rows["measure"] = rows["measure_id"].map(lambda i: spec(i).label)
-        rows["counted"] = rows["measure_id"].map(lambda i: spec(i).denominator)
-        allr = rows[rows["group"] == m.SCOPES["all"]]
-        w72 = pick(allr, "missing.rhi_offered_within_72h_pct")
-        title = ("Return interviews offered within 72 hours" if w72 is None or symbol_of(w72) or pd.isna(w72["value"])
-                 else f"An interview was offered within 72 hours after {w72['value']:.0f}% of episodes")
-        chart = charts.bar_chart_with_intervals(list(allr["measure"]), list(allr["value"]), list(allr["lower"]), list(allr["upper"]),
-                                                symbols=list(allr["symbol"]), unit="percent", title=title, value_label="Per cent of episodes",
-                                                threshold=b.threshold, counts="episodes",
-                                                alt="Bar chart with 95% intervals of return home interview measures, all episodes: " + "; ".join(
-                                                    f"{a}: {format_number_for_unit(v, 'percent', s or None)}" for a, v, s in zip(allr['measure'], allr['value'], allr['symbol'])))
-        table = html_table(rows, {"measure": "Measure", "group": "Who", "value": "Per cent", "lower": "Lower", "upper": "Upper",
-                                  "numerator": "Episodes", "denominator": "Out of", "counted": "Out of what"},
-                           caption="Return home interviews, counted in episodes", units={"value": "percent", "lower": "percent", "upper": "percent",
-                                                                                         "numerator": "count", "denominator": "count"},
-                           threshold=b.threshold, counts="episodes")
-        med = pick(r, "missing.median_hours_to_rhi", m.SCOPES["all"])
-        text = ("A return home interview is an independent conversation offered to every child after they return, to understand "
-                "why they went missing and keep them safe. These measures count episodes, not children: a child who went missing "
-                "five times should be offered five interviews. 'Offered within 72 hours' is counted from the child's return.")
-        if med is not None and not symbol_of(med) and not pd.isna(med["value"]):
-            text += f" Half of the completed interviews took place within {med['value']:.0f} hours of the child's return."
-        return join_blocks(paragraph(text), chart, table)
 
     def section_looked_after(self) -> HtmlBlock:
         b = self.b
