@@ -159,7 +159,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("missing", "Went missing", "go missing from home or care", "children", "population", 10_000,
           ("missing_episodes",), "missing.children", ("scope", missing_measures.SCOPES["all"]), None, False),
     Stage("permanent_exclusion", "Permanently excluded", "be permanently excluded from school", "pupils", "pupils",
-          100, ("exclusions", "pupils"), "exclusions.pupils_permanent", _PUPILS, "School phase"),
+          100, ("exclusions", "pupils"), "exclusions.pupils_permanent", _PUPILS, None, False, False),
     Stage("suspension", "Suspended", "be suspended from school", "pupils", "pupils", 100, ("exclusions", "pupils"),
           "exclusions.pupils_suspended", _PUPILS, "School phase"),
     Stage("neet", "NEET care leaver", "be a care leaver (aged 17 to 21) not in education, employment or training",
@@ -1142,7 +1142,7 @@ def _white_split(keys: set[str]) -> list[tuple[list[str], str]]:
     for key in keys:
         concept, breakdown, group, period = split_key(key)
         base, by, word = breakdown.partition(" by ")
-        if base != "ethnicity" or not (group == WHITE or group.startswith(f"{WHITE}, ")):
+        if concept not in _CONCEPT_TOTALS or base != "ethnicity" or not (group == WHITE or group.startswith(f"{WHITE}, ")):
             continue
         part = group.removeprefix(WHITE)  # '' or ', <sex or band>'
         suffix = f" by {word}" if by else ""

@@ -33,7 +33,7 @@ import pandas as pd
 
 from safeguarding.codes import lists as cl
 from safeguarding.codes.ethnicity import CODES as ETHNIC_CODES
-from safeguarding.codes.ethnicity import MAJOR_GROUPS
+from safeguarding.codes.ethnicity import MAJOR_GROUPS, REFERENCE_MINOR
 from safeguarding.issues import InputError
 from safeguarding.measures.registry import MeasureSpec
 from safeguarding.measures.results import (
@@ -653,7 +653,7 @@ def _ancestors(breakdown: str, group: str) -> list[tuple[str, str]]:
 
 def merge_small_groups(tables: dict[str, pd.DataFrame], threshold: int) -> dict[str, pd.DataFrame]:
     """Recode instead of suppressing: a count of a group within a whole (minor ethnic group
-    within its major group; any group within all pupils) whose whole is from 1 to
+    within its major group, or within Other White; any group within all pupils) whose whole is from 1 to
     ``threshold`` is not published for the group. Its parts could only be hidden too, and
     two hidden parts of a small whole narrow each other down (each is at most the whole
     less one), which no secondary suppression can prevent. Such rows get no count cell
@@ -671,8 +671,12 @@ def merge_small_groups(tables: dict[str, pd.DataFrame], threshold: int) -> dict[
                 small.append(False)
                 continue
             concept, breakdown, group, period = split_key(key)
-            small.append(any(0 < values.get(cell_key(concept, b, g, period), 0) <= threshold
-                             for b, g in _ancestors(breakdown, group)))
+            wholes = [values.get(cell_key(concept, b, g, period), 0) for b, g in _ancestors(breakdown, group)]
+            if breakdown == "ethnicity_minor" and MINOR_TO_MAJOR.get(group) == "White" and group != REFERENCE_MINOR:
+                # 'Other White' (White less White British) is a group too: the journey briefing shows it
+                wholes.append(values.get(cell_key(concept, "ethnicity", "White", period), 0)
+                              - values.get(cell_key(concept, "ethnicity_minor", REFERENCE_MINOR, period), 0))
+            small.append(any(0 < whole <= threshold for whole in wholes))
         small = np.array(small, dtype=bool)
         result = tables[name].copy()
         if small.any():

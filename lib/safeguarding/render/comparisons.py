@@ -36,11 +36,13 @@ def symbol_of(row) -> str | None:
     return None if (s is None or (isinstance(s, float) and math.isnan(s)) or s == "") else str(s)
 
 
-def comparator_frame(comp, borough_label: str, borough_value: float, borough_symbol=None) -> pd.DataFrame:
-    """Rows for a comparator chart/table: the borough, England, London, Inner/Outer London,
-    the neighbour median and each neighbour."""
+def comparator_frame(comp, borough_label: str, borough_value: float, borough_symbol=None,
+                     show_published: bool = True) -> pd.DataFrame:
+    """Rows for a comparator chart/table: the borough, its published figure (unless
+    ``show_published`` is False), England, London, Inner/Outer London, the neighbour median
+    and each neighbour."""
     rows = [{"label": borough_label, "value": borough_value, "symbol": borough_symbol or "", "role": "borough"}]
-    if not math.isnan(comp.value) or comp.symbol:
+    if show_published and (not math.isnan(comp.value) or comp.symbol):
         rows.append({"label": f"{comp.area.name} (published {comp.year_label})", "value": comp.value, "symbol": comp.symbol or "", "role": "borough_published"})
     rows.append({"label": "England", "value": comp.england, "symbol": comp.england_symbol or "", "role": "england"})
     if comp.region_name:
@@ -172,7 +174,14 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
                 if not math.isnan(target)]
     sent.append(f"{b.area.name}'s figure is for {period_label}, from its own records; the latest published figures for "
                 f"other areas are for {published_year}.")
-    frame = comparator_frame(comp, f"{b.area.name} ({period_label})", borough_value, own_symbol)
+    # The borough's published figure for the same period as its own hidden figure would give
+    # the hidden one back (and with it the figures it protects): it is left out.
+    same_period_hidden = hidden and published_year == period_label
+    if same_period_hidden:
+        sent.append(f"DfE's published figure for {b.area.name} for {period_label} is not shown either: it would give "
+                    "the hidden figure back.")
+    frame = comparator_frame(comp, f"{b.area.name} ({period_label})", borough_value, own_symbol,
+                             show_published=not same_period_hidden)
     if own_symbol or borough_value is None or math.isnan(borough_value) or math.isnan(comp.england):
         title = f"{spec.label}: {b.area.name} against England, London and statistical neighbours"
     elif round(borough_value, spec.decimals) == round(comp.england, spec.decimals):
@@ -315,7 +324,10 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     sentence = describe_trend(phrase or label, periods, list(trend["borough"]), spec.polarity, spec.unit,
                               symbols=list(trend["borough_symbol"]), within_noise=within_noise, area_name=name,
                               decimals=spec.decimals, threshold=b.threshold, counts=spec.counts)
-    if published_text is not None:
+    if published_text is not None and own_symbol:
+        sentence += (f" DfE's published figure for {name} for {b.period_label} is not shown: it would give the hidden "
+                     "figure back.")
+    elif published_text is not None:
         sentence += (f" The {b.period_label} figure is from {name}'s own records; DfE published {published_text} "
                      f"for {b.period_label}.")
     series = {name: list(trend["borough"]), "England": list(trend["england"]), region: list(trend["region"]),

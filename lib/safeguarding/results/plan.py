@@ -272,6 +272,7 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
             eqs_of.setdefault(c, []).append(i)
 
     uses = uses or {}
+    headline = _with_equal_cells(set(headline), equations)
 
     def cost(c: str) -> float:
         # what hiding the cell loses: every figure shown from it (a total that is the
@@ -324,6 +325,20 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
 TRIED_CANDIDATES = 8
 
 
+def _with_equal_cells(headline: set[str], equations: list[Equation]) -> set[str]:
+    """Headline cells and every cell equal to one (an exact equation with a single part, e.g.
+    pupils permanently excluded = permanent exclusions): hiding it would hide the headline."""
+    pairs = [(eq.parts[0], eq.total) for eq in equations if eq.exact and len(eq.parts) == 1]
+    grown = True
+    while grown:
+        grown = False
+        for a, b in pairs:
+            if (a in headline) != (b in headline):
+                headline |= {a, b}
+                grown = True
+    return headline
+
+
 def _protector(c, values, equations, eqs_of, status, threshold, cost, current=None) -> str | None:
     """The shown cell to hide so that hidden cell ``c`` may be protected.
 
@@ -331,7 +346,8 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
     through hidden cells (a hidden neighbour that its own parts still pin down is freed by
     hiding one of them, which often costs far less than hiding the total they share). Of
     the cheapest few, the first whose hiding widens ``c``'s feasible range (``current``) is
-    chosen; if none does, the cheapest; with no candidate, as a last resort, a shown zero."""
+    chosen; if none does, the cheapest in an equation with ``c`` itself; with no candidate,
+    as a last resort, a shown zero."""
     def members(cells):
         return {m for x in cells for i in eqs_of.get(x, ()) for m in (*equations[i].parts, equations[i].total)}
 
@@ -351,7 +367,10 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
             row = _audit_component(cells, eqs, values, trial, threshold, only={c})[0]
             if row["highest"] - row["lowest"] > current[1] - current[0]:
                 return m
-    return candidates[0]
+    # no single cell frees c (it takes two or more together): start with the cheapest of
+    # c's own equations, where the next round will find the rest
+    own = members([c])
+    return next((m for m in candidates if m in own), candidates[0])
 
 
 def _component_of(c, status, eqs_of, equations) -> tuple[list[str], list[Equation]]:

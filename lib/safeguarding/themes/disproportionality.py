@@ -222,8 +222,8 @@ class DisproportionalityView(JourneySections, StageSections, GroupSections):
         hidden = nk[nk["symbol"] == "c"]
         if len(hidden) and (shown.empty or shown["value"].max() == 0):
             return (f"At {len(hidden)} stage(s) the number of children with no recorded ethnicity is hidden "
-                    f"({self.why_all([r for _, r in hidden.iterrows()])}): the partnership asked that ethnicity be "
-                    "recorded for every child.")
+                    f"({self.why_all([r for _, r in hidden.iterrows()])}). Partners are asked to record ethnicity "
+                    "for every child.")
         if shown.empty:
             return ""
         worst = shown.loc[shown["value"].idxmax()]
@@ -231,7 +231,7 @@ class DisproportionalityView(JourneySections, StageSections, GroupSections):
             return "Ethnicity was recorded for every child counted at every stage shown."
         return (f"Ethnicity was not recorded for {format_count(worst['numerator'])} of {format_count(worst['denominator'])} "
                 f"children at the '{worst['group']}' stage ({worst['value']:.1f}%), the highest share shown. These "
-                "children cannot be counted in any group's rate: the partnership asked that ethnicity be recorded.")
+                "children cannot be counted in any group's rate. Partners are asked to record ethnicity for every child.")
 
     def clear_counts(self) -> tuple[int, int]:
         """Shown comparisons with a clear difference, and those that also pass the stricter test."""
