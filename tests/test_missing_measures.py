@@ -3,7 +3,6 @@
 import numpy as np
 import pandas as pd
 import pytest
-
 from safeguarding import derive, quality
 from safeguarding.measures import missing as m
 
@@ -197,3 +196,12 @@ def test_children_exceeding_episodes_is_flagged():
 def test_percent_consistency_check():
     frame = pd.DataFrame({"measure_id": ["x"], "numerator": [44], "denominator": [317], "value": [24.6], "method": ["Wilson score interval, 95%"]})
     assert quality.percent_consistent(frame)[0]["code"] == "DQ05"
+
+
+def test_data_quality_counts_from_one_to_the_threshold_are_not_printed(three_children):
+    from safeguarding import quality
+    f = three_children.copy()
+    f.loc[0, "age_at_start"] = 19  # one episode for a young adult
+    found = {x["code"]: x for x in quality.check_missing_log(f, END, threshold=5)}
+    assert found["MIS07"]["message"].startswith("Fewer than 6 episode(s)") and pd.isna(found["MIS07"]["affected"])
+    assert found["MIS03"]["message"].startswith("Fewer than 6")  # A4 has no end date

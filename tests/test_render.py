@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
-
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.charts import (
     Chart,
@@ -499,3 +498,24 @@ def test_html_table_per_cell_symbols():
     out = str(html_table(frame, {"who": "Who", "a": "2023-24", "b": "2024-25"}, caption="Wide",
                          units={"a": "count", "b": "count"}, symbol_columns=()))
     assert ">c<" in out and ">12<" in out and ">x<" not in out
+
+
+def test_borough_published_figure_left_out_when_its_own_figure_for_that_period_is_hidden():
+    """Kensington and Chelsea NEET 17-18: DfE's published 2024-25 figure (15%) beside the borough's
+    own hidden 2024-25 figure gave the hidden count back (15% of 39 = 6)."""
+    from types import SimpleNamespace
+
+    from safeguarding import config
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.measures import care_leavers as cl
+    from safeguarding.measures.registry import get
+    from safeguarding.render.comparisons import published_comparison_block
+    b = SimpleNamespace(area=resolve_area("kensington-and-chelsea"), period_label="2024-25", threshold=5,
+                        published_dir=config.published_dir(), sources=[])
+    pid = cl.published_id("neet.neet_pct", "17-18")
+    hidden = str(published_comparison_block(b, get("neet.neet_pct"), pid, float("nan"), "c", label="NEET, aged 17 to 18",
+                                            reason="secondary"))
+    assert "(published 2024-25)" not in hidden and "is not shown either" in hidden
+    shown = str(published_comparison_block(b, get("neet.neet_pct"), pid, 20.0, None, borough_n=40, borough_k=8,
+                                           label="NEET, aged 17 to 18"))
+    assert "(published 2024-25)" in shown and "not shown either" not in shown

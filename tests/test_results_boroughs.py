@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from safeguarding import config
 from safeguarding.codes.areas import resolve_area
 from safeguarding.results.store import load_results
 
@@ -45,7 +44,8 @@ def test_audit_finds_nothing_recoverable(results, borough):
     assert res.audit["protected"].all()
     # no hidden cell is pinned to one value, and most primary cells stay open over the whole band 1..T
     # (the exception, a small whole split into small parts, is in results.plan)
-    assert (res.audit["highest"] > res.audit["lowest"]).all()
+    # (a count of a small hidden group is hidden with it, exempt: e.g. 0 of them, when 0 of all)
+    assert ((res.audit["highest"] > res.audit["lowest"]) | res.audit["exempt"]).all()
     primary = res.audit[res.audit["status"] == "primary"]
     assert ((primary["lowest"] <= 1) & (primary["highest"] >= T)).mean() > 0.5
     print(borough, summary)

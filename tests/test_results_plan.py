@@ -14,9 +14,14 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from safeguarding.results.cells import apply_plan, cell_values, register_cells
-from safeguarding.results.plan import PRIMARY, SECONDARY, audit, plan_disclosure, primary_cells
+from safeguarding.results.plan import (
+    PRIMARY,
+    SECONDARY,
+    audit,
+    plan_disclosure,
+    primary_cells,
+)
 from safeguarding.results.relations import Components, Custom, Rollup, cell_key, expand
 
 T = 5
@@ -209,3 +214,18 @@ def test_visible_small_counts_finds_only_shown_counts_from_one_to_the_threshold(
     assert visible_small_counts(frame, "denominator", 5)["denominator"].tolist() == [4]
     assert visible_small_counts(frame, "numerator", 0).empty
     assert visible_small_counts(frame.drop(columns="denominator"), "denominator", 5).empty
+
+
+def test_counts_of_a_small_group_are_hidden_with_it_everywhere():
+    """'0 of the 3 care leavers with ethnicity not known were NEET' tells something about each
+    of them: a numerator whose denominator is a small group is hidden too (in every table),
+    and needs no protection of its own."""
+    k = lambda c, g: cell_key(c, "ethnicity", g, "2024-25")
+    values = {k("leavers", "A"): 40, k("leavers", "B"): 3, k("neet", "A"): 12, k("neet", "B"): 0,
+              cell_key("leavers", "all", "All", "2024-25"): 43, cell_key("neet", "all", "All", "2024-25"): 12}
+    equations = expand([Rollup(("leavers", "neet"), "ethnicity", "all", "All")], values.keys(), values)
+    dependents = {k("leavers", "A"): {k("neet", "A")}, k("leavers", "B"): {k("neet", "B")}}
+    plan = plan_disclosure(values, equations, 5, dependents=dependents)
+    assert plan.status[k("leavers", "B")] == PRIMARY and plan.status[k("neet", "B")] == SECONDARY
+    assert k("neet", "A") not in plan.status  # a large group's counts stay shown
+    assert plan.failures.empty  # 'neet B' is pinned to 0 (12 - 12) but is exempt: its group is hidden

@@ -109,8 +109,11 @@ def percent_consistent(results: pd.DataFrame, tolerance: float = 0.05) -> list[d
     return [finding("DQ05", len(bad), f"{len(bad)} percentage(s) do not match their counts: {', '.join(bad['measure_id'].unique()[:5])}.")]
 
 
-def check_missing_log(episodes: pd.DataFrame, period_end, cla_missing: pd.DataFrame | None = None) -> list[dict]:
-    """Checks on the missing episodes log (episodes starting in the period)."""
+def check_missing_log(episodes: pd.DataFrame, period_end, cla_missing: pd.DataFrame | None = None,
+                      threshold: int = 5) -> list[dict]:
+    """Checks on the missing episodes log (episodes starting in the period). Counts from 1 to
+    ``threshold`` are worded 'fewer than 6' and their 'records affected' hidden: the
+    briefing is circulated."""
     from safeguarding.codes.lists import period_bounds
     from safeguarding.measures.missing import episodes_in_period
     eps = episodes_in_period(episodes, period_end)
@@ -121,41 +124,43 @@ def check_missing_log(episodes: pd.DataFrame, period_end, cla_missing: pd.DataFr
             early = (eps[col] < end).fillna(False)
             if early.any():
                 rows = ", ".join(str(r) for r in eps.loc[early, "source_row"].head(5))
-                out.append(finding("MIS01", early.sum(), f"{early.sum():,} interview(s) recorded as {what} before the child returned "
-                                                        f"(missing log rows {rows}{' ...' if early.sum() > 5 else ''}). These are not counted as within 72 hours."))
+                out.append(_protected_finding("MIS01", early.sum(), f"{_count_words(early.sum(), threshold)} interview(s) recorded as {what} before the child returned "
+                                                        f"(missing log rows {rows}{' ...' if early.sum() > 5 else ''}). These are not counted as within 72 hours.", threshold))
     ordered = eps.sort_values(["miss_person_id", "miss_missing_episode_start_date"])
     prev_end = ordered.groupby("miss_person_id")["miss_missing_episode_end_date"].shift()
     overlap = (ordered["miss_missing_episode_start_date"] < prev_end).fillna(False)
     if overlap.any():
-        out.append(finding("MIS02", overlap.sum(), f"{overlap.sum():,} episode(s) start before the same child's previous episode ended: "
-                                                   "possible duplicates, which would inflate episode counts."))
+        out.append(_protected_finding("MIS02", overlap.sum(), f"{_count_words(overlap.sum(), threshold)} episode(s) start before the same child's previous episode ended: "
+                                                   "possible duplicates, which would inflate episode counts.", threshold))
     open_eps = end.isna().sum()
     if open_eps:
         _, stop = period_bounds(period_end)
-        out.append(finding("MIS03", open_eps, f"{open_eps:,} episode(s) have no end date: the child may still be missing, or the return "
-                                              "was not recorded. They are excluded from durations and interview rates."))
+        out.append(_protected_finding("MIS03", open_eps, f"{_count_words(open_eps, threshold)} episode(s) have no end date: the child may still be missing, or the return "
+                                              "was not recorded. They are excluded from durations and interview rates.", threshold))
     offered = eps["miss_missing_rhi_offered"]
     odd = ((eps["miss_missing_rhi_accepted"] == "Y") & (offered == "N")).sum()
     if odd:
-        out.append(finding("MIS04", odd, f"{odd:,} episode(s) record an interview accepted but not offered."))
+        out.append(_protected_finding("MIS04", odd, f"{_count_words(odd, threshold)} episode(s) record an interview accepted but not offered.", threshold))
     if "miss_missing_from" in eps:
         unknown = eps["miss_missing_from"].isna().sum()
         if unknown:
-            out.append(finding("MIS05", unknown, f"{unknown:,} episode(s) do not say whether the child was missing from home or from care; "
-                                                 "they are counted in 'All children' only."))
+            out.append(_protected_finding("MIS05", unknown, f"{_count_words(unknown, threshold)} episode(s) do not say whether the child was missing from home or from care; "
+                                                 "they are counted in 'All children' only.", threshold))
     else:
         out.append(finding("MIS05", len(eps), "The log has no home/care column: home and care cannot be separated."))
     if "age_at_start" in eps:
         bad_age = ((eps["age_at_start"] < 0) | (eps["age_at_start"] > 17)).fillna(False).sum()
         if bad_age:
-            out.append(finding("MIS07", bad_age, f"{bad_age:,} episode(s) are for a person aged 18 or over (or with an impossible date of birth)."))
+            out.append(_protected_finding("MIS07", bad_age, f"{_count_words(bad_age, threshold)} episode(s) are for a person aged 18 or over "
+                                                     "(or with an impossible date of birth).", threshold))
     if cla_missing is not None and "miss_missing_from" in eps:
         start, stop = period_bounds(period_end)
         cm = cla_missing[(cla_missing["MIS_START"] >= start.normalize()) & (cla_missing["MIS_START"] <= stop)]
         log_care = (eps["miss_missing_from"] == "CARE").sum()
         if len(cm) and abs(log_care - len(cm)) > max(5, 0.05 * len(cm)):
             out.append(finding("MIS06", abs(log_care - len(cm)),
-                               f"The missing log has {log_care:,} missing-from-care episodes; the SSDA903 return has {len(cm):,} "
+                               f"The missing log has {_count_words(log_care, threshold)} missing-from-care episodes; the SSDA903 "
+                               f"return has {_count_words(len(cm), threshold)} "
                                "missing and away incidents for the same year. Two figures for one measure: check which is complete."))
     return out
 
@@ -178,7 +183,7 @@ def _count_words(n: float, threshold: int, noun: str = "") -> str:
     return f"{number} {noun}".strip()
 
 
-def _exclusion_finding(code: str, affected: int, message: str, threshold: int) -> dict:
+def _protected_finding(code: str, affected: int, message: str, threshold: int) -> dict:
     """A finding whose 'records affected' is hidden (missing) when it is 1 to ``threshold``."""
     row = finding(code, affected, message[:1].upper() + message[1:])
     if 0 < affected <= threshold:
@@ -212,7 +217,7 @@ def check_exclusions(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, 
             share = f" ({100 * k / n:.0f}%)" if k > threshold else ""
             parts.append(f"{_count_words(k, threshold)} of {n:,} {name.lower()}{share}")
     if total_flagged:
-        out.append(_exclusion_finding(
+        out.append(_protected_finding(
             "EXC01", total_flagged,
             f"In {label}, " + " and ".join(parts) + " were recorded as 'Other' or with a reason code that is not valid in "
             "that academic year ('Other' was withdrawn from 2020/21). The circumstances of these exclusions cannot be "
@@ -220,7 +225,7 @@ def check_exclusions(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, 
     roll = set(ex.normalise_upn(pupils.loc[pupils["AcademicYear"] == int(year), "UPN"]).dropna())
     off_roll = int((~ex.normalise_upn(exc["UPN"]).isin(roll)).fillna(True).sum())
     if off_roll:
-        out.append(_exclusion_finding(
+        out.append(_protected_finding(
             "EXC02", off_roll,
             f"{_count_words(off_roll, threshold, 'exclusion(s)')} in {label} are for pupils not on the school roll for that "
             "year (for example pupils who left before the January census, or a UPN recorded differently). They are counted "
@@ -237,21 +242,21 @@ def check_exclusions(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, 
                 gaps.append(f"{group.lower()}: {_count_words(missed, threshold, 'not on the roll')}, "
                             f"{_count_words(no_upn, threshold, 'with no UPN')}")
         if affected:
-            out.append(_exclusion_finding(
+            out.append(_protected_finding(
                 "EXC03", affected,
                 f"Children with a care episode, child protection plan or episode of need in {label} who could not be linked "
                 f"to a pupil: " + "; ".join(gaps) + ". Some are under or over school age or at school outside the borough; "
                 "a missing or mistyped UPN also breaks the link, so the groups' exclusion rates may be understated.", threshold))
     blank = int(exc["Reason"].isna().sum())
     if blank:
-        out.append(_exclusion_finding(
+        out.append(_protected_finding(
             "EXC04", blank, f"{_count_words(blank, threshold, 'exclusion(s)')} in {label} have no reason recorded.", threshold))
     susp = exc[exc["Category"] == "SUSP"]
     if "Sessions" in susp and susp["Sessions"].notna().any():
         sessions = susp.groupby(ex.normalise_upn(susp["UPN"]))["Sessions"].sum()
         over = int((sessions > ex.MAX_SUSPENSION_SESSIONS).sum())
         if over:
-            out.append(_exclusion_finding(
+            out.append(_protected_finding(
                 "EXC05", over,
                 f"{_count_words(over, threshold, 'pupil(s)')} in {label} have more than {ex.MAX_SUSPENSION_SESSIONS} sessions "
                 "(45 school days) of suspension in total, more than the law allows in one academic year: check for duplicated "

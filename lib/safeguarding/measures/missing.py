@@ -331,7 +331,7 @@ def compute(ctx: Context) -> ThemeResults:
     checks += quality.percent_consistent(tables["headline"])
     for key in ("age_band", "sex", "ethnicity"):
         checks += quality.shares_sum_to_100(tables[key], "missing.children_by_group")
-    checks += quality.check_missing_log(eps, end, ctx.tables.get("cla_missing"))
+    checks += quality.check_missing_log(eps, end, ctx.tables.get("cla_missing"), threshold=ctx.threshold)
     meta = {"population_by_major_group": {str(k): float(v) for k, v in pop_major.items()}}
     return ThemeResults(tables, meta, checks)
 

@@ -114,6 +114,17 @@ def cell_uses(frames) -> dict[str, int]:
     return uses
 
 
+def cell_dependents(frames) -> dict[str, set[str]]:
+    """For each denominator cell, the numerator cells of the rows it divides."""
+    out: dict[str, set[str]] = {}
+    for frame in frames:
+        both = frame[(frame["num_cell"] != "") & (frame["den_cell"] != "")]
+        for num, den in zip(both["num_cell"], both["den_cell"]):
+            if num != den:
+                out.setdefault(den, set()).add(num)
+    return out
+
+
 def headline_cells(values: dict[str, float], headline: list[str]) -> set[str]:
     """Cells of headline measures: ``measure_id`` (every cell of its numerator concept) or
     ``measure_id@breakdown`` (only that breakdown)."""

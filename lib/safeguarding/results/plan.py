@@ -49,7 +49,8 @@ SECONDARY = "secondary"
 HEADLINE_COST = 1_000_000.0
 #: Cost of each figure (row of a result table) that hiding a cell would hide with it.
 USE_COST = 1_000.0
-AUDIT_COLUMNS = ["cell", "status", "value", "lowest", "highest", "protected", "equations"]
+#: ``exempt``: hidden only because its group (the denominator) is small; needs no protection of its own.
+AUDIT_COLUMNS = ["cell", "status", "value", "lowest", "highest", "protected", "equations", "exempt"]
 
 
 @dataclass
@@ -76,7 +77,7 @@ class Plan:
 
     def summary(self) -> dict:
         return {"cells": len(self.values), "equations": len(self.equations), "hidden_primary": self.n_primary,
-                "hidden_secondary": self.n_secondary, "audit_failures": int(len(self.failures)),
+                "hidden_secondary": self.n_secondary, "audit_failures": len(self.failures),
                 "threshold": self.threshold}
 
 
@@ -222,7 +223,8 @@ class _ComponentLP:
 
 
 def _audit_component(cells: list[str], equations: list[Equation], values: dict[str, float],
-                     status: dict[str, str], threshold: int, only: set[str] | None = None) -> list[dict]:
+                     status: dict[str, str], threshold: int, only: set[str] | None = None,
+                     exempt: set[str] | frozenset = frozenset()) -> list[dict]:
     model = _ComponentLP(cells, equations, values, status, threshold)
     n_eq = {c: 0 for c in cells}
     for eq in equations:
@@ -235,17 +237,20 @@ def _audit_component(cells: list[str], equations: list[Equation], values: dict[s
             continue
         lowest, highest = model.feasible_range(c)
         out.append({"cell": c, "status": status[c], "value": values[c], "lowest": lowest, "highest": highest,
-                    "protected": _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden),
-                    "equations": n_eq[c]})
+                    "protected": c in exempt or _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden),
+                    "equations": n_eq[c], "exempt": c in exempt})
     return out
 
 
-def audit(values: dict[str, float], equations: list[Equation], status: dict[str, str], threshold: int) -> pd.DataFrame:
-    """The feasible range of every hidden cell given everything shown (see module docstring)."""
+def audit(values: dict[str, float], equations: list[Equation], status: dict[str, str], threshold: int,
+          exempt: set[str] | frozenset = frozenset()) -> pd.DataFrame:
+    """The feasible range of every hidden cell given everything shown (see module docstring).
+    ``exempt`` cells are hidden only because their denominator is: they need no protection
+    of their own (a reader who can work one out learns a count of a group whose size is hidden)."""
     hidden = sorted(status)
     rows: list[dict] = []
     for cells, eqs in _components(hidden, equations):
-        rows += _audit_component(cells, eqs, values, status, threshold)
+        rows += _audit_component(cells, eqs, values, status, threshold, exempt=exempt)
     frame = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
     return frame.sort_values("cell", ignore_index=True)
 
@@ -256,16 +261,22 @@ def primary_cells(values: dict[str, float], threshold: int) -> dict[str, str]:
 
 def plan_disclosure(values: dict[str, float], equations: list[Equation], threshold: int,
                     headline: set[str] | frozenset = frozenset(), max_rounds: int = 10_000,
-                    uses: dict[str, int] | None = None) -> Plan:
+                    uses: dict[str, int] | None = None, dependents: dict[str, set[str]] | None = None) -> Plan:
     """Primary suppression, then secondary suppression until the audit passes.
 
     ``values``: cell key -> true count. ``headline``: keys hidden only when no other cell can
     protect. ``uses``: how many shown figures each cell feeds (hiding a cell used by many
-    rows, such as the denominator of a whole table, costs more). Returns a :class:`Plan` whose ``audit`` has one row per hidden cell.
+    rows, such as the denominator of a whole table, costs more). ``dependents``: for a
+    denominator cell, the numerator cells of its rows: when it is a group of 1 to the
+    threshold they are hidden too, in every table (a count of a small group, even 0 of it,
+    says something about each member). Returns a :class:`Plan` whose ``audit`` has one row
+    per hidden cell.
     """
     if threshold < 1:
         raise ValueError(f"the suppression threshold must be 1 or more, not {threshold}")
     status = primary_cells(values, threshold)
+    dependents = dependents or {}
+    exempt = _hide_dependents(status, dependents, set(status))
     eqs_of: dict[str, list[int]] = {}
     for i, eq in enumerate(equations):
         for c in (*eq.parts, eq.total):
@@ -294,7 +305,7 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
                 component_of[c] = n
             if changed & cellset:
                 todo = (changed | failing_before) & cellset
-                for row in _audit_component(cells, eqs, values, status, threshold, only=todo):
+                for row in _audit_component(cells, eqs, values, status, threshold, only=todo, exempt=exempt):
                     results[row["cell"]] = row
         failing = sorted((c for c, r in results.items() if not r["protected"]), key=lambda c: (values[c], c))
         if not failing:
@@ -309,14 +320,17 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
                 status[chosen] = SECONDARY
                 changed.add(chosen)
                 handled.add(component_of[c])
+        added = _hide_dependents(status, dependents, set(changed))
+        exempt |= added
+        changed |= added
         if not changed:
             break  # nothing more can be hidden: the audit records the failure
     else:  # pragma: no cover - guard against a runaway loop
         raise RuntimeError("secondary suppression did not converge")
     if not failing:  # a failing plan is kept as it is: the batch refuses it anyway
-        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost)
+        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, dependents, exempt)
     plan = Plan(threshold=threshold, values=values, equations=equations, status=status)
-    plan.audit = audit(values, equations, status, threshold)
+    plan.audit = audit(values, equations, status, threshold, exempt)
     return plan
 
 
@@ -346,8 +360,7 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
     through hidden cells (a hidden neighbour that its own parts still pin down is freed by
     hiding one of them, which often costs far less than hiding the total they share). Of
     the cheapest few, the first whose hiding widens ``c``'s feasible range (``current``) is
-    chosen; if none does, the cheapest in an equation with ``c`` itself; with no candidate,
-    as a last resort, a shown zero."""
+    chosen; if none does, the cheapest; with no candidate, as a last resort, a shown zero."""
     def members(cells):
         return {m for x in cells for i in eqs_of.get(x, ()) for m in (*equations[i].parts, equations[i].total)}
 
@@ -367,10 +380,7 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
             row = _audit_component(cells, eqs, values, trial, threshold, only={c})[0]
             if row["highest"] - row["lowest"] > current[1] - current[0]:
                 return m
-    # no single cell frees c (it takes two or more together): start with the cheapest of
-    # c's own equations, where the next round will find the rest
-    own = members([c])
-    return next((m for m in candidates if m in own), candidates[0])
+    return candidates[0]  # no single cell frees c (it takes two or more): the next round goes on
 
 
 def _component_of(c, status, eqs_of, equations) -> tuple[list[str], list[Equation]]:
@@ -388,16 +398,34 @@ def _component_of(c, status, eqs_of, equations) -> tuple[list[str], list[Equatio
     return sorted(cells), [equations[i] for i in sorted(eq_ids)]
 
 
-def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost) -> None:
+def _hide_dependents(status: dict[str, str], dependents: dict[str, set[str]], newly: set[str]) -> set[str]:
+    """Hide the numerator cells of every newly hidden small denominator (a group of 1 to the
+    threshold: a count of it, even 0, says something about every member); returns them."""
+    added = set()
+    for den in newly:
+        if status.get(den) != PRIMARY:
+            continue
+        for num in dependents.get(den, ()):
+            if num not in status:
+                status[num] = SECONDARY
+                added.add(num)
+    return added
+
+
+def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, dependents=None, exempt=frozenset()) -> None:
     """Show again every secondary cell that the plan can do without (most costly first):
-    the greedy step may have hidden a cell that a later choice made unnecessary."""
+    the greedy step may have hidden a cell that a later choice made unnecessary. A numerator
+    of a small hidden denominator stays hidden."""
+    held = {num for den, st in status.items() if st == PRIMARY for num in (dependents or {}).get(den, ())}
     for cell in sorted((c for c, s in status.items() if s == SECONDARY), key=lambda c: (-cost(c), c)):
+        if cell in held:
+            continue
         del status[cell]
         linked = {c for i in eqs_of.get(cell, ()) for c in (*equations[i].parts, equations[i].total)}
         ok = True
         for cells, eqs in _components(sorted(status), equations):
             if linked.intersection(cells):
-                if not all(r["protected"] for r in _audit_component(cells, eqs, values, status, threshold)):
+                if not all(r["protected"] for r in _audit_component(cells, eqs, values, status, threshold, exempt=exempt)):
                     ok = False
                     break
         if not ok:

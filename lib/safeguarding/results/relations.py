@@ -108,7 +108,7 @@ class _Index:
     by_slice: dict = field(default_factory=dict)
 
     @classmethod
-    def of(cls, keys: Iterable[str]) -> "_Index":
+    def of(cls, keys: Iterable[str]) -> _Index:
         idx = cls()
         for key in keys:
             concept, breakdown, group, period = split_key(key)

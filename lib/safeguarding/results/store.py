@@ -179,8 +179,10 @@ def protect_all(themes: dict[str, ThemeResults], threshold: int) -> tuple[dict[s
     relations = [rel for key in themes for rel in getattr(THEMES[key].measures(), "RELATIONS", ())]
     equations = expand(relations, values.keys(), values)
     headline = cellmod.headline_cells(values, [m for key in themes for m in THEMES[key].headline_measures])
-    uses = cellmod.cell_uses([f for tables in registered.values() for f in tables.values()])
-    plan = plan_disclosure(values, equations, threshold, headline=headline, uses=uses)
+    frames = [f for tables in registered.values() for f in tables.values()]
+    uses = cellmod.cell_uses(frames)
+    plan = plan_disclosure(values, equations, threshold, headline=headline, uses=uses,
+                           dependents=cellmod.cell_dependents(frames))
     protected = {}
     for key, tables in registered.items():
         module = THEMES[key].measures()
