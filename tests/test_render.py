@@ -519,3 +519,24 @@ def test_borough_published_figure_left_out_when_its_own_figure_for_that_period_i
     shown = str(published_comparison_block(b, get("neet.neet_pct"), pid, 20.0, None, borough_n=40, borough_k=8,
                                            label="NEET, aged 17 to 18"))
     assert "(published 2024-25)" in shown and "not shown either" not in shown
+
+
+def test_funnel_says_why_a_shown_figure_is_not_placed():
+    """A figure shown above the funnel plot is never called 'hidden or not available'."""
+    from types import SimpleNamespace
+
+    from safeguarding import config
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.measures.registry import get
+    from safeguarding.published.comparators import compare
+    from safeguarding.render.comparisons import funnel_block
+    spec = get("missing.cla_incidents_per_child")
+    b = SimpleNamespace(area=resolve_area("hounslow"), period_label="2024-25", threshold=5,
+                        published_dir=config.published_dir(), sources=[])
+    comp = compare(b.area, spec.published_id, year=None, published_dir=b.published_dir)
+    no_n = funnel_block(b, comp, spec, 5.9, None, None, None, kind="rate")
+    assert "hidden or not available" not in no_n.title and "is shown above" in no_n.title + no_n.alt
+    placed = funnel_block(b, comp, spec, 5.9, None, 500, 85, kind="rate")
+    assert "cannot be placed" not in placed.title
+    hidden = funnel_block(b, comp, spec, float("nan"), "c", None, None, kind="rate")
+    assert "hidden or not available" in hidden.title

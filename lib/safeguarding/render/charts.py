@@ -629,7 +629,8 @@ def funnel_plot(
                 arrowprops=dict(arrowstyle="-", color="#1b1b1b", linewidth=0.8), zorder=7,
             )
         else:
-            notes.append(f"{borough}'s figure is hidden or not available, so it is not shown.")
+            notes.append(f"{borough} is not drawn: its figure, or the number it is counted over, is hidden or not "
+                         "available (the text above says which).")
         if log_x:
             ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))

@@ -91,6 +91,9 @@ def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_l
         points = pd.concat([points, pd.DataFrame([{"area": b.area.name, "value": value, "denominator": n}])], ignore_index=True)
         position = stats.funnel_position(value, n, target, kind=kind, per=per)
         where = _position_words(position)
+    elif symbol is None and value is not None and not math.isnan(value):
+        where = (f"cannot be placed: its figure ({_fmt(value, spec.unit, None, spec.decimals)}) is shown above, but the "
+                 "number it is counted over is not, so its funnel position is not drawn")
     else:
         where = "cannot be placed (its figure is hidden or not available)"
     neighbours = list(comp.neighbours["name"])

@@ -258,7 +258,10 @@ class MissingView(ReturnInterviewSections):
                          "This is counted in children, with children looked after at any time in the year as the denominator, as the DfE publishes it.")
         block = comparison_block(b, "missing.cla_missing_pct", row["value"], symbol_of(row), borough_n=row["denominator"], borough_k=row["numerator"], reason=row.get("reason"))
         inc = pick(cla, "missing.cla_incidents_per_child")
-        inc_block = comparison_block(b, "missing.cla_incidents_per_child", inc["value"], symbol_of(inc), funnel_kind="rate", reason=inc.get("reason")) if inc is not None else HtmlBlock("")
+        inc_block = comparison_block(b, "missing.cla_incidents_per_child", inc["value"], symbol_of(inc),
+                                     borough_n=None if symbol_of(inc) else inc["denominator"],
+                                     borough_k=None if symbol_of(inc) else inc["numerator"], funnel_kind="rate",
+                                     reason=inc.get("reason")) if inc is not None else HtmlBlock("")
         return join_blocks(text, block, HtmlBlock("<h3>Incidents per looked-after child who went missing</h3>"), inc_block)
 
 
