@@ -275,8 +275,7 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
     if threshold < 1:
         raise ValueError(f"the suppression threshold must be 1 or more, not {threshold}")
     status = primary_cells(values, threshold)
-    dependents = dependents or {}
-    exempt = _hide_dependents(status, dependents, set(status))
+    exempt = _hide_dependents(status, dependents or {})
     eqs_of: dict[str, list[int]] = {}
     for i, eq in enumerate(equations):
         for c in (*eq.parts, eq.total):
@@ -320,15 +319,12 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
                 status[chosen] = SECONDARY
                 changed.add(chosen)
                 handled.add(component_of[c])
-        added = _hide_dependents(status, dependents, set(changed))
-        exempt |= added
-        changed |= added
         if not changed:
             break  # nothing more can be hidden: the audit records the failure
     else:  # pragma: no cover - guard against a runaway loop
         raise RuntimeError("secondary suppression did not converge")
     if not failing:  # a failing plan is kept as it is: the batch refuses it anyway
-        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, dependents, exempt)
+        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt)
     plan = Plan(threshold=threshold, values=values, equations=equations, status=status)
     plan.audit = audit(values, equations, status, threshold, exempt)
     return plan
@@ -361,14 +357,8 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
     hiding one of them, which often costs far less than hiding the total they share). Of
     the cheapest few, the first whose hiding widens ``c``'s feasible range (``current``) is
     chosen; if none does, the cheapest; with no candidate, as a last resort, a shown zero."""
-    def members(cells):
-        return {m for x in cells for i in eqs_of.get(x, ()) for m in (*equations[i].parts, equations[i].total)}
-
-    cluster, frontier = {c}, [c]
-    while frontier:  # the hidden cells reachable from c through equations of hidden cells
-        frontier = [m for m in members(frontier) if m in status and m not in cluster]
-        cluster.update(frontier)
-    near = members(cluster)
+    cluster = set(_component_of(c, status, eqs_of, equations)[0])  # hidden cells linked to c
+    near = _linked(cluster, eqs_of, equations)
     candidates = sorted((m for m in near if m not in status and values[m] > threshold), key=lambda m: (cost(m), m))
     if not candidates:
         zeros = sorted((m for m in near if m not in status and values[m] == 0), key=lambda m: (cost(m), m))
@@ -381,6 +371,11 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
             if row["highest"] - row["lowest"] > current[1] - current[0]:
                 return m
     return candidates[0]  # no single cell frees c (it takes two or more): the next round goes on
+
+
+def _linked(cells, eqs_of, equations) -> set[str]:
+    """Every cell of an equation with any of ``cells``."""
+    return {m for x in cells for i in eqs_of.get(x, ()) for m in (*equations[i].parts, equations[i].total)}
 
 
 def _component_of(c, status, eqs_of, equations) -> tuple[list[str], list[Equation]]:
@@ -398,13 +393,12 @@ def _component_of(c, status, eqs_of, equations) -> tuple[list[str], list[Equatio
     return sorted(cells), [equations[i] for i in sorted(eq_ids)]
 
 
-def _hide_dependents(status: dict[str, str], dependents: dict[str, set[str]], newly: set[str]) -> set[str]:
-    """Hide the numerator cells of every newly hidden small denominator (a group of 1 to the
-    threshold: a count of it, even 0, says something about every member); returns them."""
+def _hide_dependents(status: dict[str, str], dependents: dict[str, set[str]]) -> set[str]:
+    """Hide the numerator cells of every small (primary) denominator: a count of a group of 1 to
+    the threshold, even 0, says something about every member. Primary cells are all known
+    before secondary suppression starts, so this runs once. Returns the cells it hid."""
     added = set()
-    for den in newly:
-        if status.get(den) != PRIMARY:
-            continue
+    for den in [d for d, st in status.items() if st == PRIMARY]:
         for num in dependents.get(den, ()):
             if num not in status:
                 status[num] = SECONDARY
@@ -412,21 +406,21 @@ def _hide_dependents(status: dict[str, str], dependents: dict[str, set[str]], ne
     return added
 
 
-def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, dependents=None, exempt=frozenset()) -> None:
+def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt=frozenset()) -> None:
     """Show again every secondary cell that the plan can do without (most costly first):
     the greedy step may have hidden a cell that a later choice made unnecessary. A numerator
-    of a small hidden denominator stays hidden."""
-    held = {num for den, st in status.items() if st == PRIMARY for num in (dependents or {}).get(den, ())}
-    for cell in sorted((c for c, s in status.items() if s == SECONDARY), key=lambda c: (-cost(c), c)):
-        if cell in held:
-            continue
+    of a small hidden denominator (``exempt``) stays hidden."""
+    for cell in sorted((c for c, s in status.items() if s == SECONDARY and c not in exempt), key=lambda c: (-cost(c), c)):
         del status[cell]
-        linked = {c for i in eqs_of.get(cell, ()) for c in (*equations[i].parts, equations[i].total)}
+        seen: set[str] = set()
         ok = True
-        for cells, eqs in _components(sorted(status), equations):
-            if linked.intersection(cells):
-                if not all(r["protected"] for r in _audit_component(cells, eqs, values, status, threshold, exempt=exempt)):
-                    ok = False
-                    break
+        for start in sorted(_linked({cell}, eqs_of, equations) & status.keys()):
+            if start in seen:
+                continue
+            cells, eqs = _component_of(start, status, eqs_of, equations)
+            seen.update(cells)
+            if not all(r["protected"] for r in _audit_component(cells, eqs, values, status, threshold, exempt=exempt)):
+                ok = False
+                break
         if not ok:
             status[cell] = SECONDARY
