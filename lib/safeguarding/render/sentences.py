@@ -442,3 +442,13 @@ def describe_rri(
         phrase = f"{format_number_for_unit(ratio, 'ratio', decimals=2)} times as likely as"
     return (f"{group} {counts} were {phrase} {reference_group} {counts} "
             f"to {stage} ({confidence_level:.0%} interval {interval}): {decision}.")
+
+
+def lower_first(text: str) -> str:
+    """The text with its first letter in lower case, unless it starts an acronym ('NEET', 'SEN')."""
+    return text[:1].lower() + text[1:] if text and not text[:2].isupper() else text
+
+
+def upper_first(text: str) -> str:
+    """The text with its first letter in upper case."""
+    return text[:1].upper() + text[1:]

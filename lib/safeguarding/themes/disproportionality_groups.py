@@ -19,6 +19,7 @@ from safeguarding.render.blocks import (
     join_blocks,
     paragraph,
 )
+from safeguarding.render.sentences import upper_first
 from safeguarding.render.tables import html_table
 from safeguarding.themes.disproportionality_words import (
     CLEAR,
@@ -28,7 +29,6 @@ from safeguarding.themes.disproportionality_words import (
     VERDICT_WORDS,
     as_text,
     callout,
-    capital,
     join,
 )
 
@@ -201,7 +201,7 @@ class GroupSections:
             "rri": [self.rri_text(r) for _, r in clear.iterrows()],
             "verdict": clear["rri_wb_verdict"].map(VERDICT_WORDS).to_numpy(),
             "strict": clear["rri_wb_strict"].to_numpy()})
-        table = html_table(rows, {"who": "Who", "numerator": capital(stage.counts),
+        table = html_table(rows, {"who": "Who", "numerator": upper_first(stage.counts),
                                   "rri": f"Compared with White British {stage.counts} of the same {slices} (95% interval)",
                                   "verdict": "Difference", "strict": "Still clear with a stricter test?"},
                            caption=f"{self.label(key)}: combinations with a clear difference",

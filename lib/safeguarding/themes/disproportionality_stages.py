@@ -13,16 +13,14 @@ from safeguarding.measures import disproportionality as m
 from safeguarding.measures.registry import get as spec
 from safeguarding.render.blocks import HtmlBlock, heading, join_blocks, paragraph
 from safeguarding.render.formats import format_count, format_number_for_unit
-from safeguarding.render.sentences import describe_rri
+from safeguarding.render.sentences import describe_rri, lower_first, upper_first
 from safeguarding.render.tables import html_table
 from safeguarding.themes.disproportionality_words import (
     CLEAR,
     COMPARED,
     TOO_FEW,
     as_text,
-    capital,
     join,
-    lower_first,
 )
 
 #: Short row labels for the progression chart.
@@ -68,7 +66,7 @@ class StageSections:
                      "recorded on the roll.")
         hidden_all = self.hidden_note([r for _, r in rows.iterrows()], "all", stage.counts)
         table = html_table(
-            rows, {"label": "Group", "numerator": capital(stage.counts), "denominator": denominator,
+            rows, {"label": "Group", "numerator": upper_first(stage.counts), "denominator": denominator,
                    "value": per, "interval": "95% interval", "vs_wb": "Compared with White British (95% interval)",
                    "vs_wb_verdict": "Verdict", "vs_all": "Compared with all other groups"},
             caption=f"{sp.label} by ethnic group, {frame['period'].iat[0]}",

@@ -31,14 +31,6 @@ def callout(text: str) -> HtmlBlock:
     return HtmlBlock(f'<div class="callout"><p>{html.escape(text)}</p></div>')
 
 
-def capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[1:2].islower() else text
-
-
 def as_text(value) -> str:
     """A text cell that may be missing (NaN) as a string."""
     return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)

@@ -15,11 +15,11 @@ from safeguarding.measures import exclusions as m
 from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
 from safeguarding.published.comparators import compare
+from safeguarding.render.comparisons import pick, symbol_of, within_funnel
 from safeguarding.render.count_rate_tables import legend
 from safeguarding.render.formats import format_number_for_unit
-from safeguarding.render.sentences import describe_comparison
-from safeguarding.render.comparisons import pick, symbol_of, within_funnel
-from safeguarding.themes.exclusions_groups import GroupSections, pupils_in, upper_first
+from safeguarding.render.sentences import describe_comparison, upper_first
+from safeguarding.themes.exclusions_groups import GroupSections, pupils_in
 from safeguarding.themes.exclusions_trend import FUNNEL_KIND, LAIT, TrendSections
 
 

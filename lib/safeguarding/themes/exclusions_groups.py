@@ -9,10 +9,11 @@ from safeguarding.measures import exclusions as m
 from safeguarding.measures.registry import get as spec
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
+from safeguarding.render.comparisons import comparison_block, pick, symbol_of
 from safeguarding.render.count_rate_tables import count_rate_cells, wide_by_group
 from safeguarding.render.formats import format_interval, format_number_for_unit
+from safeguarding.render.sentences import lower_first, upper_first
 from safeguarding.render.tables import html_table
-from safeguarding.render.comparisons import comparison_block, pick, symbol_of
 
 GROUP_BREAKDOWNS = ("ethnicity", "sex", "sen", "fsm")
 TOP_SCHOOLS = 10
@@ -244,10 +245,4 @@ def pupils_in(key: str, group: str) -> str:
     return f"{group} pupils" if group not in ("Not known", m.NOT_RECORDED) else "pupils whose ethnicity is not known"
 
 
-def lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text and not text[:2].isupper() else text
-
-
-def upper_first(text: str) -> str:
-    return text[:1].upper() + text[1:]
 

@@ -12,12 +12,11 @@ from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
+from safeguarding.render.comparisons import comparison_block, pick, symbol_of
 from safeguarding.render.count_rate_tables import count_rate_cells
 from safeguarding.render.formats import format_number_for_unit
-from safeguarding.render.sentences import describe_trend
+from safeguarding.render.sentences import describe_trend, lower_first
 from safeguarding.render.tables import html_table
-from safeguarding.render.comparisons import comparison_block, pick, symbol_of
-from safeguarding.themes.exclusions_groups import lower_first
 
 #: Published measures (LAIT) for the borough's own headline measures.
 LAIT = {"exclusions.permanent_rate": "exclusions.perm_rate", "exclusions.suspension_rate": "exclusions.suspension_rate",

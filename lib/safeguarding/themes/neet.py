@@ -16,14 +16,14 @@ from safeguarding.measures import care_leavers as m
 from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
 from safeguarding.published.comparators import compare
-from safeguarding.render.formats import format_interval, format_number_for_unit
-from safeguarding.render.hidden import hidden_summary, hidden_words
 from safeguarding.render.comparisons import (
     pick,
     published_trend_frame,
     symbol_of,
     within_funnel,
 )
+from safeguarding.render.formats import format_interval, format_number_for_unit
+from safeguarding.render.hidden import hidden_summary, hidden_words
 from safeguarding.themes.neet_comparators import COUNTS, REASON_WORDS, TRENDED
 from safeguarding.themes.neet_sections import NeetSections
 

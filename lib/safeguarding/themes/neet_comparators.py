@@ -9,8 +9,8 @@ import pandas as pd
 from safeguarding.measures import care_leavers as m
 from safeguarding.measures.registry import get as spec
 from safeguarding.render.blocks import join_blocks, paragraph
-from safeguarding.render.tables import html_table
 from safeguarding.render.comparisons import symbol_of
+from safeguarding.render.tables import html_table
 
 COUNTS = "care leavers"
 #: Measures tested year on year against the borough's own published figures, with short labels.
