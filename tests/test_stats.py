@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats as sps
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
@@ -307,6 +309,205 @@ def test_funnel_position():
     positions = stats.funnel_position(values, n, 20.0)
     assert list(positions) == ["within", "above 95%", "above 99.8%", "below 99.8%", "below 95%", "not assessed"]
     assert stats.funnel_position(20.0, 100, 20.0) == "within"
+
+
+# ---------------------------------------------------------------------------------------
+# Over-dispersion (Spiegelhalter 2005, Qual Saf Health Care 14:347-351)
+# ---------------------------------------------------------------------------------------
+# Twelve authorities around a target of 20%. For a proportion s_i = sqrt(t(1-t)/n_i) =
+# 0.4/sqrt(n_i), so the counts are chosen to give whole or half z-scores:
+#   n     k    value   s       z = (k/n - 0.2)/s
+#   400   56   14%     0.02    -3
+#   100   12   12%     0.04    -2
+#   1600  296  18.5%   0.01    -1.5
+#   25    3    12%     0.08    -1
+#   625   120  19.2%   0.016   -0.5
+#   100   20   20%     0.04     0
+#   400   84   21%     0.02     0.5
+#   625   135  21.6%   0.016    1
+#   100   26   26%     0.04     1.5
+#   2500  540  21.6%   0.008    2
+#   1600  360  22.5%   0.01     2.5
+#   25    13   52%     0.08     4
+HAND_N = np.array([400, 100, 1600, 25, 625, 100, 400, 625, 100, 2500, 1600, 25])
+HAND_K = np.array([56, 12, 296, 3, 120, 20, 84, 135, 26, 540, 360, 13])
+HAND_Z = np.array([-3, -2, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 2.5, 4])
+# Winsorising at the 10% and 90% quantiles (linear interpolation, numpy/R type 7), I = 12:
+#   10%: position 0.1 * 11 = 1.1 -> z(1) + 0.1 * (z(2) - z(1)) = -2 + 0.1 * 0.5 = -1.95
+#   90%: position 0.9 * 11 = 9.9 -> z(9) + 0.9 * (z(10) - z(9)) = 2 + 0.9 * 0.5 = 2.45
+# Winsorised z: -1.95, -1.95, -1.5, -1, -0.5, 0, 0.5, 1, 1.5, 2, 2.45, 2.45
+# sum z_w^2 = 2(3.8025) + 2.25 + 1 + 0.25 + 0 + 0.25 + 1 + 2.25 + 4 + 2(6.0025) = 30.61
+HAND_PHI = 30.61 / 12  # 2.5508333...
+# I * phi = 30.61 > I - 1 = 11. Weights w_i = 1/s_i^2 = n_i / 0.16:
+#   sum n = 8100, sum n^2 = 12,502,500
+#   sum w - sum w^2 / sum w = (sum n - sum n^2 / sum n) / 0.16 = (8100 - 125025/81) / 0.16
+#                           = (531075/81) / 0.16 = 531075 / 12.96 = 40978.00926...
+HAND_TAU2 = (30.61 - 11) * 12.96 / 531075  # 0.000478549357... (sd 0.0219, 2.2 points)
+# chi-squared(11) 95th percentile = 19.675 < 30.61, so over-dispersed.
+
+
+def test_overdispersion_hand_worked():
+    result = stats.overdispersion(100 * HAND_K / HAND_N, HAND_N, 20.0)
+    assert np.allclose((HAND_K / HAND_N - 0.2) / np.sqrt(0.16 / HAND_N), HAND_Z, rtol=0, atol=1e-12)
+    assert result.units == 12
+    assert result.phi == pytest.approx(2.5508333333333333, abs=1e-9)
+    assert result.phi == pytest.approx(HAND_PHI, abs=1e-12)
+    assert result.tau2 == pytest.approx(0.000478549357435, abs=1e-12)
+    assert result.tau2 == pytest.approx(HAND_TAU2, rel=1e-9)
+    assert sps.chi2.ppf(0.95, 11) == pytest.approx(19.675, abs=1e-3)
+    assert result.overdispersed is True
+    assert result.tau2_for_limits == result.tau2
+    assert result.describe() == ("Local authorities vary more than chance alone would explain (over-dispersion "
+                                 "factor 2.6 across 12 authorities), so the limits are widened to allow for it.")
+
+
+def test_overdispersion_drops_missing_and_non_positive_denominators_and_takes_series():
+    values = pd.Series(list(100 * HAND_K / HAND_N) + [np.nan, 30.0, 30.0, 30.0], dtype=float)
+    n = pd.Series(list(HAND_N) + [100, 0, -5, np.nan], dtype=float)
+    result = stats.overdispersion(values, n, 20.0)
+    assert result.units == 12
+    assert result.phi == pytest.approx(HAND_PHI, abs=1e-12)
+    assert result.tau2 == pytest.approx(HAND_TAU2, rel=1e-9)
+    # order does not matter
+    order = np.random.default_rng(1).permutation(12)
+    shuffled = stats.overdispersion((100 * HAND_K / HAND_N)[order], HAND_N[order], 20.0)
+    assert shuffled.phi == pytest.approx(HAND_PHI, abs=1e-12) and shuffled.tau2 == pytest.approx(HAND_TAU2, rel=1e-9)
+
+
+def test_overdispersion_rates_use_poisson_standard_error():
+    # the same z-scores for a rate of 50 per 10,000: s_i = sqrt(t / n_i), w_i = n_i / t
+    t = 50 / 10_000
+    values = 10_000 * (t + HAND_Z * np.sqrt(t / HAND_N))
+    result = stats.overdispersion(values, HAND_N, 50.0, kind="rate")
+    assert result.phi == pytest.approx(HAND_PHI, abs=1e-9)
+    w = HAND_N / t
+    assert result.tau2 == pytest.approx((30.61 - 11) / (w.sum() - (w**2).sum() / w.sum()), rel=1e-9)
+    # per=1: values and target per child, the same answer
+    per_one = stats.overdispersion(values / 10_000, HAND_N, t, kind="rate", per=1)
+    assert per_one.tau2 == pytest.approx(result.tau2, rel=1e-9)
+
+
+def test_no_overdispersion_at_target_gives_zero_tau2_and_default_limits():
+    n = np.arange(100, 1600, 100)
+    at_target = stats.overdispersion(np.full(n.shape, 20.0), n, 20.0)
+    assert at_target.phi == 0 and at_target.tau2 == 0 and at_target.overdispersed is False
+    # binomial data with no extra variation: winsorising pulls phi below 1
+    rng = np.random.default_rng(20240501)
+    n = rng.integers(200, 20_000, 150)
+    k = rng.binomial(n, 0.2)
+    result = stats.overdispersion(100 * k / n, n, 20.0)
+    assert result.units == 150 and result.phi < 1
+    assert result.tau2 == 0 and result.overdispersed is False and result.tau2_for_limits == 0
+    assert result.describe() == ("Local authorities vary no more than chance alone could explain (over-dispersion "
+                                 f"factor {result.phi:.1f} across 150 authorities), so the limits are not widened.")
+    default = stats.funnel_limits(20.0, n)
+    widened = stats.funnel_limits(20.0, n, tau2=result.tau2)
+    pd.testing.assert_frame_equal(widened, default)
+    assert widened.attrs == default.attrs == {"method": "exact_spiegelhalter"}
+    assert list(stats.funnel_position(100 * k / n, n, 20.0, tau2=result.tau2)) == \
+        list(stats.funnel_position(100 * k / n, n, 20.0))
+
+
+def test_some_extra_variation_but_not_significant_is_not_widened():
+    # all n = 100 (s = 0.04); z-scores a little wider than chance: sum z^2 after winsorising
+    # is between I - 1 = 11 and chi2(11) 95th percentile 19.68
+    z = np.array([-1.8, -1.6, -1.3, -1.1, -0.9, -0.4, 0.4, 0.9, 1.1, 1.3, 1.6, 1.8])
+    result = stats.overdispersion(20 + 4 * z, np.full(12, 100), 20.0)
+    assert 11 < 12 * result.phi < 19.675
+    assert result.tau2 > 0 and result.overdispersed is False and result.tau2_for_limits == 0
+    assert "not widened" in result.describe()
+
+
+def test_overdispersion_too_few_units():
+    values = [14, 12, 18.5, 12, 19.2, 20, 21, 21.6, 26, np.nan, 30]
+    n = [400, 100, 1600, 25, 625, 100, 400, 625, 100, 100, 0]
+    result = stats.overdispersion(values, n, 20.0)
+    assert result.units == 9 and math.isnan(result.phi)
+    assert result.tau2 == 0 and result.overdispersed is False and result.tau2_for_limits == 0
+    assert result.describe() == ("There are too few local authorities (9) to judge whether they vary more than "
+                                 "chance would explain, so the limits are not widened.")
+
+
+def test_overdispersion_bad_arguments():
+    with pytest.raises(ValueError):
+        stats.overdispersion(HAND_K, HAND_N, 0.0)  # no chance variation at a target of 0
+    with pytest.raises(ValueError):
+        stats.overdispersion(HAND_K, HAND_N, 100.0)
+    with pytest.raises(ValueError):
+        stats.overdispersion(HAND_K, HAND_N, 20.0, winsor=0.5)
+    with pytest.raises(ValueError):
+        stats.overdispersion(HAND_K, HAND_N, 20.0, kind="ratio")
+    with pytest.raises(ValueError):
+        stats.funnel_limits(20.0, [100], tau2=-1e-6)
+    with pytest.raises(ValueError):
+        stats.funnel_limits(20.0, [100], tau2=float("nan"))
+
+
+def test_widened_limits_hand_worked():
+    # n = 100: sqrt(0.16/100 + tau2) = sqrt(0.0016 + 0.000478549) = 0.0455911...
+    limits = stats.funnel_limits(20.0, [100, 0], levels=(0.95,), tau2=HAND_TAU2)
+    half = Z95 * math.sqrt(0.0016 + HAND_TAU2)
+    assert limits.loc[0, "upper_95"] == pytest.approx(100 * (0.2 + half), abs=1e-9)  # 28.9357
+    assert limits.loc[0, "lower_95"] == pytest.approx(100 * (0.2 - half), abs=1e-9)  # 11.0643
+    assert limits.loc[1, ["lower_95", "upper_95"]].isna().all()
+    assert limits.attrs == {"method": "random_effects_spiegelhalter", "tau2": HAND_TAU2}
+    assert limits.attrs["method"] in stats.METHOD_DESCRIPTIONS
+    # proportion limits are clipped to [0, per]
+    clipped = stats.funnel_limits(20.0, [4], levels=(0.95,), tau2=0.04)
+    assert clipped.loc[0, "lower_95"] == 0
+
+
+def test_widened_limits_keep_exact_limit_where_it_is_wider():
+    # 1% of 10: the exact upper limit (7.74%) is above 1% + 1.96 sqrt(0.0099/10 + tau2) = 7.17%
+    # for a tiny tau2; the exact limit is kept so widening never narrows
+    default = stats.funnel_limits(1.0, [10], levels=(0.95,))
+    widened = stats.funnel_limits(1.0, [10], levels=(0.95,), tau2=1e-6)
+    assert 100 * (0.01 + Z95 * math.sqrt(0.0099 / 10 + 1e-6)) < default.loc[0, "upper_95"]
+    assert widened.loc[0, "upper_95"] == default.loc[0, "upper_95"]
+
+
+def test_funnel_position_with_tau2_moves_borderline_unit_within():
+    # 28.5% of 100 against 20%: above the exact 95% limit (27.65), inside the widened 28.94
+    assert stats.funnel_position(28.5, 100, 20.0) == "above 95%"
+    assert stats.funnel_position(28.5, 100, 20.0, tau2=HAND_TAU2) == "within"
+    # a clear outlier stays outside; a missing value is still not assessed
+    positions = stats.funnel_position(pd.Series([28.5, 52.0, np.nan]), pd.Series([100, 25, 100]), 20.0,
+                                      tau2=HAND_TAU2)
+    assert list(positions) == ["within", "above 99.8%", "not assessed"]
+
+
+@st.composite
+def _funnel_case(draw):
+    kind = draw(st.sampled_from(["proportion", "rate"]))
+    if kind == "proportion":
+        per, target = 100.0, draw(st.floats(0.5, 99.5))
+    else:
+        per, target = 10_000.0, draw(st.floats(0.5, 2_000.0))
+    n = draw(st.lists(st.integers(1, 200_000), min_size=1, max_size=15))
+    tau2 = draw(st.floats(1e-12, 0.05))
+    return kind, per, target, n, tau2
+
+
+@settings(max_examples=200, deadline=None)
+@given(_funnel_case(), st.floats(1.0, 10.0))
+def test_property_widened_limits_contain_default_and_grow_with_tau2(case, factor):
+    kind, per, target, n, tau2 = case
+    default = stats.funnel_limits(target, n, kind=kind, per=per)
+    widened = stats.funnel_limits(target, n, kind=kind, per=per, tau2=tau2)
+    wider = stats.funnel_limits(target, n, kind=kind, per=per, tau2=tau2 * factor)
+    n_arr = np.asarray(n, dtype=float)
+    t = target / per
+    s2 = t * (1 - t) / n_arr if kind == "proportion" else t / n_arr
+    top = per if kind == "proportion" else np.inf
+    for level in (0.95, 0.998):
+        lower, upper = stats.funnel_limit_columns(level)
+        assert (widened[lower] <= default[lower]).all() and (widened[upper] >= default[upper]).all()
+        assert (wider[lower] <= widened[lower]).all() and (wider[upper] >= widened[upper]).all()
+        z = sps.norm.ppf(0.5 + level / 2)
+        normal_upper = np.minimum(per * (t + z * np.sqrt(s2 + tau2)), top)
+        normal_lower = np.maximum(per * (t - z * np.sqrt(s2 + tau2)), 0)
+        np.testing.assert_array_less(normal_upper - 1e-9 * per, widened[upper].to_numpy())
+        np.testing.assert_array_less(widened[lower].to_numpy(), normal_lower + 1e-9 * per)
 
 
 # ---------------------------------------------------------------------------------------

@@ -35,11 +35,16 @@ References
    *Stat Med* 24:1185-1202.
 .. [10] Public Health England (2018). *Technical Guide: Confidence Intervals*; and
    *Technical Guide: Funnel plots*. PHE Local Knowledge and Intelligence Service.
+.. [11] Spiegelhalter DJ (2005). Handling over-dispersion of performance indicators.
+   *Qual Saf Health Care* 14:347-351.
+.. [12] DerSimonian R, Laird N (1986). Meta-analysis in clinical trials. *Control Clin
+   Trials* 7:177-188.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -131,6 +136,8 @@ from safeguarding.config import CONFIDENCE_LEVEL
 EXACT_METHOD_BELOW = 10
 #: Below this many events, :func:`disproportionality_verdict` says "too few to say".
 MIN_COUNT_FOR_VERDICT = 10
+#: Below this many units (local authorities), :func:`overdispersion` does not estimate it.
+MIN_UNITS_FOR_OVERDISPERSION = 10
 
 #: Short method keys used in every result, and what each one means.
 METHOD_DESCRIPTIONS: dict[str, str] = {
@@ -146,6 +153,10 @@ METHOD_DESCRIPTIONS: dict[str, str] = {
     "newcombe_hybrid_score": "Newcombe hybrid score interval for a difference of two proportions "
                              "(Newcombe 1998, method 10), with a pooled two-proportion z-test",
     "exact_spiegelhalter": "exact control limits with Spiegelhalter's interpolation (Spiegelhalter 2005)",
+    "random_effects_spiegelhalter": "control limits widened for over-dispersion by an additive random-effects "
+                                    "term, target +/- z * sqrt(s^2 + tau^2) with tau^2 estimated from "
+                                    "winsorised z-scores, and never narrower than the exact limits "
+                                    "(Spiegelhalter 2005, Qual Saf Health Care)",
 }
 
 #: The funnel position of a value whose denominator or value is missing.
@@ -194,6 +205,58 @@ class ChangeTest(NamedTuple):
     measure: Any
     method: Any
     confidence: float
+
+
+@dataclass(frozen=True)
+class Overdispersion:
+    """How much more local authorities vary than chance alone would explain.
+
+    Made by :func:`overdispersion`. Pass :attr:`tau2_for_limits` as ``tau2`` to
+    :func:`funnel_limits` and :func:`funnel_position`, so the limits are widened only when
+    :meth:`describe` says they are.
+
+    Attributes
+    ----------
+    phi : float
+        Winsorised multiplicative over-dispersion factor: the mean of the squared
+        winsorised z-scores (about 1, or a little below because of the winsorising, when
+        the variation is chance alone). NaN when there are too few units.
+    tau2 : float
+        Additive between-unit variance on the measure's unscaled scale (a proportion from
+        0 to 1, or a rate per 1). 0 when ``units * phi <= units - 1``, i.e. no
+        over-dispersion, or when there are too few units.
+    units : int
+        Number of units used (those with a value and a positive denominator).
+    overdispersed : bool
+        ``tau2 > 0`` and ``units * phi`` above the 95th percentile of the chi-squared
+        distribution with ``units - 1`` degrees of freedom (a test at the 5% level).
+    """
+
+    phi: float
+    tau2: float
+    units: int
+    overdispersed: bool
+
+    @property
+    def tau2_for_limits(self) -> float:
+        """``tau2`` when :attr:`overdispersed`, otherwise 0 (limits not widened)."""
+        return self.tau2 if self.overdispersed else 0.0
+
+    def describe(self) -> str:
+        """One plain-English sentence for a briefing's methods or chart notes.
+
+        E.g. "Local authorities vary more than chance alone would explain (over-dispersion
+        factor 2.3 across 150 authorities), so the limits are widened to allow for it."
+        """
+        if not np.isfinite(self.phi):
+            return (f"There are too few local authorities ({self.units}) to judge whether they vary more than "
+                    "chance would explain, so the limits are not widened.")
+        factor = f"(over-dispersion factor {self.phi:.1f} across {self.units} authorities)"
+        if self.overdispersed:
+            return (f"Local authorities vary more than chance alone would explain {factor}, "
+                    "so the limits are widened to allow for it.")
+        return (f"Local authorities vary no more than chance alone could explain {factor}, "
+                "so the limits are not widened.")
 
 
 # ----------------------------------------------------------------------------------------
@@ -752,14 +815,23 @@ def _exact_limit(p: float, theta: float, n: np.ndarray, kind: str) -> np.ndarray
 
 
 def funnel_limits(target: float, denominators, kind: str = "proportion", per: float | None = None,
-                  levels: Sequence[float] = (0.95, 0.998)) -> pd.DataFrame:
-    """Exact control limits for a funnel plot around ``target``.
+                  levels: Sequence[float] = (0.95, 0.998), *, tau2: float = 0.0) -> pd.DataFrame:
+    """Exact control limits for a funnel plot around ``target``, optionally widened for over-dispersion.
 
     Method: for each denominator ``n`` and two-sided level ``L``, the ``(1-L)/2`` and
     ``(1+L)/2`` quantiles of the count under the target (Binomial(n, target) for
     proportions, Poisson(n * target) for rates), made continuous by Spiegelhalter's (2005)
     interpolation ``(r_p - a) / n`` with ``a = (F(r_p) - p) / (F(r_p) - F(r_p - 1))``, as
     in PHE's funnel plot tools; clipped to ``[0, per]`` (proportions) or ``[0, inf)``.
+
+    With ``tau2 > 0`` (from :func:`overdispersion`), Spiegelhalter's (2005, *Qual Saf
+    Health Care*) additive random-effects limits: on the unscaled scale,
+    ``t +/- z_L * sqrt(s^2 + tau2)`` with ``t = target / per``, ``z_L`` the standard normal
+    ``(1+L)/2`` quantile and ``s^2 = t(1-t)/n`` (proportions) or ``t/n`` (rates); then
+    multiplied by ``per`` and clipped as above. Where the exact limit for ``n`` is wider
+    than this normal approximation (small, skewed counts with a small ``tau2``), the
+    exact limit is kept, so allowing for over-dispersion never narrows a limit and never
+    moves a value from inside the limits to outside them.
 
     Parameters
     ----------
@@ -776,6 +848,10 @@ def funnel_limits(target: float, denominators, kind: str = "proportion", per: fl
         10,000 for rates.
     levels : sequence of float, default (0.95, 0.998)
         Two-sided control levels.
+    tau2 : float, default 0
+        Additive between-unit variance on the unscaled scale (a proportion from 0 to 1, or
+        a rate per 1), e.g. ``overdispersion(...).tau2_for_limits``. 0 gives the exact
+        limits unchanged.
 
     Returns
     -------
@@ -783,35 +859,51 @@ def funnel_limits(target: float, denominators, kind: str = "proportion", per: fl
         Column ``denominator`` then, for each level, ``lower_<L>`` and ``upper_<L>``
         (see :func:`funnel_limit_columns`: ``lower_95, upper_95, lower_99_8, upper_99_8``).
         One row per denominator, in the order given. ``attrs['method']`` is
-        'exact_spiegelhalter'.
+        'exact_spiegelhalter', or 'random_effects_spiegelhalter' (with ``attrs['tau2']``)
+        when ``tau2 > 0``.
 
     References
     ----------
-    Spiegelhalter DJ (2005) *Stat Med* 24:1185-1202; PHE (2018) Technical Guide: Funnel plots.
+    Spiegelhalter DJ (2005) *Stat Med* 24:1185-1202; Spiegelhalter DJ (2005) *Qual Saf
+    Health Care* 14:347-351; PHE (2018) Technical Guide: Funnel plots.
     """
     per = _default_per(kind, per)
     theta = float(target) / per
     if not np.isfinite(theta) or theta < 0 or (kind == "proportion" and theta > 1):
         raise ValueError(f"target {target!r} is outside the possible range for a {kind} per {per:g}")
+    tau2 = float(tau2)
+    if not np.isfinite(tau2) or tau2 < 0:
+        raise ValueError(f"tau2 must be a finite number >= 0, got {tau2!r}")
     n_raw = np.atleast_1d(_as_float_array(denominators)).astype(float)
     n = np.round(n_raw) if kind == "proportion" else n_raw
     valid = np.isfinite(n) & (n > 0)
     n_safe = np.where(valid, n, 1.0)
     out = pd.DataFrame({"denominator": n_raw})
     upper_clip = per if kind == "proportion" else np.inf
+    if tau2 > 0:
+        within_variance = theta * (1 - theta) / n_safe if kind == "proportion" else theta / n_safe
+        spread = np.sqrt(within_variance + tau2)
     for level in levels:
         _check_confidence(level)
         lower_col, upper_col = funnel_limit_columns(level)
         lower = _exact_limit((1 - level) / 2, theta, n_safe, kind) * per
         upper = _exact_limit((1 + level) / 2, theta, n_safe, kind) * per
+        if tau2 > 0:
+            z = _z(level)
+            lower = np.minimum(lower, (theta - z * spread) * per)
+            upper = np.maximum(upper, (theta + z * spread) * per)
         out[lower_col] = np.where(valid, np.clip(lower, 0, upper_clip), np.nan)
         out[upper_col] = np.where(valid, np.clip(upper, 0, upper_clip), np.nan)
-    out.attrs["method"] = "exact_spiegelhalter"
+    if tau2 > 0:
+        out.attrs["method"] = "random_effects_spiegelhalter"
+        out.attrs["tau2"] = tau2
+    else:
+        out.attrs["method"] = "exact_spiegelhalter"
     return out
 
 
 def funnel_position(value, n, target: float, kind: str = "proportion", per: float | None = None,
-                    levels: Sequence[float] = (0.95, 0.998)):
+                    levels: Sequence[float] = (0.95, 0.998), *, tau2: float = 0.0):
     """Where a value sits against the funnel limits for its denominator.
 
     Parameters
@@ -822,6 +914,9 @@ def funnel_position(value, n, target: float, kind: str = "proportion", per: floa
         Its denominator.
     target, kind, per, levels
         As :func:`funnel_limits`.
+    tau2 : float, default 0
+        As :func:`funnel_limits`: with ``tau2 > 0`` the position is against the limits
+        widened for over-dispersion (``overdispersion(...).tau2_for_limits``).
 
     Returns
     -------
@@ -836,7 +931,7 @@ def funnel_position(value, n, target: float, kind: str = "proportion", per: floa
     v_arr, n_arr = np.broadcast_arrays(_as_float_array(value), _as_float_array(n))
     shape = v_arr.shape
     v_flat, n_flat = v_arr.ravel(), n_arr.ravel()
-    limits = funnel_limits(target, n_flat, kind=kind, per=per, levels=levels)
+    limits = funnel_limits(target, n_flat, kind=kind, per=per, levels=levels, tau2=tau2)
     position = np.full(v_flat.shape, "within", dtype=object)
     for level in sorted(levels):
         lower_col, upper_col = funnel_limit_columns(level)
@@ -845,6 +940,81 @@ def funnel_position(value, n, target: float, kind: str = "proportion", per: floa
     assessed = np.isfinite(v_flat) & limits[funnel_limit_columns(levels[0])[0]].notna().to_numpy()
     position = np.where(assessed, position, NOT_ASSESSED).astype(object)
     return _wrap(position.reshape(shape), index)
+
+
+def overdispersion(values, denominators, target: float, kind: str = "proportion", per: float | None = None,
+                   winsor: float = 0.10) -> Overdispersion:
+    """Estimate over-dispersion among units (local authorities) around ``target``.
+
+    Method: Spiegelhalter (2005, *Qual Saf Health Care*), the additive random-effects
+    approach used by PHE and NHS funnel plot tools. On the unscaled scale,
+    ``y_i = value_i / per`` and ``t = target / per``; the standard error under the target is
+    ``s_i = sqrt(t(1-t)/n_i)`` for a proportion, or ``sqrt(t/n_i)`` for a rate (Poisson
+    counts over exposure ``n_i``); ``z_i = (y_i - t) / s_i``. The z-scores are winsorised:
+    those below the ``winsor`` quantile are set to it, and those above the ``1 - winsor``
+    quantile to that (quantiles by linear interpolation, ``numpy.quantile``'s default, as
+    R's ``quantile`` type 7 used by FunnelPlotR). Then, with ``I`` units,
+
+    * ``phi = sum(z_w^2) / I``;
+    * ``tau2 = (I * phi - (I - 1)) / (sum(w) - sum(w^2) / sum(w))`` with ``w_i = 1 / s_i^2``
+      when ``I * phi > I - 1`` (the DerSimonian-Laird moment estimator), else 0;
+    * over-dispersed when ``tau2 > 0`` and ``I * phi`` exceeds the 95th percentile of
+      chi-squared on ``I - 1`` degrees of freedom.
+
+    Units with a missing value or a missing, zero or negative denominator are dropped.
+    With fewer than :data:`MIN_UNITS_FOR_OVERDISPERSION` (10) units left, nothing is
+    estimated: ``phi`` is NaN, ``tau2`` 0 and ``overdispersed`` False.
+
+    Parameters
+    ----------
+    values : array-like
+        Each unit's value in the units of ``target`` (per cent by default for proportions,
+        per 10,000 for rates; see :func:`funnel_limits`).
+    denominators : array-like
+        Each unit's denominator (children, pupils, population), aligned with ``values``.
+    target : float
+        The comparator (e.g. England), in the units of ``values``.
+    kind : {'proportion', 'rate'}, default 'proportion'
+    per : float, optional
+        Units of ``values`` and ``target``: defaults to 100 for proportions and 10,000 for
+        rates, as :func:`funnel_limits`.
+    winsor : float, default 0.10
+        Fraction winsorised in each tail (0 for none; less than 0.5).
+
+    Returns
+    -------
+    Overdispersion
+        ``phi``, ``tau2`` (unscaled: pass ``result.tau2_for_limits`` as ``tau2`` to
+        :func:`funnel_limits` or :func:`funnel_position`), ``units``, ``overdispersed``,
+        and ``describe()`` for a sentence in a briefing.
+
+    References
+    ----------
+    Spiegelhalter DJ (2005) *Qual Saf Health Care* 14:347-351; Spiegelhalter DJ (2005)
+    *Stat Med* 24:1185-1202; DerSimonian R, Laird N (1986) *Control Clin Trials* 7:177-188.
+    """
+    per = _default_per(kind, per)
+    if not 0 <= winsor < 0.5:
+        raise ValueError(f"winsor must be at least 0 and less than 0.5 (e.g. 0.1), got {winsor!r}")
+    theta = float(target) / per
+    if not np.isfinite(theta) or theta <= 0 or (kind == "proportion" and theta >= 1):
+        raise ValueError(f"target {target!r} leaves no chance variation to compare with for a {kind} per {per:g}")
+    y, n = np.broadcast_arrays(np.atleast_1d(_as_float_array(values)), np.atleast_1d(_as_float_array(denominators)))
+    keep = np.isfinite(y) & np.isfinite(n) & (n > 0)
+    y, n = y[keep] / per, n[keep]
+    units = int(y.size)
+    if units < MIN_UNITS_FOR_OVERDISPERSION:
+        return Overdispersion(phi=float("nan"), tau2=0.0, units=units, overdispersed=False)
+    variance = theta * (1 - theta) / n if kind == "proportion" else theta / n
+    z = (y - theta) / np.sqrt(variance)
+    low, high = np.quantile(z, [winsor, 1 - winsor])
+    phi = float(np.mean(np.clip(z, low, high) ** 2))
+    tau2 = 0.0
+    if units * phi > units - 1:
+        w = 1 / variance
+        tau2 = float((units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum()))
+    critical = float(sps.chi2.ppf(0.95, units - 1))
+    return Overdispersion(phi=phi, tau2=tau2, units=units, overdispersed=bool(tau2 > 0 and units * phi > critical))
 
 
 # ----------------------------------------------------------------------------------------
