@@ -22,6 +22,7 @@ from safeguarding.published import ees, population
 import safeguarding.published.figures as fig
 from safeguarding.published.catalogue import get_measure, measure_ids, normalise_schema
 from safeguarding.published.comparators import compare
+from safeguarding.render.comparisons import published_trend_frame, published_year_words
 from safeguarding.published.ees import (
     period_label,
     period_year,
@@ -334,7 +335,7 @@ def test_catalogue_has_required_measures():
     assert len(ids) == len(set(ids))
     missing = [m for m in REQUIRED if m not in ids]
     assert not missing
-    assert sum(m.startswith("cla_missing.") for m in ids) == 13
+    assert sum(m.startswith("cla_missing.") and not m.endswith("_lait") for m in ids) == 13
 
 
 def test_catalogue_records_are_complete():
@@ -403,11 +404,11 @@ def test_population_without_published_dir(without_published):
 
 
 def test_compare_year_fallback_and_errors(without_published):
-    result = compare(313, "cla_missing.pct_missing", year=2025)
-    assert result.year == 2023 and result.year_requested == 2025
+    result = compare(313, "cla_missing.incidents", year=2025)
+    assert result.year == 2023 and result.year_requested == 2025 and not result.matches_year
     assert "not published" in result.year_note
-    exact = compare(313, "cla_missing.pct_missing", year=2022)
-    assert exact.year == 2022 and exact.year_note == ""
+    exact = compare(313, "cla_missing.incidents", year=2022)
+    assert exact.year == 2022 and exact.year_note == "" and exact.matches_year
     with pytest.raises(InputError, match="first published"):
         compare("hounslow", "cla_missing.pct_missing", year=2010)
     with pytest.raises(InputError):
@@ -530,7 +531,7 @@ def test_lait_measure_codes_and_polarity_from_dictionary():
         if m.source_kind == "lait":
             short = m.filter_dict["Short Desc"]
             assert short in polarity.index, short
-            assert polarity[short] == "Low" and m.polarity == "lower_better"
+            assert m.polarity == {"Low": "lower_better", "High": "higher_better", "-": "none"}[polarity[short]], short
 
 
 @pytest.mark.published
@@ -558,3 +559,99 @@ def test_ethnic_population_live():
     assert england["population"].sum() > 50_000_000
     barnsley = population.ethnic_population("barnsley", PUBLISHED)  # census has the pre-2025 code
     assert barnsley["population"].sum() > 200_000
+
+
+# ============================================================================ one year rule across sources
+
+def _lait_rows(short: str, years_values: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """A LAIT long frame: {Years: {area name: value}} for England (970) and Hounslow (313)."""
+    numbers = {"England": 970.0, "Hounslow": 313.0}
+    rows = [{"Short Desc": short, "Data item": "% LAC missing from care", "Years": year, "LA and Regions": area,
+             "Values": value, "LA Number": numbers[area], "Region": "Outer London"}
+            for year, by_area in years_values.items() for area, value in by_area.items()]
+    return pd.DataFrame(rows)
+
+
+def _missing_sources(tmp_path, ees_years: dict[int, tuple[str, str]], lait_years: dict[str, dict[str, str]]):
+    """An EES missing-from-care file (England and Hounslow %, by year) and a LAIT file."""
+    (tmp_path / "cla").mkdir(exist_ok=True)
+    (tmp_path / "benchmark_tool").mkdir(exist_ok=True)
+    group = "Percentage of children who had a missing incident during the year"
+    body = ""
+    for year, (england, hounslow) in ees_years.items():
+        body += f"{year},Reporting year,National,E92000001,England,,,,,,{group},{england}\n"
+        body += (f"{year},Reporting year,Local authority,E92000001,England,E13000002,Outer London,313,Hounslow,"
+                 f"E09000018,{group},{hounslow}\n")
+    write(tmp_path / cat.F_MISSING, EES_HEADER + ",CLA_group,number\n" + body)
+    _lait_rows("Children_missing", lait_years).to_parquet(tmp_path / cat.F_LAIT, index=False)
+    fig.clear_cache()
+    return tmp_path
+
+
+def test_matching_year_comes_from_whichever_source_publishes_it(tmp_path):
+    """EES to 2023, LAIT to 2025: the briefing year is matched from LAIT; where both publish
+    a year the EES figure (the measure's own source) is the one used."""
+    d = _missing_sources(tmp_path, {2022: ("11", "16"), 2023: ("11", "16")},
+                         {"2023": {"England": "99", "Hounslow": "99"}, "2024": {"England": "11", "Hounslow": "13"},
+                          "2025": {"England": "11", "Hounslow": "16"}})
+    out = figures("cla_missing.pct_missing", published_dir=d)
+    assert sorted(out["year"].unique()) == [2022, 2023, 2024, 2025]
+    assert set(out.loc[out["year"] <= 2023, "measure_id"]) == {"cla_missing.pct_missing"}
+    assert set(out.loc[out["year"] >= 2024, "measure_id"]) == {"cla_missing.pct_missing_lait"}
+    now = compare(313, "cla_missing.pct_missing", year=2025, published_dir=d)
+    assert (now.year, now.value, now.england, now.year_note) == (2025, 16, 11, "")
+    assert now.matches_year and now.source_title.startswith("Local Authority Interactive Tool")
+    before = compare(313, "cla_missing.pct_missing", year=2023, published_dir=d)
+    assert (before.year, before.value) == (2023, 16)  # EES, not LAIT's 99
+    assert before.source_title == cat.CLA_TITLE
+
+
+def test_never_a_later_year_than_the_briefing(tmp_path):
+    """A newer release dropped into the folder (2026) is not used for a 2024-25 briefing,
+    and a briefing for a year not yet published gets the latest earlier year, stated."""
+    d = _missing_sources(tmp_path, {2024: ("11", "13"), 2025: ("11", "16"), 2026: ("12", "30")},
+                         {"2026": {"England": "12", "Hounslow": "30"}})
+    now = compare(313, "cla_missing.pct_missing", year=2025, published_dir=d)
+    assert (now.year, now.value) == (2025, 16)
+    trend = published_trend_frame(313, "cla_missing.pct_missing", d, up_to=2025)
+    assert trend["year"].tolist() == [2024, 2025]
+    future = compare(313, "cla_missing.pct_missing", year=2027, published_dir=d)
+    assert future.year == 2026 and not future.matches_year
+    assert "not published for 2026-27" in future.year_note and "2025-26, is shown" in future.year_note
+    assert "not out yet" in published_year_words("Hounslow", "2026-27", future)
+    assert "same year (2024-25)" in published_year_words("Hounslow", "2024-25", now)
+
+
+def test_without_the_continuing_source_the_own_years_stand(tmp_path):
+    d = _missing_sources(tmp_path, {2022: ("11", "16")}, {"2025": {"England": "11", "Hounslow": "16"}})
+    (d / cat.F_LAIT).unlink()
+    fig.clear_cache()
+    result = compare(313, "cla_missing.pct_missing", year=2025, published_dir=d)
+    assert result.year == 2022 and "2021-22, is shown" in result.year_note
+
+
+@pytest.mark.published
+@needs_published
+def test_lait_continues_ees_series_with_the_same_figures():
+    """Where both sources publish a year they agree (LAIT holds revised figures: allow
+    revisions, but the typical difference is nil and nearly all within one point)."""
+    pairs = [(m.id, other) for m in cat.CATALOGUE for other in m.continued_by]
+    assert len(pairs) == 5
+    keys = ["year", "geographic_level", "area_code"]
+    for own, other in pairs:
+        a, b = (fig._own_figures(get_measure(x), PUBLISHED) for x in (own, other))
+        both = a.merge(b, on=keys, suffixes=("", "_lait")).dropna(subset=["value", "value_lait"])
+        diff = (both["value"] - both["value_lait"]).abs()
+        assert len(both) > 500 and diff.median() <= 0.05 and (diff <= 1.0).mean() >= 0.98, own
+
+
+@pytest.mark.published
+@needs_published
+def test_published_2024_25_missing_from_care_comparators():
+    """Issue 8: LAIT publishes % of looked-after children missing for 2025 (England 11,
+    Hounslow 16, Kensington and Chelsea 18); the 2024-25 briefing must use them."""
+    kc = compare("kensington and chelsea", "cla_missing.pct_missing", year=2025, published_dir=PUBLISHED)
+    assert (kc.year, kc.value, kc.england, kc.year_note) == (2025, 18, 11, "")
+    assert compare("hounslow", "cla_missing.pct_missing", year=2025, published_dir=PUBLISHED).value == 16
+    sus = compare("hounslow", "exclusions.cla.one_plus_sus_pct", year=2024, published_dir=PUBLISHED)
+    assert (sus.year, sus.value, sus.england) == (2024, 8.05, 14.55)

@@ -510,8 +510,10 @@ def test_borough_published_figure_left_out_when_its_own_figure_for_that_period_i
     from safeguarding.measures import care_leavers as cl
     from safeguarding.measures.registry import get
     from safeguarding.render.comparisons import published_comparison_block
+    from safeguarding.published.comparators import compare
     b = SimpleNamespace(area=resolve_area("kensington-and-chelsea"), period_label="2024-25", threshold=5,
-                        published_dir=config.published_dir(), sources=[])
+                        published_dir=config.published_dir(), sources=[], published_year=2025)
+    b.compare = lambda measure_id: compare(b.area, measure_id, year=2025, published_dir=b.published_dir)
     pid = cl.published_id("neet.neet_pct", "17-18")
     hidden = str(published_comparison_block(b, get("neet.neet_pct"), pid, float("nan"), "c", label="NEET, aged 17 to 18",
                                             reason="secondary"))
@@ -540,3 +542,57 @@ def test_funnel_says_why_a_shown_figure_is_not_placed():
     assert "cannot be placed" not in placed.title
     hidden = funnel_block(b, comp, spec, float("nan"), "c", None, None, kind="rate")
     assert "hidden or not available" in hidden.title
+
+
+# ---- issue 8: titles agree with the words; neighbours' median; over-dispersion -------------
+
+def test_titles_agree_with_the_chance_verdict():
+    from safeguarding.render.sentences import comparison_title, describe_comparison
+    assert comparison_title("Missing", "Brent", 8.8, 11.0, within_noise=True, decimals=1).endswith(
+        "Brent is not clearly different from England")
+    assert comparison_title("Missing", "Brent", 8.8, 11.0, within_noise=False, decimals=1).endswith("is lower than England")
+    # 78 against 79 with no test of chance: about the same, not "fewer" / "lower"
+    assert comparison_title("Pupils", "Brent", 78, 79, decimals=0).endswith("not clearly different from England")
+    text = describe_comparison("share", 78, 79, "England", "none", "percent", area_name="Brent", decimals=0)
+    assert "about the same as England's" in text and "lower" not in text
+    assert "lower than" in describe_comparison("share", 70, 79, "England", "none", "percent", area_name="Brent", decimals=0)
+    assert comparison_title("Pupils", "Brent", 79.04, 79.0, decimals=0).endswith("is the same as England")
+
+
+def test_neighbours_median_needs_four_and_says_over_how_many():
+    from safeguarding.published.comparators import neighbour_median, neighbours_label
+    median, count = neighbour_median([10, 20, 30, None, None])
+    assert math.isnan(median) and count == 3
+    assert neighbours_label(3, 10) == "Statistical neighbours (no median: 3 of 10 published)"
+    median, count = neighbour_median([10, 20, 30, 40, None, 50, 60, 70, None, None])
+    assert (median, count) == (40, 7)
+    assert neighbours_label(7, 10) == "Statistical neighbours (median of 7 of 10)"
+
+
+def _spread_comparison(values, denominators, england):
+    from types import SimpleNamespace
+    las = pd.DataFrame({"area_name": [f"LA {i}" for i in range(len(values))], "value": values,
+                        "denominator": denominators, "numerator": np.nan, "dfe_number": range(len(values)), "symbol": ""})
+    return SimpleNamespace(all_las=las, england=england, year_label="2024-25")
+
+
+def test_over_dispersed_authorities_widen_the_chance_verdict():
+    """Authorities spread well beyond binomial chance around England's 20% (z from -3 to 4, as
+    in the stats hand example): 28.5% of 100 is outside plain 95% limits, inside the widened ones."""
+    from safeguarding.render.comparisons import between_authorities, within_funnel
+    n = [400, 100, 1600, 25, 625, 100, 400, 625, 100, 2500, 1600, 25] * 2
+    k = [56, 12, 296, 3, 120, 20, 84, 135, 26, 540, 360, 13] * 2
+    comp = _spread_comparison([100 * a / b for a, b in zip(k, n)], n, 20.0)
+    spread = between_authorities(comp, "percent")
+    assert spread.overdispersed and spread.tau2 > 0
+    assert within_funnel(28.5, None, 100, 20.0) is False
+    assert within_funnel(28.5, None, 100, 20.0, comparison=comp) is True
+
+
+def test_funnel_note_says_why_there_is_no_funnel():
+    from types import SimpleNamespace
+
+    from safeguarding.render.comparisons import funnel_note
+    comp = _spread_comparison([10.0] * 30, [np.nan] * 30, 11.0)
+    spec = SimpleNamespace(denominator="children looked after during the year", counts="children", unit="percent")
+    assert funnel_note(comp, spec).startswith("No funnel plot: the 2024-25 figures published for other areas do not give")

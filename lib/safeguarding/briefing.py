@@ -116,6 +116,30 @@ class Briefing:
             frame = frame[frame["breakdown"] == breakdown]
         return render_view(frame, registry.get(measure_id), view, threshold=self.threshold, counts=self.record.counts)
 
+    # ---- published comparators ---------------------------------------------------------
+    @property
+    def published_year(self) -> int:
+        """The year of published figures that matches the briefing: the collection year of
+        the period (2025 for the year ending 31 March 2025), or the year of the period the
+        view shows instead (an exclusions briefing shows the latest complete school year)."""
+        from safeguarding.codes.lists import collection_year
+        shown = getattr(self.view, "published_year", None)
+        return int(shown) if shown is not None else collection_year(self.period_end)
+
+    def compare(self, measure_id: str, year: int | None = None):
+        """A published measure for this borough and its comparators, for the matching year
+        (:attr:`published_year` unless ``year`` is given); when that year is not yet
+        published, the latest earlier one, and ``year_note`` says so. Never a later year.
+
+        Raises
+        ------
+        InputError
+            Unknown measure, or nothing published for that year or before.
+        """
+        from safeguarding.published.comparators import compare
+        return compare(self.area, measure_id, year=self.published_year if year is None else int(year),
+                       published_dir=self.published_dir)
+
     # ---- blocks ----------------------------------------------------------------------
     @property
     def period_label(self) -> str:

@@ -44,6 +44,9 @@ CLA_TITLE = "Children looked after in England including adoptions (DfE)"
 CIN_TITLE = "Children in need (DfE)"
 OUTCOMES_TITLE = "Outcomes for children in need, including children looked after by local authorities in England (DfE)"
 LAIT_TITLE = "Local Authority Interactive Tool (DfE); from Suspensions and permanent exclusions in England"
+LAIT_CLA_TITLE = "Local Authority Interactive Tool (DfE); from Children looked after in England including adoptions"
+LAIT_OUTCOMES_TITLE = ("Local Authority Interactive Tool (DfE); from Outcomes for children in need, including children "
+                       "looked after by local authorities in England")
 MYE_TITLE = "Mid-year population estimates (ONS), as published by DfE"
 
 # Files (relative to the published-statistics directory).
@@ -115,6 +118,11 @@ class PublishedMeasure:
         Multiplier for a derived rate (10,000).
     decimals : int or None
         Decimals as published (derived rates are rounded to this).
+    continued_by : tuple of str
+        Catalogue ids of the same measure from another source (LAIT carries several EES
+        series further than the EES files held): :func:`~safeguarding.published.figures.figures`
+        fills each year the measure's own file lacks from them, in order. The figures
+        must agree where both are published (tested).
     """
 
     id: str
@@ -134,6 +142,7 @@ class PublishedMeasure:
     population_lag: int = 1
     per: int = 10_000
     decimals: int | None = None
+    continued_by: tuple[str, ...] = ()
 
     def __post_init__(self):
         if self.polarity not in POLARITIES:
@@ -242,15 +251,27 @@ def _build() -> tuple[PublishedMeasure, ...]:
         ("cla_missing.away_at_31mar", "Children away from placement without authorisation at 31 March",
          "Looked-after children away from placement without authorisation at 31 March", "count", 0, None, None),
     ]
+    lait_missing = {"cla_missing.pct_missing": ("Children_missing", "none"),
+                    "cla_missing.pct_away": ("Children_Away", "none")}
     for mid, group, label, unit, decimals, num, den in missing_rows:
+        short, polarity = lait_missing.get(mid, ("", "none"))
         add(
             PublishedMeasure(
                 mid, label, F_MISSING, "number", _f(cla_group=group), numerator=num, denominator=den,
-                unit=unit, decimals=decimals,
+                unit=unit, polarity=polarity, decimals=decimals,
                 description=f"{group} (published label). Children looked after at any time in the year.",
-                source=CLA_TITLE,
+                source=CLA_TITLE, continued_by=(f"{mid}_lait",) if short else (),
             )
         )
+        if short:
+            add(
+                PublishedMeasure(
+                    f"{mid}_lait", label, F_LAIT, "Values", _f(**{"Short Desc": short}), unit=unit,
+                    polarity=polarity, decimals=decimals,
+                    description=f"{label}: LAIT measure '{short}' (the same figure as the EES file, carried on "
+                                "to later years).", source=LAIT_CLA_TITLE, source_kind="lait",
+                )
+            )
 
     # ---------------------------------------------------------------- care leavers
     activities = [
@@ -382,22 +403,30 @@ def _build() -> tuple[PublishedMeasure, ...]:
                              unit="per_100", polarity="lower_better", year_kind="academic_year",
                              decimals=2, description=f"{description} LAIT measure '{short}'.",
                              source=LAIT_TITLE, source_kind="lait"))
+    # LAIT carries three of these series past the EES file held (to 2023/24).
+    lait_groups = {("cino", "perm"): "CINPermExclusion", ("cino", "one_plus_sus"): "CINFixedExclusion",
+                   ("cla", "one_plus_sus"): "LAC_Fixed_ Ex"}
     for key, group, words in [
         ("cino", "CINO at 31 March", "children in need at 31 March (excluding CP plans and CLA)"),
         ("cppo", "CPPO at 31 March", "children on a child protection plan at 31 March"),
         ("cla", "CLA 12 months at 31 March", "children looked after for 12 months at 31 March"),
     ]:
-        add(PublishedMeasure(f"exclusions.{key}.perm_pct", f"Permanent exclusions: {words}", F_EXCL, "pt_perm_excl",
-                             _f(social_care_group=group), numerator=Ref("t_perm_excl"), denominator=Ref("t_pupils"),
-                             unit="percent", polarity="lower_better", year_kind="academic_year", decimals=2,
-                             description=f"% of pupils who are {words} with a permanent exclusion.",
-                             source=OUTCOMES_TITLE))
-        add(PublishedMeasure(f"exclusions.{key}.one_plus_sus_pct", f"One or more suspensions: {words}", F_EXCL,
-                             "pt_one_plus_sus", _f(social_care_group=group), numerator=Ref("t_one_plus_sus"),
-                             denominator=Ref("t_pupils"), unit="percent", polarity="lower_better",
-                             year_kind="academic_year", decimals=2,
-                             description=f"% of pupils who are {words} with one or more suspensions.",
-                             source=OUTCOMES_TITLE))
+        for kind, value, numerator, title, what in [
+            ("perm", "pt_perm_excl", "t_perm_excl", "Permanent exclusions", "a permanent exclusion"),
+            ("one_plus_sus", "pt_one_plus_sus", "t_one_plus_sus", "One or more suspensions", "one or more suspensions"),
+        ]:
+            mid, short = f"exclusions.{key}.{kind}_pct", lait_groups.get((key, kind))
+            add(PublishedMeasure(mid, f"{title}: {words}", F_EXCL, value, _f(social_care_group=group),
+                                 numerator=Ref(numerator), denominator=Ref("t_pupils"), unit="percent",
+                                 polarity="lower_better", year_kind="academic_year", decimals=2,
+                                 description=f"% of pupils who are {words} with {what}.", source=OUTCOMES_TITLE,
+                                 continued_by=(f"{mid}_lait",) if short else ()))
+            if short:
+                add(PublishedMeasure(f"{mid}_lait", f"{title}: {words}", F_LAIT, "Values", _f(**{"Short Desc": short}),
+                                     unit="percent", polarity="lower_better", year_kind="academic_year", decimals=2,
+                                     description=f"% of pupils who are {words} with {what}: LAIT measure '{short}' "
+                                                 "(the same figure as the EES file, carried on to later years).",
+                                     source=LAIT_OUTCOMES_TITLE, source_kind="lait"))
 
     # ---------------------------------------------------------------- population
     add(PublishedMeasure("population.children_0_17", "Children aged 0 to 17", F_MYE, "population_estimate",
@@ -411,6 +440,10 @@ CATALOGUE: tuple[PublishedMeasure, ...] = _build()
 BY_ID: dict[str, PublishedMeasure] = {m.id: m for m in CATALOGUE}
 if len(BY_ID) != len(CATALOGUE):  # pragma: no cover - guards edits to the list above
     raise RuntimeError("duplicate measure ids in the published catalogue")
+for _m in CATALOGUE:  # pragma: no cover - guards edits to the list above
+    for _other in _m.continued_by:
+        if _other not in BY_ID or (BY_ID[_other].unit, BY_ID[_other].year_kind) != (_m.unit, _m.year_kind):
+            raise RuntimeError(f"{_m.id}: continuation {_other!r} is unknown or counts in another unit or year")
 
 
 def measure_ids() -> list[str]:

@@ -28,6 +28,25 @@ from safeguarding.published.figures import figures
 #: Symbol given to an area that has no row at all in a year (e.g. an LA created later).
 NO_ROW_SYMBOL = "x"
 
+#: The neighbours' median is shown only when at least this many neighbours have a published
+#: figure: the median of one to three values is one neighbour's figure, or nearly.
+MIN_NEIGHBOURS = 4
+
+
+def neighbour_median(values) -> tuple[float, int]:
+    """(median, count) of the neighbours' published values; the median is NaN when fewer
+    than :data:`MIN_NEIGHBOURS` have one."""
+    published = pd.Series(values, dtype="float64").dropna()
+    count = int(published.size)
+    return (float(published.median()) if count >= MIN_NEIGHBOURS else np.nan), count
+
+
+def neighbours_label(count: int, total: int) -> str:
+    """'Statistical neighbours (median of 7 of 10)', or why there is no median."""
+    if count >= MIN_NEIGHBOURS:
+        return f"Statistical neighbours (median of {count} of {total})"
+    return f"Statistical neighbours (no median: {count} of {total} published)"
+
 
 @dataclass
 class Comparison:
@@ -48,11 +67,15 @@ class Comparison:
     region, region_symbol, region_name : the borough's region (London).
     sub_region, sub_region_symbol, sub_region_name : Inner / Outer London (None elsewhere).
     sn_median, sn_mean, sn_count : median and mean of the neighbours' published values,
-        and how many neighbours had one.
+        and how many neighbours had one (median and mean are NaN when fewer than
+        :data:`MIN_NEIGHBOURS` did).
     neighbours : DataFrame name, dfe_number, closeness, value, symbol (closest first).
     all_las : DataFrame area_name, dfe_number, value, numerator, denominator, symbol.
     trend : DataFrame year, value, symbol (the borough, every published year).
     source : where the figures came from (a directory, or the shipped table).
+    shown_measure : the catalogue record whose source published the year shown: the
+        measure itself, or a continuation (``PublishedMeasure.continued_by``), e.g. LAIT
+        for a year the EES file held does not reach.
     """
 
     measure_id: str
@@ -81,6 +104,30 @@ class Comparison:
     trend: pd.DataFrame
     source: str = ""
     notes: list[str] = field(default_factory=list)
+    shown_measure: cat.PublishedMeasure | None = None
+
+    @property
+    def sn_label(self) -> str:
+        """'Statistical neighbours (median of 7 of 10)'."""
+        return neighbours_label(self.sn_count, len(self.neighbours))
+
+    @property
+    def sn_words(self) -> str:
+        """For a sentence: "its statistical neighbours' median (7 of its 10 neighbours publish a figure)"."""
+        total = len(self.neighbours)
+        if self.sn_count == total:
+            return "its statistical neighbours' median"
+        return f"its statistical neighbours' median (of the {self.sn_count} of {total} with a published figure)"
+
+    @property
+    def source_title(self) -> str:
+        """The publication the shown year's figures come from."""
+        return (self.shown_measure or self.measure).source
+
+    @property
+    def matches_year(self) -> bool:
+        """Whether the year shown is the year asked for (True when the latest was asked for)."""
+        return self.year_requested is None or self.year == self.year_requested
 
     @property
     def year_label(self) -> str:
@@ -98,12 +145,7 @@ class Comparison:
         """
         rows = [
             (self.area.name, "borough", self.value, self.symbol),
-            (
-                f"Statistical neighbours (median of {self.sn_count})",
-                "statistical neighbours",
-                self.sn_median,
-                "" if self.sn_count else NO_ROW_SYMBOL,
-            ),
+            (self.sn_label, "statistical neighbours", self.sn_median, "" if not math.isnan(self.sn_median) else NO_ROW_SYMBOL),
         ]
         if self.sub_region_name:
             rows.append((self.sub_region_name, "sub-region", self.sub_region, self.sub_region_symbol))
@@ -188,6 +230,7 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
             )
     in_year = frame[frame["year"] == shown]
     las = in_year[in_year["geographic_level"] == "Local authority"]
+    shown_measure = cat.get_measure(in_year["measure_id"].iloc[0]) if len(in_year) else measure
 
     value, symbol, numerator, denominator = _pick(las[las["dfe_number"] == la.dfe_number])
     england, england_symbol, _, _ = _pick(in_year[in_year["geographic_level"] == "National"])
@@ -207,7 +250,7 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
         neighbour_rows.append((neighbour.name, neighbour.dfe_number, closeness, n_value, n_symbol))
     neighbours = pd.DataFrame(neighbour_rows, columns=["name", "dfe_number", "closeness", "value", "symbol"])
     neighbours = neighbours.astype({"dfe_number": "Int64", "value": "float64"})
-    published = neighbours["value"].dropna()
+    sn_median, sn_count = neighbour_median(neighbours["value"])
 
     all_las = las[["area_name", "dfe_number", "value", "numerator", "denominator", "symbol"]].reset_index(drop=True)
     trend = (
@@ -219,8 +262,9 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
     )
     directory = config.published_dir(published_dir)
     notes = []
-    if not published.size:
-        notes.append("None of the statistical neighbours has a published value this year.")
+    if sn_count < MIN_NEIGHBOURS:
+        notes.append(f"Only {sn_count} of the {len(neighbours)} statistical neighbours have a published value this "
+                     "year: too few for a median.")
     return Comparison(
         measure_id=measure.id,
         measure=measure,
@@ -240,12 +284,13 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
         sub_region=sub_region,
         sub_region_symbol=sub_region_symbol,
         sub_region_name=sub_region_name,
-        sn_median=float(published.median()) if published.size else np.nan,
-        sn_mean=float(published.mean()) if published.size else np.nan,
-        sn_count=int(published.size),
+        sn_median=sn_median,
+        sn_mean=float(neighbours["value"].mean()) if not math.isnan(sn_median) else np.nan,
+        sn_count=sn_count,
         neighbours=neighbours,
         all_las=all_las,
         trend=trend,
         source=str(directory) if directory is not None else "shipped table",
         notes=notes,
+        shown_measure=shown_measure,
     )

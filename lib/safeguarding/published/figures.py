@@ -302,7 +302,9 @@ def figures(measure_id: str, published_dir: str | os.PathLike | None = None) -> 
     Returns
     -------
     DataFrame
-        measure_id, year (int: the year the period ends in), geographic_level ('National',
+        measure_id (the catalogue id whose source gave the row: the measure's own, or for
+        years its file lacks, a continuation's; see ``PublishedMeasure.continued_by``),
+        year (int: the year the period ends in), geographic_level ('National',
         'Regional', 'Sub-regional' for Inner / Outer London, 'Local authority'), area_code
         (E92000001 / E12... / E13... / the LA's ONS code as published that year; for
         LAIT measures, the LA's current code from the areas lookup),
@@ -315,6 +317,26 @@ def figures(measure_id: str, published_dir: str | os.PathLike | None = None) -> 
         Unknown measure id; a file or column the catalogue expects is missing.
     """
     measure = cat.get_measure(measure_id)
+    out = _own_figures(measure, published_dir)
+    if not measure.continued_by:
+        return out
+    parts, years = [out], set(out["year"])
+    for other in measure.continued_by:
+        try:
+            more = _own_figures(cat.get_measure(other), published_dir)
+        except InputError:
+            continue  # a release without the continuing source: the measure's own years stand
+        more = more[~more["year"].isin(years)]
+        years |= set(more["year"])
+        parts.append(more)
+    merged = pd.concat(parts, ignore_index=True)
+    order = merged["geographic_level"].map(_LEVEL_ORDER).fillna(9)
+    return (merged.assign(_order=order).sort_values(["year", "_order", "area_code", "dfe_number"], kind="stable")
+            .drop(columns="_order").reset_index(drop=True))
+
+
+def _own_figures(measure: cat.PublishedMeasure, published_dir) -> pd.DataFrame:
+    """The figures of ``measure``'s own source only (no continuation)."""
     directory = config.published_dir(published_dir)
     if directory is None:
         table = _shipped_table()
@@ -371,9 +393,10 @@ def _cached_figures(measure_id: str, directory: str) -> pd.DataFrame:
 
 
 def all_figures(published_dir: str | os.PathLike | None = None, measure_ids: list[str] | None = None) -> pd.DataFrame:
-    """:func:`figures` for every catalogue measure (or those named), in one frame."""
+    """Every catalogue measure's own figures (or those named), in one frame: each row once,
+    under the measure whose source published it (continuations are not repeated)."""
     ids = measure_ids or cat.measure_ids()
-    frames = [figures(m, published_dir) for m in ids]
+    frames = [_own_figures(cat.get_measure(m), published_dir) for m in ids]
     return _sorted(pd.concat(frames, ignore_index=True)) if frames else _empty()
 
 

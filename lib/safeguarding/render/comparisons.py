@@ -11,11 +11,14 @@ import pandas as pd
 from safeguarding.issues import InputError
 from safeguarding.measures import stats
 from safeguarding.measures.registry import get as get_measure
-from safeguarding.published.comparators import compare
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.formats import format_number_for_unit
-from safeguarding.render.sentences import describe_comparison
+from safeguarding.render.sentences import (
+    comparison_title,
+    describe_comparison,
+    lower_first,
+)
 from safeguarding.render.tables import html_table
 
 
@@ -50,7 +53,8 @@ def comparator_frame(comp, borough_label: str, borough_value: float, borough_sym
     if comp.sub_region_name:
         role = "inner_london" if "Inner" in comp.sub_region_name else "outer_london"
         rows.append({"label": comp.sub_region_name, "value": comp.sub_region, "symbol": comp.sub_region_symbol or "", "role": role})
-    rows.append({"label": f"Statistical neighbours (median of {comp.sn_count})", "value": comp.sn_median, "symbol": "", "role": "neighbours_median"})
+    rows.append({"label": comp.sn_label, "value": comp.sn_median, "symbol": "" if not math.isnan(comp.sn_median) else "x",
+                 "role": "neighbours_median"})
     for _, n in comp.neighbours.iterrows():
         rows.append({"label": n["name"], "value": n["value"], "symbol": n["symbol"] or "", "role": "neighbours"})
     return pd.DataFrame(rows)
@@ -73,23 +77,48 @@ def comparison_block(b, measure_id: str, borough_value: float, borough_symbol, b
                                       comparison=comparison, reason=reason)
 
 
-def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_label=None):
-    period_label = period_label or b.period_label
+def _per(unit: str) -> int:
+    """Values, centres and limits are all in the measure's own unit (per cent, per 100, ...)."""
+    return {"percent": 100, "per_100": 100, "per_10k": 10_000}.get(unit, 1)
+
+
+def _with_denominators(comp) -> pd.DataFrame:
     las = comp.all_las.dropna(subset=["value", "denominator"])
-    las = las[las["denominator"] > 0]
+    return las[las["denominator"] > 0]
+
+
+def between_authorities(comp, unit: str, kind: str = "proportion"):
+    """How much local authorities vary around England beyond chance (Spiegelhalter 2005):
+    a :class:`~safeguarding.measures.stats.Overdispersion`, or None when it cannot be
+    assessed (England not published, or too few authorities with published denominators)."""
+    las = _with_denominators(comp)
+    if math.isnan(comp.england) or len(las) < stats.MIN_UNITS_FOR_OVERDISPERSION:
+        return None
+    try:
+        return stats.overdispersion(las["value"], las["denominator"], comp.england, kind=kind, per=_per(unit))
+    except ValueError:
+        return None
+
+
+def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_label=None):
+    """Funnel plot of every authority against England, with limits widened for over-dispersion
+    where authorities vary more than chance; or a sentence saying why there is none."""
+    period_label = period_label or b.period_label
+    las = _with_denominators(comp)
     if len(las) < 20 or math.isnan(comp.england):
         return None
-    # Values, the centre and the limits are all in the measure's own unit (per cent, per 100, ...).
-    per = {"percent": 100, "per_100": 100, "per_10k": 10_000}.get(spec.unit, 1)
+    per = _per(spec.unit)
     target = comp.england
+    spread = between_authorities(comp, spec.unit, kind)
+    tau2 = spread.tau2_for_limits if spread is not None else 0.0
     n_max = max(las["denominator"].max(), n or 0) * 1.05
     grid = np.unique(np.linspace(max(1, las["denominator"].min() * 0.9), n_max, 200).round())
-    limits = stats.funnel_limits(target, grid, kind=kind, per=per)
+    limits = stats.funnel_limits(target, grid, kind=kind, per=per, tau2=tau2)
     points = las.rename(columns={"area_name": "area"})[["area", "value", "denominator"]].copy()
     points = points[points["area"] != b.area.name]
     if symbol is None and n and not math.isnan(value):
         points = pd.concat([points, pd.DataFrame([{"area": b.area.name, "value": value, "denominator": n}])], ignore_index=True)
-        position = stats.funnel_position(value, n, target, kind=kind, per=per)
+        position = stats.funnel_position(value, n, target, kind=kind, per=per, tau2=tau2)
         where = _position_words(position)
     elif symbol is None and value is not None and not math.isnan(value):
         where = (f"cannot be placed: its figure ({_fmt(value, spec.unit, None, spec.decimals)}) is shown above, but the "
@@ -98,14 +127,28 @@ def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_l
         where = "cannot be placed (its figure is hidden or not available)"
     neighbours = list(comp.neighbours["name"])
     title = f"Against all local authorities, {b.area.name} {where}"
-    alt = (f"Funnel plot: {spec.label.lower()} for each local authority in {comp.year_label} against its number of "
-           f"{spec.denominator or spec.counts}, with 95% and 99.8% control limits around England's {_fmt(comp.england, spec.unit, None, spec.decimals)}. "
-           f"{b.area.name} ({period_label}) {where}.")
+    widened = " (widened for the extra variation between authorities)" if tau2 > 0 else ""
+    alt = (f"Funnel plot: {lower_first(spec.label)} for each local authority in {comp.year_label} against its number of "
+           f"{spec.denominator or spec.counts}, with 95% and 99.8% control limits{widened} around England's "
+           f"{_fmt(comp.england, spec.unit, None, spec.decimals)}. {b.area.name} ({period_label}) {where}.")
     chart = charts.funnel_plot(points, limits, borough=b.area.name, title=title, alt=alt, unit=spec.unit,
                                neighbours=neighbours, centre=comp.england, centre_label=f"England {comp.year_label}",
                                denominator_label=f"Number of {spec.denominator or spec.counts} (the denominator)",
                                decimals=spec.decimals)
     return chart
+
+
+def funnel_note(comp, spec, kind: str = "proportion") -> str:
+    """The sentence under a funnel plot: whether the limits allow for authorities varying more
+    than chance, or why there is no funnel plot."""
+    if math.isnan(comp.england):
+        return ""
+    if len(_with_denominators(comp)) < 20:
+        return (f"No funnel plot: the {comp.year_label} figures published for other areas do not give each "
+                f"authority's number of {spec.denominator or spec.counts}, which it needs.")
+    spread = between_authorities(comp, spec.unit, kind)
+    return ("Funnel plot: a point outside the limits is further from England than chance would explain for its "
+            "size." + (f" {spread.describe()}" if spread is not None else ""))
 
 
 def _position_words(position) -> str:
@@ -148,7 +191,7 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
         comp = comparison
     else:
         try:
-            comp = compare(b.area, published_id, year=None, published_dir=b.published_dir)
+            comp = b.compare(published_id)
         except InputError as exc:
             return paragraph(f"Published comparators are not available for this measure: {exc}")
     unit, noun, phrase = spec.unit, spec.counts, phrase or spec.label
@@ -165,18 +208,20 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
             why = f"hidden ({hidden_summary(['primary', 'secondary'], b.threshold, noun)})"
         others = [f"England's ({_fmt(comp.england, unit, comp.england_symbol, spec.decimals)} in {published_year})"]
         if not math.isnan(comp.sn_median):
-            others.append(f"its statistical neighbours' median ({_fmt(comp.sn_median, unit, None, spec.decimals)})")
+            others.append(f"{comp.sn_words} ({_fmt(comp.sn_median, unit, None, spec.decimals)})")
         sent = [f"{b.area.name}'s {phrase} is {why}; it is not compared with {' or '.join(others)}."]
-    else:
+    near_england = None if hidden else within_funnel(borough_value, None, borough_n, comp.england, spec.unit,
+                                                     funnel_kind, comp)
+    if not hidden:
         sent = [describe_comparison(phrase, borough_value, target, name, spec.polarity, unit,
-                                    within_noise=within_funnel(borough_value, None, borough_n, target, spec.unit, funnel_kind),
+                                    within_noise=within_funnel(borough_value, None, borough_n, target, spec.unit,
+                                                               funnel_kind, comp),
                                     area_name=b.area.name, comparator_symbol=symbol, decimals=spec.decimals,
                                     threshold=b.threshold, counts=noun)
                 for target, name, symbol in ((comp.england, f"England ({published_year})", comp.england_symbol),
-                                             (comp.sn_median, "its statistical neighbours' median", None))
+                                             (comp.sn_median, comp.sn_words, None))
                 if not math.isnan(target)]
-    sent.append(f"{b.area.name}'s figure is for {period_label}, from its own records; the latest published figures for "
-                f"other areas are for {published_year}.")
+    sent.append(published_year_words(b.area.name, period_label, comp))
     # The borough's published figure for the same period as its own hidden figure would give
     # the hidden one back (and with it the figures it protects): it is left out.
     same_period_hidden = hidden and published_year == period_label
@@ -185,12 +230,8 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
                     "the hidden figure back.")
     frame = comparator_frame(comp, f"{b.area.name} ({period_label})", borough_value, own_symbol,
                              show_published=not same_period_hidden)
-    if own_symbol or borough_value is None or math.isnan(borough_value) or math.isnan(comp.england):
-        title = f"{spec.label}: {b.area.name} against England, London and statistical neighbours"
-    elif round(borough_value, spec.decimals) == round(comp.england, spec.decimals):
-        title = f"{spec.label}: {b.area.name} is the same as England"
-    else:
-        title = f"{spec.label}: {b.area.name} is {'higher' if borough_value > comp.england else 'lower'} than England"
+    title = comparison_title(spec.label, b.area.name, np.nan if own_symbol else borough_value, comp.england,
+                             within_noise=near_england, decimals=spec.decimals)
     alt = (f"Dot chart of {spec.label[:1].lower() + spec.label[1:]}: {b.area.name} {_fmt(borough_value, unit, own_symbol, spec.decimals)}, "
            f"England {_fmt(comp.england, unit, comp.england_symbol, spec.decimals)}, "
            f"statistical neighbours' median {_fmt(comp.sn_median, unit, None, spec.decimals)}, and each neighbour.")
@@ -198,36 +239,58 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
                                     threshold=b.threshold, counts=noun)
     table = html_table(frame, {"label": "Area", "value": spec.label}, caption=f"{spec.label}: {b.area.name} and comparators",
                        units={"value": unit}, decimals={"value": spec.decimals}, threshold=b.threshold, counts=noun,
-                       source=f"Department for Education, {comp.measure.source or 'published statistics'} ({published_year}); "
+                       source=f"Department for Education, {comp.source_title or 'published statistics'} ({published_year}); "
                               f"{b.area.name} {period_label}: own records.")
     parts = [paragraph(" ".join(sent)), chart, table]
     funnel = funnel_block(b, comp, spec, borough_value, own_symbol, borough_k, borough_n, funnel_kind, period_label)
+    note = funnel_note(comp, spec, funnel_kind)
+    if note:
+        parts.append(paragraph(note))
     if funnel is not None:
         parts.append(funnel)
-    source = f"{comp.measure.title}: published {published_year}."
+    source = f"{comp.measure.title}: {comp.source_title}, {published_year}."
     if source not in b.sources:
         b.sources.append(source)
     return join_blocks(*parts)
 
 
-def within_funnel(value, symbol, n, target, unit: str = "percent", kind: str = "proportion") -> bool | None:
+def published_year_words(area_name: str, period_label: str, comp) -> str:
+    """Which year the published figures are for, and why: 'Hounslow's figure is for 2024-25,
+    from its own records; the published figures are for the same year.' or '... 2024/25 is
+    not published yet, so the latest earlier published year, 2023/24, is shown.'"""
+    shown = comp.year_label
+    own = f"{area_name}'s figure is for {period_label}, from its own records"
+    if comp.matches_year:
+        return f"{own}; the published figures for other areas are for the same year ({shown})."
+    from safeguarding.published.ees import year_label
+    asked = year_label(comp.year_requested, comp.measure.year_kind)
+    return (f"{own}. Published figures for {asked} are not out yet, so other areas are shown for the latest "
+            f"published year, {shown}.")
+
+
+def within_funnel(value, symbol, n, target, unit: str = "percent", kind: str = "proportion",
+                  comparison=None) -> bool | None:
     """Whether ``value`` lies inside the 95% funnel limits around ``target`` for its denominator ``n``.
 
     The test the funnel plot draws: True means the difference from ``target`` is small
-    enough to be chance. None when it cannot be assessed (a hidden or missing figure, no
-    denominator, a target outside 0-100% for a percentage).
+    enough to be chance (given the published ``comparison``, chance plus the usual variation
+    between authorities: see :func:`between_authorities`). None when it cannot be assessed (a
+    hidden or missing figure, no denominator, a target outside 0-100% for a percentage).
     """
     if symbol or any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (value, n, target)) or n <= 0:
         return None
     per = {"percent": 100, "per_100": 100, "per_10k": 10_000}.get(unit, 1)
     if kind == "proportion" and not 0 <= target / per <= 1:
         return None
-    return stats.funnel_position(value, n, target, kind=kind, per=per, levels=(0.95,)) == "within"
+    spread = between_authorities(comparison, unit, kind) if comparison is not None else None
+    tau2 = spread.tau2_for_limits if spread is not None else 0.0
+    return stats.funnel_position(value, n, target, kind=kind, per=per, levels=(0.95,), tau2=tau2) == "within"
 
 
-def published_trend_frame(area, published_id: str, published_dir=None) -> pd.DataFrame:
-    """A published measure over every published year: the borough, England, its region and
-    the median of its statistical neighbours.
+def published_trend_frame(area, published_id: str, published_dir=None, up_to: int | None = None) -> pd.DataFrame:
+    """A published measure over every published year (up to and including ``up_to`` when
+    given; never a year after the briefing's): the borough, England, its region and the
+    median of its statistical neighbours.
 
     Returns
     -------
@@ -235,16 +298,19 @@ def published_trend_frame(area, published_id: str, published_dir=None) -> pd.Dat
         One row per year (oldest first): ``year``, ``period`` ('2024-25'), ``borough``,
         ``borough_symbol``, ``numerator``, ``denominator`` (the borough's published counts,
         NaN where not published), ``england``, ``england_symbol``, ``region``,
-        ``region_symbol``, ``sn_median`` (NaN when no neighbour has a figure) and
-        ``sn_count``.
+        ``region_symbol``, ``sn_median`` (NaN when fewer than four neighbours have a
+        figure) and ``sn_count``.
     """
     from safeguarding.codes.areas import neighbours_of, resolve_area
     from safeguarding.published import catalogue as cat
+    from safeguarding.published.comparators import neighbour_median
     from safeguarding.published.ees import year_label
     from safeguarding.published.figures import figures
     la = resolve_area(area)
     measure = cat.get_measure(published_id)
     frame = figures(measure.id, published_dir)
+    if up_to is not None:
+        frame = frame[frame["year"] <= int(up_to)]
     las = frame[frame["geographic_level"] == "Local authority"]
     neighbours = [n.dfe_number for n in neighbours_of(la)]
 
@@ -257,13 +323,13 @@ def published_trend_frame(area, published_id: str, published_dir=None) -> pd.Dat
         own = las[(las["year"] == year) & (las["dfe_number"] == la.dfe_number)]
         eng = in_year[in_year["geographic_level"] == "National"]
         reg = in_year[(in_year["geographic_level"] == "Regional") & (in_year["area_code"] == la.region_code)]
-        sn = las[(las["year"] == year) & las["dfe_number"].isin(neighbours)]["value"].dropna()
+        sn_median, sn_count = neighbour_median(las[(las["year"] == year) & las["dfe_number"].isin(neighbours)]["value"])
         out.append({"year": int(year), "period": year_label(int(year), measure.year_kind),
                     "borough": float(first(own, "value")), "borough_symbol": str(first(own, "symbol", "x")),
                     "numerator": float(first(own, "numerator")), "denominator": float(first(own, "denominator")),
                     "england": float(first(eng, "value")), "england_symbol": str(first(eng, "symbol", "x")),
                     "region": float(first(reg, "value")), "region_symbol": str(first(reg, "symbol", "x")),
-                    "sn_median": float(sn.median()) if len(sn) else np.nan, "sn_count": int(len(sn))})
+                    "sn_median": sn_median, "sn_count": sn_count})
     return pd.DataFrame(out)
 
 
@@ -292,14 +358,12 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
         published counts for the year before); when True the sentence says the change is
         small enough to be chance.
     """
-    from safeguarding.codes.lists import collection_year
     from safeguarding.render.sentences import describe_trend
     try:
-        trend = published_trend_frame(b.area, published_id, b.published_dir)
+        trend = published_trend_frame(b.area, published_id, b.published_dir, up_to=b.published_year)
     except InputError as exc:
         return paragraph(f"Published figures over time are not available for this measure: {exc}")
-    year = collection_year(b.period_end)
-    trend = trend[trend["year"] <= year].reset_index(drop=True)
+    year = b.published_year
     scale = 100 if spec.unit == "percent" else 1
     lower, upper = stats.wilson_interval(trend["numerator"], trend["denominator"])
     trend["lower"] = np.asarray(lower, float) * scale if spec.unit == "percent" else np.nan
@@ -368,6 +432,7 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
                        decimals={c: spec.decimals for c in units}, symbol_columns=("borough", "interval"),
                        threshold=b.threshold, counts=spec.counts,
                        note=f"{name} {b.period_label}: own records; other figures as published by DfE (whole numbers). "
-                            "Neighbours: the median of the ten statistical neighbours.",
+                            "Neighbours: the median of the ten statistical neighbours' published figures, shown "
+                            "when at least four of them publish one.",
                        source="Department for Education, Children looked after in England including adoptions.")
     return join_blocks(paragraph(sentence), chart, table)

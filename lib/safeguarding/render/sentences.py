@@ -231,12 +231,40 @@ def describe_comparison(
     if own_number == comp_number:
         return f"{subject} ({own_text}) is the same as {comp_name} ({comp_text})."
     direction = "higher" if own_number > comp_number else "lower"
+    if within_noise is None and nearly_equal(own_number, comp_number):
+        return f"{subject} ({own_text}) is about the same as {comp_name} ({comp_text})."
     if within_noise:
         return (f"{subject} ({own_text}) is {direction} than {comp_name} ({comp_text}), "
                 "but the difference is small enough to be due to chance.")
     judgement = _judgement(direction, pol)
     qualifier = f" ({judgement})" if judgement else ""
     return f"{subject} ({own_text}) is {direction}{qualifier} than {comp_name} ({comp_text})."
+
+
+#: Two shown figures this close (relative to the larger) read as "about the same" when no
+#: test of chance is available: 78 against 79 is not "fewer".
+NEARLY_EQUAL = 0.025
+
+
+def nearly_equal(a, b) -> bool:
+    """Whether two shown figures differ by less than :data:`NEARLY_EQUAL` of the larger."""
+    a, b = float(a), float(b)
+    return abs(a - b) < NEARLY_EQUAL * max(abs(a), abs(b))
+
+
+def comparison_title(label: str, area_name: str, value, comparator, comparator_name: str = "England", *,
+                     within_noise: bool | None = None, decimals: int | None = None) -> str:
+    """A chart title that agrees with :func:`describe_comparison`: 'higher/lower than England'
+    only when the difference is more than chance (or, untested, more than a whisker)."""
+    if is_missing(value) or is_missing(comparator):
+        return f"{label}: {area_name} against {comparator_name}, London and statistical neighbours"
+    digits = 1 if decimals is None else decimals
+    a, b = round(float(value), digits), round(float(comparator), digits)
+    if a == b:
+        return f"{label}: {area_name} is the same as {comparator_name}"
+    if within_noise or (within_noise is None and nearly_equal(a, b)):
+        return f"{label}: {area_name} is not clearly different from {comparator_name}"
+    return f"{label}: {area_name} is {'higher' if a > b else 'lower'} than {comparator_name}"
 
 
 def describe_trend(

@@ -14,7 +14,6 @@ from safeguarding.issues import InputError
 from safeguarding.measures import exclusions as m
 from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
-from safeguarding.published.comparators import compare
 from safeguarding.render.comparisons import pick, symbol_of, within_funnel
 from safeguarding.render.count_rate_tables import legend
 from safeguarding.render.formats import format_number_for_unit
@@ -32,6 +31,7 @@ class ExclusionsView(GroupSections, TrendSections):
         meta = b.meta
         self.year, self.label = int(meta["year"]), meta["label"]
         self.shown_period = self.label  # the briefing header names the school year
+        self.published_year = self.year  # published figures are matched to that school year
         self.years = [int(y) for y in meta["years"]]
         self.later_years = [int(y) for y in meta["later_years"]]
 
@@ -102,7 +102,7 @@ class ExclusionsView(GroupSections, TrendSections):
 
     def _published(self, measure_id, year=None):
         try:
-            return compare(self.b.area, measure_id, year=year, published_dir=self.b.published_dir)
+            return self.b.compare(measure_id, year)
         except InputError:
             return None
 
@@ -151,7 +151,7 @@ class ExclusionsView(GroupSections, TrendSections):
                 continue
             parts.append(describe_comparison(
                 label, row["value"], comp.england, f"England ({comp.year_label})", "lower_better", "per_100",
-                within_funnel(row["value"], None, row["denominator"], comp.england, "per_100", FUNNEL_KIND[mid]),
+                within_funnel(row["value"], None, row["denominator"], comp.england, "per_100", FUNNEL_KIND[mid], comp),
                 area_name=b.area.name, comparator_symbol=comp.england_symbol, decimals=2, threshold=b.threshold,
                 counts="exclusions"))
         return " ".join(parts) + " For exclusions, DfE counts lower as better." if parts else ""

@@ -198,7 +198,7 @@ class GroupSections:
                          "published": comp.value, "published_symbol": comp.symbol or "",
                          "england": comp.england, "england_symbol": comp.england_symbol or "",
                          "london": comp.region, "london_symbol": comp.region_symbol or "",
-                         "sn": comp.sn_median, "sn_symbol": "" if comp.sn_count else "x"})
+                         "sn": comp.sn_median, "sn_symbol": "" if not pd.isna(comp.sn_median) else "x"})
             if kind == "sus":
                 if cid not in b.used_measures:
                     b.used_measures.append(cid)

@@ -15,7 +15,6 @@ from safeguarding.issues import InputError
 from safeguarding.measures import care_leavers as m
 from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
-from safeguarding.published.comparators import compare
 from safeguarding.render.comparisons import (
     pick,
     published_trend_frame,
@@ -67,7 +66,7 @@ class NeetView(NeetSections):
         pid = m.published_id(mid, band)
         if pid not in self.trends:
             try:
-                self.trends[pid] = published_trend_frame(self.b.area, pid, self.b.published_dir) if pid else None
+                self.trends[pid] = published_trend_frame(self.b.area, pid, self.b.published_dir, up_to=self.b.published_year) if pid else None
             except InputError:
                 self.trends[pid] = None
         return self.trends[pid]
@@ -78,7 +77,7 @@ class NeetView(NeetSections):
         if key not in self.comparisons:
             pid = m.published_id(mid, band)
             try:
-                self.comparisons[key] = compare(self.b.area, pid, published_dir=self.b.published_dir) if pid else None
+                self.comparisons[key] = self.b.compare(pid) if pid else None
             except InputError:
                 self.comparisons[key] = None
         return self.comparisons[key]
@@ -166,11 +165,11 @@ class NeetView(NeetSections):
         if not self.shown(row) or comp is None:
             return ""
         named = [(f"England ({self._pct(comp.england)} in {comp.year_label})", comp.england),
-                 (f"the statistical neighbours' median ({self._pct(comp.sn_median)})", comp.sn_median)]
+                 (f"{comp.sn_words.replace('its ', 'the ', 1)} ({self._pct(comp.sn_median)})", comp.sn_median)]
         named = [(name, value) for name, value in named if not pd.isna(value)]
         if not named:
             return ""
-        chance = [within_funnel(row["value"], None, row["denominator"], value) for _, value in named]
+        chance = [within_funnel(row["value"], None, row["denominator"], value, comparison=comp) for _, value in named]
         if all(chance):
             return (f"That is in line with {' and '.join(n for n, _ in named)}: "
                     f"{'the differences are' if len(named) > 1 else 'the difference is'} small enough to be chance.")
@@ -216,7 +215,7 @@ class NeetView(NeetSections):
             text += f" It did not know what {self._pct(nk['value'])} were doing ({int(nk['numerator']):,} young people)"
             comp = self.comparison("neet.activity_not_known_pct", band)
             if comp is not None and not pd.isna(comp.england):
-                within = within_funnel(nk["value"], None, nk["denominator"], comp.england)
+                within = within_funnel(nk["value"], None, nk["denominator"], comp.england, comparison=comp)
                 text += f", {self._versus(nk, comp.england, f'England in {comp.year_label}', 'lower_better', within)}"
             text += ". Some of them may be NEET, so the NEET figure may be an undercount."
         return text

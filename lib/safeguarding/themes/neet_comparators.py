@@ -76,7 +76,7 @@ class ComparatorSections:
                                                                "comparators (percentages of all care leavers in the age group)",
                            units=units, decimals={c: 0 for c in units}, symbol_columns=("value",), threshold=self.b.threshold,
                            counts=COUNTS, note=f"{name}: {period} from its own records, {prev_period} as published. "
-                                               f"England, London and Neighbours (the median of the ten statistical neighbours): "
+                                               f"England, London and Neighbours (the median of the ten statistical neighbours' published figures, shown when at least four publish one): "
                                                f"published figures for {self._published_year()}. Chance: Newcombe interval for "
                                                "the difference between two percentages.",
                            source="Department for Education, Children looked after in England including adoptions; own records.")

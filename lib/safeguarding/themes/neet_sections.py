@@ -57,7 +57,7 @@ class NeetSections(ComparatorSections):
         if with_england:
             columns |= {"england": "England", "sn_median": "Neighbours"}
             units |= {"england": "percent", "sn_median": "percent"}
-            note = (f"England and Neighbours (the median of the ten statistical neighbours): published figures for "
+            note = (f"England and Neighbours (the median of the ten statistical neighbours' published figures, shown when at least four publish one), published figures for "
                     f"{self._published_year()}; x = no published figure to compare with.")
         return html_table(pd.DataFrame(rows), columns, caption=self._band_caption(title, band), units=units,
                           decimals={"value": 0, "england": 0, "sn_median": 0}, threshold=self.b.threshold, counts=COUNTS,
