@@ -346,7 +346,7 @@ def test_bands_add_up_to_both_together():
 def test_care_leaver_checks(leavers, header):
     found = {f["code"]: f for f in quality.check_care_leavers(leavers, YEAR, header[header["CHILD"] != "B1"])}
     assert set(found) == {"NEET01", "NEET02", "NEET03", "NEET04", "NEET05"}
-    assert "fewer than 6 row(s)" in found["NEET01"]["message"] and pd.isna(found["NEET01"]["affected"])
+    assert "fewer than 6 rows" in found["NEET01"]["message"] and pd.isna(found["NEET01"]["affected"])
     assert "OC3 rows 11" in found["NEET02"]["message"]         # C1, aged 22, is row 11
     assert "not in touch but have an activity" in found["NEET04"]["message"]
     assert all(c in quality.CHECKS for c in found)

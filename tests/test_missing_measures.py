@@ -160,6 +160,18 @@ def test_monthly_and_yearly(three_children):
     y = m.yearly(three_children, "Test", END, years=5)
     assert set(y["period"]) == {"2023-24", "2024-25"}  # years before the first episode are left out
     assert value(y[y["period"] == "2023-24"], "missing.episodes", m.SCOPES["all"])["value"] == 1
+    assert "missing.episodes_away" not in set(y["measure_id"])  # no break in recording: no split by type
+    # the series read across a break in recording: A3 is 'away', so care has 3 missing + 1 away episodes
+    latest = m.yearly(three_children, "Test", END, years=5, by_type=True)
+    latest = latest[latest["period"] == "2024-25"]
+    care = m.SCOPES["care"]
+    assert value(latest, "missing.episodes_missing_only", care)["value"] == 3
+    assert value(latest, "missing.episodes_away", care)["value"] == 1
+    assert value(latest, "missing.children_missing_only", care)["value"] == 1  # child A was also missing
+    assert value(latest, "missing.children_away_only", care)["value"] == 0
+    # the latest year's 'away' count is the same cell as the headline's 'away' share numerator
+    h = m.headline(three_children, "Test", END)
+    assert value(h, "missing.away_pct", care)["numerator"] == 1
 
 
 def test_cla_missing_published_definition():
@@ -203,5 +215,5 @@ def test_data_quality_counts_from_one_to_the_threshold_are_not_printed(three_chi
     f = three_children.copy()
     f.loc[0, "age_at_start"] = 19  # one episode for a young adult
     found = {x["code"]: x for x in quality.check_missing_log(f, END, threshold=5)}
-    assert found["MIS07"]["message"].startswith("Fewer than 6 episode(s)") and pd.isna(found["MIS07"]["affected"])
+    assert found["MIS07"]["message"].startswith("Fewer than 6 episodes") and pd.isna(found["MIS07"]["affected"])
     assert found["MIS03"]["message"].startswith("Fewer than 6")  # A4 has no end date

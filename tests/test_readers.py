@@ -488,7 +488,7 @@ def test_empty_trailing_rows_are_ignored_and_not_counted(tmp_path):
     assert result.n_read == 2 and result.n_kept == 2
     assert result.frame["source_row"].tolist() == [2, 6]  # spreadsheet rows, blank rows still count
     note = issues_of(result, code="blank_rows")
-    assert note["severity"].tolist() == ["info"] and "6 empty row(s)" in note["message"].iat[0]
+    assert note["severity"].tolist() == ["info"] and "6 empty rows" in note["message"].iat[0]
 
 
 def test_ragged_rows_with_extra_values_are_rejected_and_short_rows_padded(tmp_path):

@@ -11,9 +11,12 @@ RHI dates before the episode ended, overlapping episodes for one child.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
+
+from safeguarding.text import resolve_plurals
 
 FINDING_COLUMNS = ["code", "title", "severity", "affected", "message"]
 
@@ -38,12 +41,15 @@ CHECKS = {c.code: c for c in (
     Check("MIS05", "Missing from home or care not recorded", "note"),
     Check("MIS06", "Missing log and SSDA903 disagree on looked-after children's episodes", "note"),
     Check("MIS07", "Child's age outside 0 to 17 at the start of an episode", "note"),
+    Check("MIS08", "A kind of episode stops or starts being recorded", "problem"),
+    Check("MIS09", "Own figure differs from the published figure for the same year", "note"),
 )}
 
 
 def finding(code: str, affected: int, message: str) -> dict:
     check = CHECKS[code]
-    return {"code": code, "title": check.title, "severity": check.severity, "affected": int(affected), "message": message}
+    return {"code": code, "title": check.title, "severity": check.severity, "affected": int(affected),
+            "message": resolve_plurals(message)}
 
 
 def findings_frame(rows: list[dict]) -> pd.DataFrame:
@@ -162,6 +168,111 @@ def check_missing_log(episodes: pd.DataFrame, period_end, cla_missing: pd.DataFr
                                f"The missing log has {_count_words(log_care, threshold)} missing-from-care episodes; the SSDA903 "
                                f"return has {_count_words(len(cm), threshold)} "
                                "missing and away incidents for the same year. Two figures for one measure: check which is complete."))
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Breaks in recording: a category that stops or starts being recorded
+# ---------------------------------------------------------------------------------------
+BREAK_COLUMNS = ["scope", "category", "change", "year_before", "year_after", "count_before", "count_after",
+                 "total_before", "total_after"]
+#: A category needs at least this many records on the side where it is recorded ...
+BREAK_MIN_COUNT = 10
+#: ... and at least this share of the scope's records there, to count as a break in recording.
+BREAK_MIN_SHARE = 0.05
+
+
+def recording_breaks(records, category_column: str, year_of, *, categories=None, years=None,
+                     min_count: int = BREAK_MIN_COUNT, min_share: float = BREAK_MIN_SHARE) -> pd.DataFrame:
+    """Categories that stop (or start) being recorded from one year to the next: a break in
+    the series, so totals either side of it are not comparable.
+
+    ``records`` is one row per record (e.g. one missing episode), or a mapping of scope name
+    to such frames (e.g. missing from home / from care / all). ``year_of`` gives each
+    record's year: a column name, or a function of the frame returning a Series of year
+    labels that sort in time order ('2021-22'). ``years`` are the years to compare, in
+    order (default: every year with a record); each is compared with the next one. A
+    category counts as ``stopped`` when it has records in one year and none in the next,
+    ``started`` when it has none in one year and some in the next, but only when
+
+    * the year where it is recorded has at least ``min_count`` (10) records of it, and
+      they are at least ``min_share`` (5%) of the scope's records that year: a category
+      seen once or twice a year often has a year with none by chance (with 10 or more the
+      chance of a year with none is below 1 in 10,000), and one under 5% of the records
+      cannot move the total much; and
+    * the year where it is absent has at least ``min_count`` records of the scope in all:
+      a scope with almost no records that year says nothing about one category.
+
+    ``categories`` limits the codes checked (default: every code seen; a blank is never a
+    category). Returns a frame with :data:`BREAK_COLUMNS`, one row per break: for
+    ``stopped``, ``year_before`` is the last year recorded and ``year_after`` the first year
+    without; for ``started``, ``year_after`` is the first year recorded. Counts are of the
+    category (``count_*``) and of all the scope's records (``total_*``) in those two years.
+    """
+    scopes = records if isinstance(records, dict) else {"all": records}
+    rows = []
+    for scope, frame in scopes.items():
+        year = frame[year_of] if isinstance(year_of, str) else year_of(frame)
+        year = pd.Series(year, index=frame.index)
+        cats = frame[category_column]
+        order = list(years) if years is not None else sorted(year.dropna().unique())
+        totals = year.value_counts().reindex(order, fill_value=0)
+        table = pd.crosstab(year, cats).reindex(index=order, fill_value=0) if len(frame) else pd.DataFrame(index=order)
+        wanted = [c for c in (categories if categories is not None else table.columns) if not pd.isna(c)]
+        table = table.reindex(columns=wanted, fill_value=0).fillna(0)
+        for before, after in pairwise(order):
+            t0, t1 = int(totals[before]), int(totals[after])
+            if not t0 or not t1:  # no records at all in one of the years: a gap, not a break
+                continue
+            for cat in wanted:
+                n0, n1 = int(table.at[before, cat]), int(table.at[after, cat])
+                if n0 and not n1:
+                    change, n, t, other = "stopped", n0, t0, t1
+                elif n1 and not n0:
+                    change, n, t, other = "started", n1, t1, t0
+                else:
+                    continue
+                if n >= min_count and n >= min_share * t and other >= min_count:
+                    rows.append({"scope": scope, "category": cat, "change": change, "year_before": before,
+                                 "year_after": after, "count_before": n0, "count_after": n1,
+                                 "total_before": t0, "total_after": t1})
+    return pd.DataFrame(rows, columns=BREAK_COLUMNS)
+
+
+def check_recording_breaks(breaks: pd.DataFrame, names: dict | None = None, scope_words: dict | None = None,
+                           noun: str = "episode(s)", no_counts_in: set | None = None, threshold: int = 5,
+                           code: str = "MIS08") -> list[dict]:
+    """One finding per break found by :func:`recording_breaks`.
+
+    ``names`` gives a category's name in words ("'away' episodes"), ``scope_words`` a
+    scope's ("from care"). The number recorded on the recorded side is worded 'fewer than
+    N' from 1 to ``threshold`` (never the case with the default rule of 10 or more) and
+    its 'records affected' hidden; for years in ``no_counts_in`` (where a count in the
+    same sums is from 1 to the threshold, so this one may be hidden in the tables to
+    protect it) no number is given at all.
+    """
+    out = []
+    names, scope_words = names or {}, scope_words or {}
+    for br in breaks.itertuples(index=False):
+        what = names.get(br.category, f"Records of type '{br.category}'")
+        where = scope_words.get(br.scope, "" if br.scope == "all" else f"({br.scope})")
+        subject = f"{what} {where}".strip()
+        recorded_year = br.year_before if br.change == "stopped" else br.year_after
+        n = br.count_before if br.change == "stopped" else br.count_after
+        hide = recorded_year in (no_counts_in or set())
+        counted = "" if hide else f" ({_count_words(n, threshold, noun)} in {recorded_year})"
+        if br.change == "stopped":
+            text = (f"{subject} are recorded up to {br.year_before}{counted} and not at all from {br.year_after}: they "
+                    "stopped being recorded, or are now recorded as something else.")
+        else:
+            text = (f"{subject} are not recorded before {br.year_after} and are from {br.year_after}{counted}: they "
+                    "started being recorded, or were recorded as something else before.")
+        text += (f" Totals that include them are not comparable across {br.year_before} and {br.year_after}: the "
+                 "change there is in recording, not in behaviour. The trend compares figures without them.")
+        row = _protected_finding(code, n, text, threshold)
+        if hide:
+            row["affected"] = pd.NA
+        out.append(row)
     return out
 
 
@@ -329,7 +440,7 @@ def check_care_leavers(oc3: pd.DataFrame, year: int, header: pd.DataFrame | None
     return out
 
 
-def own_vs_published(comparisons: pd.DataFrame) -> list[dict]:
+def own_vs_published(comparisons: pd.DataFrame, code: str = "NEET06", decimals: int = 0) -> list[dict]:
     """Flag measures whose own figure, rounded as published, differs from the published figure
     for the same year (two figures for one measure).
 
@@ -338,12 +449,13 @@ def own_vs_published(comparisons: pd.DataFrame) -> list[dict]:
     missing figure on either side are skipped.
     """
     rows = comparisons.dropna(subset=["own", "published"])
-    differs = [r for r in rows.itertuples() if np.floor(r.own + 0.5) != r.published]
+    scale = 10 ** decimals
+    differs = [r for r in rows.itertuples() if np.floor(r.own * scale + 0.5) / scale != round(r.published, decimals)]
     if not differs:
         return []
-    parts = [f"{r.label}: {r.own:.0f}% of {r.own_n:,.0f} in the borough's records, {r.published:.0f}%"
-             + (f" of {r.published_n:,.0f}" if not pd.isna(r.published_n) else "") + " published" for r in differs[:4]]
-    return [finding("NEET06", len(differs), "; ".join(parts) + ". Two figures for one measure: DfE publishes the return as "
+    parts = [f"{r.label}: {r.own:.{decimals}f}% of {r.own_n:,.0f} in the borough's records, {r.published:.{decimals}f}%"
+             + (f" of {r.published_n:,.0f}" if not pd.isna(r.published_n) else "") + " published" for r in differs[:8]]
+    return [finding(code, len(differs), "; ".join(parts) + ". Two figures for one measure: DfE publishes the return as "
                                             "submitted, so a difference means records have changed since, or were counted "
                                             "differently; check which is right before quoting either.")]
 

@@ -49,6 +49,10 @@ NOT_KNOWN_TIME = "Not known"
 MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("missing.children", THEME, "Children who went missing", "Children with at least one missing or away episode starting in the period.", "count", "children"),
     MeasureSpec("missing.episodes", THEME, "Missing episodes", "Missing or away episodes starting in the period.", "count", "episodes"),
+    MeasureSpec("missing.episodes_missing_only", THEME, "Episodes recorded as missing (not 'away')", "Episodes starting in the period that were not recorded as 'away' (episodes with no type are counted as missing, as for return interviews). A series that stays comparable when 'away' episodes stop or start being recorded.", "count", "episodes"),
+    MeasureSpec("missing.episodes_away", THEME, "'Away' episodes", "Episodes starting in the period recorded as away from placement without authorisation (whereabouts known).", "count", "episodes"),
+    MeasureSpec("missing.children_missing_only", THEME, "Children who went missing (not counting 'away')", "Children with at least one episode starting in the period that was not recorded as 'away'.", "count", "children"),
+    MeasureSpec("missing.children_away_only", THEME, "Children only 'away'", "Children whose every episode starting in the period was recorded as 'away'.", "count", "children"),
     MeasureSpec("missing.episodes_per_child", THEME, "Episodes per child", "Episodes divided by the number of children who went missing.", "ratio", "episodes", "episodes", "children who went missing", decimals=1, numerator_cell="missing.episodes", denominator_cell="missing.children"),
     MeasureSpec("missing.repeat_2plus_pct", THEME, "Children missing 2 or more times", "Of children who went missing, the percentage with 2 or more episodes in the period.", "percent", "children", "children with 2+ episodes", "children who went missing", ci_method="wilson", numerator_cell="missing.children_2plus", denominator_cell="missing.children"),
     MeasureSpec("missing.repeat_3plus_pct", THEME, "Children missing 3 or more times", "Of children who went missing, the percentage with 3 or more episodes in the period.", "percent", "children", "children with 3+ episodes", "children who went missing", ci_method="wilson", numerator_cell="missing.children_3plus", denominator_cell="missing.children"),
@@ -165,23 +169,89 @@ def monthly(episodes: pd.DataFrame, area: str, period_end) -> pd.DataFrame:
                    count_result("missing.monthly_children", area, "month", labels, n_children.to_numpy(), period_label(period_end)))
 
 
-def yearly(episodes: pd.DataFrame, area: str, period_end, years: int = 5) -> pd.DataFrame:
-    """Children and episodes per financial year for the last ``years`` years, per scope.
-
-    Years before the first recorded episode are left out rather than shown as zero."""
+def trend_years(episodes: pd.DataFrame, period_end, years: int = 5) -> list[pd.Timestamp]:
+    """The ends of the financial years of the trend: the last ``years`` up to ``period_end``,
+    leaving out years before the first recorded episode."""
     end = pd.Timestamp(period_end)
     first_seen = episodes["miss_missing_episode_start_date"].min()
+    ends = [end - pd.DateOffset(years=offset) for offset in range(years - 1, -1, -1)]
+    return [e for e in ends if not pd.isna(first_seen) and e >= first_seen]
+
+
+def _is_away(eps: pd.DataFrame) -> pd.Series:
+    """'Away' episodes (whereabouts known); an episode with no type counts as missing."""
+    return (eps["miss_missing_episode_type"] == "A").fillna(False).astype(bool)
+
+
+def yearly(episodes: pd.DataFrame, area: str, period_end, years: int = 5, by_type: bool | None = None) -> pd.DataFrame:
+    """Children and episodes per financial year for the last ``years`` years, per scope.
+
+    With ``by_type`` (default: when a kind of episode stops or starts being recorded within
+    those years, :func:`recording_breaks`), each year also has the episodes recorded as
+    missing (not 'away') and the 'away' episodes, and the children with an episode recorded
+    as missing and the children only 'away' (each pair adds up to the total): the
+    missing-only series stays comparable across the break. Without a break they are left
+    out: they would only cost figures hidden to protect small counts of children only 'away'.
+    Years before the first recorded episode are left out rather than shown as zero."""
+    if by_type is None:
+        by_type = not recording_breaks(episodes, period_end, years).empty
     frames = []
-    for offset in range(years - 1, -1, -1):
-        year_end = end - pd.DateOffset(years=offset)
-        if pd.isna(first_seen) or year_end < first_seen:
-            continue
+    for year_end in trend_years(episodes, period_end, years):
         eps = episodes_in_period(episodes, year_end)
         label = period_label(year_end)
         for scope, sub in scope_frames(eps).items():
-            frames.append(count_result("missing.children", area, "scope", [SCOPES[scope]], [sub["miss_person_id"].nunique()], label))
-            frames.append(count_result("missing.episodes", area, "scope", [SCOPES[scope]], [len(sub)], label))
+            group = [SCOPES[scope]]
+            frames += [count_result("missing.children", area, "scope", group, [sub["miss_person_id"].nunique()], label),
+                       count_result("missing.episodes", area, "scope", group, [len(sub)], label)]
+            if by_type:
+                away = _is_away(sub)
+                children = sub["miss_person_id"].nunique()
+                children_missing = sub.loc[~away, "miss_person_id"].nunique()
+                frames += [
+                    count_result("missing.children_missing_only", area, "scope", group, [children_missing], label),
+                    count_result("missing.children_away_only", area, "scope", group, [children - children_missing], label),
+                    count_result("missing.episodes_missing_only", area, "scope", group, [int((~away).sum())], label),
+                    count_result("missing.episodes_away", area, "scope", group, [int(away.sum())], label),
+                ]
     return combine(*frames)
+
+
+#: Episode types in words, for recording breaks.
+EPISODE_TYPE_NAMES = {"A": "'Away' episodes", "M": "Episodes recorded as missing"}
+SCOPE_WORDS = {SCOPES["home"]: "from home", SCOPES["care"]: "from care", SCOPES["all"]: ""}
+
+
+def recording_breaks(episodes: pd.DataFrame, period_end, years: int = 5, **rule) -> pd.DataFrame:
+    """Episode types (missing 'M', away 'A') that stop or start being recorded between two
+    years of the trend, per scope (labels of :data:`SCOPES`): see
+    :func:`safeguarding.quality.recording_breaks` for the rule (``rule``: ``min_count``,
+    ``min_share``)."""
+    from safeguarding import quality
+    ends = trend_years(episodes, period_end, years)
+    if len(ends) < 2:
+        return pd.DataFrame(columns=quality.BREAK_COLUMNS)
+    start, _ = period_bounds(ends[0])
+    _, stop = period_bounds(ends[-1])
+    when = episodes["miss_missing_episode_start_date"]
+    window = episodes[(when >= start) & (when <= stop)]
+    frames = {SCOPES[scope]: sub for scope, sub in scope_frames(window).items()}
+
+    def year_of(frame):
+        return frame["miss_missing_episode_start_date"].map(lambda d: period_label(_year_end(d)))
+
+    return quality.recording_breaks(frames, "miss_missing_episode_type", year_of, categories=("M", "A"),
+                                    years=[period_label(e) for e in ends], **rule)
+
+
+def distinct_breaks(breaks: pd.DataFrame) -> pd.DataFrame:
+    """Breaks without those of 'All children' already seen from home or from care."""
+    if breaks.empty:
+        return breaks
+    keys = ["category", "change", "year_before", "year_after"]
+    rows = [tuple(r) for r in breaks[keys].itertuples(index=False)]
+    seen = {key for key, scope in zip(rows, breaks["scope"]) if scope != SCOPES["all"]}
+    keep = [scope != SCOPES["all"] or key not in seen for key, scope in zip(rows, breaks["scope"])]
+    return breaks[keep].reset_index(drop=True)
 
 
 def return_interviews(episodes: pd.DataFrame, area: str, period_end) -> pd.DataFrame:
@@ -282,7 +352,8 @@ RELATIONS = (
     # Episodes by month add up to all episodes of the year.
     Rollup(("missing.episodes",), "month", "scope", SCOPES["all"]),
     # Episodes from home and from care are within all episodes (some say neither).
-    Rollup(("missing.episodes", "missing.episodes_ended", "missing.episodes_away", "missing.episodes_over_24h",
+    Rollup(("missing.episodes", "missing.episodes_missing_only", "missing.episodes_ended", "missing.episodes_away",
+            "missing.episodes_over_24h",
             "missing.episodes_rhi_due", "missing.episodes_rhi_offered", "missing.episodes_rhi_within_72h",
             "missing.episodes_rhi_accepted", "missing.episodes_rhi_declined", "missing.episodes_rhi_completed",
             "missing.episodes_rhi_completed_72h"),
@@ -292,6 +363,10 @@ RELATIONS = (
     Components("missing.children_2plus", ("missing.children_3plus",), subset=True),
     Components("missing.episodes", ("missing.episodes_ended",), subset=True),
     Components("missing.episodes", ("missing.episodes_away",), subset=True),
+    # Each year: episodes recorded as missing + 'away' episodes = all episodes; children with a
+    # missing episode + children only 'away' = all children (the series read across a break).
+    Components("missing.episodes", ("missing.episodes_missing_only", "missing.episodes_away"), ("scope",)),
+    Components("missing.children", ("missing.children_missing_only", "missing.children_away_only"), ("scope",)),
     Components("missing.episodes_ended", ("missing.episodes_over_24h",), subset=True),
     Components("missing.episodes_ended", ("missing.episodes_rhi_due",), subset=True),
     Components("missing.episodes_rhi_due", ("missing.episodes_rhi_offered",), subset=True),
@@ -318,7 +393,9 @@ def compute(ctx: Context) -> ThemeResults:
         years = sorted({period_label(d) for d in dates.dropna().map(_year_end)})
         raise InputError(f"The missing log for {name} has no episodes starting in {period_label(end)}; it covers "
                          f"{', '.join(years) or 'no dates'}. Check period_end.")
-    tables = {"headline": headline(eps, name, end), "yearly": yearly(eps, name, end), "monthly": monthly(eps, name, end)}
+    breaks = recording_breaks(eps, end)
+    tables = {"headline": headline(eps, name, end), "yearly": yearly(eps, name, end, by_type=not breaks.empty),
+              "monthly": monthly(eps, name, end)}
     for key in ("age_band", "sex", "ethnicity"):
         tables[key] = children_by_group(eps, name, end, key)
     pop = child_population_by_ethnicity(ctx.area, pd.Timestamp(end).year - 1, published_dir=ctx.published_dir)
@@ -332,8 +409,23 @@ def compute(ctx: Context) -> ThemeResults:
     for key in ("age_band", "sex", "ethnicity"):
         checks += quality.shares_sum_to_100(tables[key], "missing.children_by_group")
     checks += quality.check_missing_log(eps, end, ctx.tables.get("cla_missing"), threshold=ctx.threshold)
-    meta = {"population_by_major_group": {str(k): float(v) for k, v in pop_major.items()}}
+    checks += quality.check_recording_breaks(distinct_breaks(breaks), EPISODE_TYPE_NAMES, SCOPE_WORDS,
+                                             no_counts_in=_years_with_small_counts(tables["yearly"], ctx.threshold),
+                                             threshold=ctx.threshold)
+    meta = {"population_by_major_group": {str(k): float(v) for k, v in pop_major.items()},
+            # which years are either side of a break in recording (no counts: the view takes them,
+            # protected, from the yearly table)
+            "recording_breaks": breaks[["scope", "category", "change", "year_before", "year_after"]].to_dict("records")}
     return ThemeResults(tables, meta, checks)
+
+
+def _years_with_small_counts(yearly_table: pd.DataFrame, threshold: int) -> set[str]:
+    """Years where an episode count of the yearly table (any scope) is from 1 to the threshold:
+    a count in the same sums may then be hidden to protect it, so a data-quality finding
+    must not print it."""
+    ids = ("missing.episodes", "missing.episodes_missing_only", "missing.episodes_away")
+    sub = yearly_table[yearly_table["measure_id"].isin(ids)]
+    return set(sub.loc[sub["numerator"].between(1, threshold), "period"])
 
 
 def _year_end(day) -> pd.Timestamp:

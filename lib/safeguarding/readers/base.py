@@ -21,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from safeguarding.codes.lists import CodeList
 from safeguarding.codes import ethnicity
+from safeguarding.codes.lists import CodeList
 from safeguarding.issues import InputError, Issue, ReadResult, issues_frame
+from safeguarding.text import plural
 
 KINDS = ("id", "text", "date", "datetime", "code", "ethnicity", "int", "float", "bool", "postcode")
 
@@ -187,7 +188,7 @@ def load_delimited(path: Path) -> tuple[list[str], list[list[str]], list[int], l
         raise InputError(f"{path.name}: the file is empty (no header row).")
     if blank:
         issues.append(Issue(str(path), "", None, None, None, "blank_rows", "info",
-                            f"{blank} empty row(s) ignored"))
+                            f"{plural(blank, 'empty row')} ignored"))
     return header, rows, numbers, issues
 
 
@@ -407,7 +408,7 @@ def read_rows(header, rows, numbers, spec: TableSpec, source: str, year: int | N
     if short:
         shown = ", ".join(str(numbers[k]) for k in short[:10]) + (" ..." if len(short) > 10 else "")
         issues.append(Issue(source, spec.name, None, None, None, "short_rows", "warning",
-                            f"{len(short)} row(s) have fewer cells than the header (rows {shown}); "
+                            f"{plural(len(short), 'row')} with fewer cells than the header (rows {shown}); "
                             f"the missing cells were read as blank"))
     frame, found, reject = validate_frame(raw, spec, source, numbers, year)
     issues.extend(found)

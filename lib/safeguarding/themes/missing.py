@@ -6,13 +6,17 @@ import numpy as np
 import pandas as pd
 
 from safeguarding.measures import missing as m
-from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
-from safeguarding.render.comparisons import comparison_block, pick, symbol_of
+from safeguarding.render.comparisons import (
+    comparison_block,
+    pick,
+    published_trend_block,
+    symbol_of,
+)
 from safeguarding.render.formats import format_number_for_unit
-from safeguarding.render.sentences import describe_share, describe_trend
+from safeguarding.render.sentences import describe_share
 from safeguarding.render.tables import html_table, measure_table
 from safeguarding.themes.missing_rhi import ReturnInterviewSections
 
@@ -26,6 +30,26 @@ class MissingView(ReturnInterviewSections):
         self.b = b
         self.r: dict = {name: b.table(name) for name in b.r}
         self.r["pop_major"] = pd.Series(b.meta["population_by_major_group"], dtype=float)
+        self.quality = self._own_vs_published()
+
+    def _own_vs_published(self) -> list[dict]:
+        """Looked-after children who went missing: the borough's own figure against DfE's for the
+        same year (both shown in the briefing), as a data-quality note when they differ."""
+        from safeguarding import quality
+        from safeguarding.issues import InputError
+        row = pick(self.r["cla"], "missing.cla_missing_pct") if "cla" in self.r else None
+        if row is None or symbol_of(row):
+            return []
+        try:
+            comp = self.b.compare("cla_missing.pct_missing")
+        except InputError:
+            return []
+        if not comp.matches_year or pd.isna(comp.value):
+            return []
+        frame = pd.DataFrame([{"label": "Looked-after children who went missing", "own": row["value"],
+                               "published": comp.value, "own_n": row["denominator"],
+                               "published_n": comp.denominator}])
+        return quality.own_vs_published(frame, code="MIS09")
 
     # ---- key findings ----------------------------------------------------------------
     def key_findings(self) -> list[str]:
@@ -37,12 +61,8 @@ class MissingView(ReturnInterviewSections):
         if ch is not None and not symbol_of(ch):
             text = (f"{int(ch['value']):,} children went missing in {b.period_label}, in {int(ep['value']):,} episodes "
                     f"(episodes are counted separately from children: on average {per['value']:.1f} episodes per child).")
-            prev = self._previous("missing.children", all_label)
-            if prev is not None and not symbol_of(prev) and prev["value"] > 0:
-                test = stats.change_within_noise(prev["value"], None, ch["value"], None, kind="rate")
-                change = 100 * (ch["value"] - prev["value"]) / prev["value"]
-                noise = " (a change within the range expected by chance)" if test.within_noise else ""
-                text += f" That is {abs(change):.0f}% {'more' if change > 0 else 'fewer'} children than in {prev['period']}{noise}."
+            from safeguarding.themes.missing_trend import change_in_children
+            text += change_in_children(self, ch)  # on a comparable series when recording changed
             out.append(text)
         rep = pick(r["headline"], "missing.repeat_3plus_pct", all_label)
         if rep is not None and not symbol_of(rep):
@@ -121,41 +141,10 @@ class MissingView(ReturnInterviewSections):
         return f"More children went missing {bigger}"
 
     def section_trend(self) -> HtmlBlock:
-        b, y = self.b, self.r["yearly"]
-        periods = list(dict.fromkeys(y["period"]))
-        series, symbols = {}, {}
-        for scope in (m.SCOPES["home"], m.SCOPES["care"]):
-            for mid, what in (("missing.children", "children"), ("missing.episodes", "episodes")):
-                sub = y[(y["measure_id"] == mid) & (y["group"] == scope)].set_index("period").reindex(periods)
-                series[f"{scope}: {what}"] = list(sub["value"])
-                symbols[f"{scope}: {what}"] = list(sub["symbol"].fillna(""))
-        all_children = y[(y["measure_id"] == "missing.children") & (y["group"] == m.SCOPES["all"])].set_index("period").reindex(periods)
-        sentence = describe_trend("The number of children who went missing", periods, list(all_children["value"]), "none", "count",
-                                  symbols=list(all_children["symbol"].fillna("")), threshold=b.threshold)
-        chart = charts.trend_chart(periods, series, symbols=symbols, unit="count", value_label="Number",
-                                   title=self._trend_title(all_children), threshold=b.threshold, counts="children",
-                                   alt="Line chart over " + f"{len(periods)} years of children and episodes missing from home and from care: "
-                                   + "; ".join(f"{k} " + ", ".join(format_number_for_unit(v, 'count', s or None) for v, s in zip(series[k], symbols[k]))
-                                               for k in series))
-        frame = y[y["group"] != m.SCOPES["all"]].copy()
-        frame["measure"] = frame["measure_id"].map({"missing.children": "Children", "missing.episodes": "Episodes"})
-        wide = frame.pivot(index=["group", "measure"], columns="period", values=["value", "symbol"])
-        tbl = wide["value"].reindex(columns=periods).reset_index()
-        for p in periods:
-            tbl[f"{p}_symbol"] = wide["symbol"].reindex(columns=periods)[p].fillna("").to_numpy()
-        cols = {"group": "Who", "measure": "Counting"} | {p: p for p in periods}
-        table = html_table(tbl, cols, caption="Children and episodes by year", units={p: "count" for p in periods},
-                           symbol_columns=(), threshold=b.threshold)
-        month = self._monthly_block()
-        return join_blocks(paragraph(sentence), chart, table, month)
-
-    def _trend_title(self, all_children):
-        shown = [(p, v) for p, v, s in zip(all_children.index, all_children["value"], all_children["symbol"].fillna(""))
-                 if not s and not pd.isna(v)]
-        if len(shown) < 2 or shown[-1][1] == shown[-2][1]:
-            return "Children who went missing, by year"
-        (p0, v0), (p1, v1) = shown[-2], shown[-1]
-        return f"{'More' if v1 > v0 else 'Fewer'} children went missing in {p1} than in {p0}"
+        """Children and episodes by year, read across any break in recording (see
+        :mod:`safeguarding.themes.missing_trend`), then month by month."""
+        from safeguarding.themes.missing_trend import section_trend
+        return join_blocks(section_trend(self), self._monthly_block())
 
     def _monthly_block(self):
         b, mo = self.b, self.r["monthly"]
@@ -262,7 +251,11 @@ class MissingView(ReturnInterviewSections):
                                      borough_n=None if symbol_of(inc) else inc["denominator"],
                                      borough_k=None if symbol_of(inc) else inc["numerator"], funnel_kind="rate",
                                      reason=inc.get("reason")) if inc is not None else HtmlBlock("")
-        return join_blocks(text, block, HtmlBlock("<h3>Incidents per looked-after child who went missing</h3>"), inc_block)
+        trend = published_trend_block(b, spec("missing.cla_missing_pct"), "cla_missing.pct_missing", row,
+                                      label="Looked-after children who went missing",
+                                      phrase="percentage of looked-after children who went missing")
+        return join_blocks(text, block, HtmlBlock("<h3>Over the years, against England, London and neighbours</h3>"),
+                           trend, HtmlBlock("<h3>Incidents per looked-after child who went missing</h3>"), inc_block)
 
 
 VIEW = MissingView
