@@ -57,7 +57,9 @@ def main(argv: list[str]) -> None:
         run(PYTHON, "-m", "safeguarding", "batch", *rest)
     elif command == "test":
         ensure_env("[test]")
-        workers = [] if any(a.startswith("-n") for a in rest) else ["-n", "2"]
+        # two workers; tests that share an expensive fixture (a demo borough's results) carry
+        # an xdist_group mark and run on one worker, which builds only what it needs
+        workers = [] if any(a.startswith("-n") for a in rest) else ["-n", "2", "--dist", "loadgroup"]
         run(PYTHON, "-m", "pytest", *workers, *rest)
     elif command == "benchmark":
         ensure_env()

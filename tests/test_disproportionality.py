@@ -163,6 +163,75 @@ def test_care_leavers_neet_with_ethnicity_from_the_header():
     assert got.loc["C", "group"] == "Not known"  # no header row: counted, never dropped
 
 
+def care_leaver_people(rows):
+    """rows: (id, DfE code or None, NEET?) -> every care leaver aged 17 to 21, with ``outcome``."""
+    frame = people([(i, code, "M", "19-21") for i, code, _ in rows])
+    return frame.assign(outcome=[neet for _, _, neet in rows])
+
+
+def test_neet_stage_is_per_100_care_leavers_of_the_group():
+    """4 White British care leavers of whom 1 NEET, 10 Black of whom 5 NEET: 25 and 50 per 100,
+    RRI 2; the base is the care leavers themselves (counted, Wilson), not children aged 0 to 17."""
+    rows = ([(f"W{i}", "WBRI", i < 1) for i in range(4)] + [(f"B{i}", "BCRB", i < 5) for i in range(10)]
+            + [("N1", "REFU", True), ("N2", None, False)])
+    leavers = care_leaver_people(rows)
+    frame = m.stage_frame("neet", leavers[leavers["outcome"]], leavers, "T", "2024-25")
+    stage = m.STAGE_BY_KEY["neet"]
+    assert (stage.base, stage.per, stage.denominator_concept) == ("care_leavers", 100, "neet.care_leavers")
+    wb, black = cell(frame, "White British"), cell(frame, "Black")
+    assert (wb["numerator"], wb["denominator"], wb["value"]) == (1, 4, pytest.approx(25.0))
+    assert (black["numerator"], black["denominator"], black["value"]) == (5, 10, pytest.approx(50.0))
+    lo, hi = stats.wilson_interval(5, 10)
+    assert (black["lower"], black["upper"]) == pytest.approx((100 * lo, 100 * hi))
+    assert black["method"].startswith("Wilson")
+    assert black["rri_wb"] == pytest.approx(2.0)
+    assert black["rri_wb_verdict"] == "too few to say"  # 1 White British NEET care leaver
+    # 'Not known' has a base here (like pupils, unlike the population stages)
+    nk = cell(frame, m.NOT_KNOWN)
+    assert (nk["numerator"], nk["denominator"], nk["value"]) == (1, 2, pytest.approx(50.0))
+    total = cell(frame, m.TOTAL, "total")
+    assert (total["numerator"], total["denominator"]) == (7, 16)
+    assert all(frame["measure_id"] == "disproportionality.neet_rate_per_100")
+    # the cells: NEET over care leavers, keyed as today (the NEET theme's relation ties them)
+    assert black["num_concept"] == "neet.neet@ethnicity=Black"
+    assert black["den_concept"] == "neet.care_leavers@ethnicity=Black"
+    assert nk["den_concept"] == "neet.care_leavers@ethnicity=Not known"
+    assert total["den_concept"] == "neet.care_leavers@age_band=17-21"
+    assert cell(frame, "White British")["den_concept"] == "neet.care_leavers@ethnicity_minor=White British"
+    assert set(frame["level"]) == {"white", "major", "total"} and set(frame["sex"]) == {m.TOTAL}
+
+
+def test_neet_measure_id_unit_and_words():
+    from safeguarding.measures.registry import get
+    from safeguarding.themes.registry import THEMES
+    stage = m.STAGE_BY_KEY["neet"]
+    spec = get(stage.measure_id)
+    assert spec.id == stage.measure_id == "disproportionality.neet_rate_per_100"
+    assert (spec.unit, spec.ci_method, spec.counts) == ("per_100", "wilson", "care leavers")
+    assert (spec.numerator_cell, spec.denominator_cell) == ("neet.neet", "neet.care_leavers")
+    assert spec.denominator == "care leavers aged 17 to 21 of the group"
+    assert "10,000" not in spec.label + spec.definition and "per 100 care leavers aged 17 to 21" in spec.label
+    assert stage.per_words == "per 100 care leavers aged 17 to 21"
+    journey = next(sec for sec in THEMES["disproportionality"].sections if sec.id == "journey")
+    assert stage.measure_id in journey.measures
+    assert not any("neet_rate_per_10k" in mid for sec in THEMES["disproportionality"].sections for mid in sec.measures)
+
+
+def test_neet_stage_needs_no_population():
+    oc3 = pd.DataFrame({"CHILD": [f"C{i}" for i in range(14)], "collection_year": 2025,
+                        "care_leaver_age_band": "19-21", "IN_TOUCH": "YES",
+                        "ACTIV": ["G5"] * 1 + ["F1"] * 3 + ["G4"] * 5 + ["F2"] * 5})
+    header = pd.DataFrame({"CHILD": [f"C{i}" for i in range(14)], "SEX": "M", "collection_year": 2025,
+                           "ethnic_minor": ["White British"] * 4 + ["Black African"] * 10,
+                           "ethnic_major": ["White"] * 4 + ["Black"] * 10})
+    j = m.build_journey({"cla_oc3": oc3, "cla_header": header}, None, "T", END, population_problem="none")
+    assert "neet" in j.stages and "referral" in j.unavailable
+    frame = j.stages["neet"]
+    assert cell(frame, "White British")["value"] == pytest.approx(25.0)
+    assert cell(frame, "Black")["value"] == pytest.approx(50.0)
+    assert cell(frame, "Black")["rri_wb"] == pytest.approx(2.0)
+
+
 def test_pupil_roll_year_and_excluded_pupils():
     pupils = pd.DataFrame({"UPN": ["U1", "U2", "U3", "U1"], "AcademicYear": [2024, 2024, 2024, 2025],
                            "Phase": ["PS", "SS", "SS", "SS"], "Sex": ["M", "F", "M", "M"],
@@ -396,6 +465,30 @@ def test_step_denominators_are_the_stage_counts():
             assert row["denominator"] == stage.loc[row["group"], "numerator"]
 
 
+def test_neet_care_leavers_contain_the_neet_and_small_bases_are_hidden():
+    """NEET care leavers are among their group's care leavers (one relation, whether or not the
+    NEET theme is computed); a group of 1 to 5 care leavers is hidden, and so is its NEET count
+    (even 0), as the NEET briefing hides it."""
+    from safeguarding.results.relations import Components
+    assert any(isinstance(r, Components) and r.total == "neet.care_leavers" and r.parts == ("neet.neet",) and r.subset
+               for r in m.RELATIONS)
+    rows = ([(f"W{i}", "WBRI", i < 10) for i in range(40)] + [(f"B{i}", "BCRB", i < 12) for i in range(30)]
+            + [(f"A{i}", "AIND", i < 8) for i in range(25)] + [(f"M{i}", "MWBC", i < 6) for i in range(20)]
+            + [(f"O{i}", "OOTH", i < 7) for i in range(15)] + [(f"X{i}", "WIRI", i < 6) for i in range(12)]
+            + [("N1", "REFU", False), ("N2", None, False)])
+    leavers = care_leaver_people(rows)
+    frame = m.stage_frame("neet", leavers[leavers["outcome"]], leavers, "T", "2024-25")
+    shown, plan = protect(stage_neet=frame)
+    keys = {e.total for e in plan.equations if e.parts == ("neet.neet|ethnicity|Black|2024-25",)}
+    assert "neet.care_leavers|ethnicity|Black|2024-25" in keys
+    nk = cell(shown["stage_neet"], m.NOT_KNOWN)
+    assert nk["symbol"] == "c" and pd.isna(nk["numerator"]) and pd.isna(nk["denominator"]) and pd.isna(nk["value"])
+    assert plan.status["neet.care_leavers|ethnicity|Not known|2024-25"] == "primary"
+    assert plan.status["neet.neet|ethnicity|Not known|2024-25"] == "secondary"  # 0 NEET of a small group
+    total = cell(shown["stage_neet"], m.TOTAL, "total")
+    assert (total["numerator"], total["denominator"]) == (49, 144)
+
+
 def test_not_known_summary_uses_the_stage_cells():
     pop = population()
     frames = {"referral": m.stage_frame("referral", people(many("WBRI", 50) + many("REFU", 3)), pop, "T", "2024-25"),
@@ -430,7 +523,7 @@ def test_quality_checks():
     assert [(i.table, i.row, i.column, i.value, i.code) for i in found] == [
         ("cin_assessments", 3, "CINdetailsID", "9", NO_REFERRAL)]
     links = quality.check_cin_links(issues_frame(found))
-    assert links[0]["code"] == "DIS03" and links[0]["affected"] == 1 and "1 assessment(s)" in links[0]["message"]
+    assert links[0]["code"] == "DIS03" and links[0]["affected"] == 1 and "1 assessment " in links[0]["message"]
     assert quality.check_cin_links(issues_frame([])) == []
     assert quality.check_pupil_roll(3, "2023/24")[0]["message"].startswith("fewer than 6")
     assert quality.check_pupil_roll(0, "2023/24") == []

@@ -176,3 +176,35 @@ def test_findings_count_c_cells(briefings, sections):
     """Hidden cells are shown as 'c' in the tables, for both boroughs (the tiny one has many more)."""
     counts = {slug: len(re.findall(r">c</t[dh]>", "".join(sections[slug].values()))) for slug in BOROUGHS}
     assert counts["city-of-london"] > counts["hounslow"] > 0
+
+
+def _stage_part(html: str, heading: str) -> str:
+    """The text under one stage's heading (up to the next heading of the same level)."""
+    soup = BeautifulSoup(html, "html.parser")
+    head = next(h for h in soup.find_all("h3") if h.get_text(" ").strip() == heading)
+    parts = []
+    for sibling in head.find_next_siblings():
+        if sibling.name == "h3":
+            break
+        parts.append(sibling.get_text(" "))
+    return " ".join(parts)
+
+
+@pytest.mark.parametrize("slug", BOROUGHS)
+def test_neet_stage_is_worded_per_100_care_leavers(briefings, sections, slug):
+    """NEET care leavers are counted against care leavers aged 17 to 21 of the group, never
+    against children aged 0 to 17: the words, the table and the notes say so."""
+    b = briefings[slug]
+    assert "neet" in b.view.stages
+    text = _stage_part(sections[slug]["stages"], m.STAGE_BY_KEY["neet"].label)
+    assert "per 10,000" not in text and "children aged 0 to 17" not in text
+    assert "per 100 care leavers aged 17 to 21" in text.lower()
+    heads = [h for caption, row in table_rows(sections[slug]["stages"]) if caption.startswith("NEET care leavers")
+             for h in row]
+    assert {"NEET care leavers", "Care leavers", "Per 100 care leavers aged 17 to 21"} <= set(heads)
+    journey = text_of(sections[slug]["journey"])
+    assert "NEET care leavers per 100 care leavers aged 17 to 21" in journey
+    assert "counted against children aged 0 to 17" not in journey
+    frame = b.view.stages["neet"]
+    assert set(frame["measure_id"]) == {"disproportionality.neet_rate_per_100"}
+    assert frame["method"].str.startswith("Wilson").all()

@@ -229,3 +229,21 @@ def test_counts_of_a_small_group_are_hidden_with_it_everywhere():
     assert plan.status[k("leavers", "B")] == PRIMARY and plan.status[k("neet", "B")] == SECONDARY
     assert k("neet", "A") not in plan.status  # a large group's counts stay shown
     assert plan.failures.empty  # 'neet B' is pinned to 0 (12 - 12) but is exempt: its group is hidden
+
+
+def test_equal_cells_are_hidden_and_shown_together():
+    """The same count in two themes (an exact one-part equation) is one figure: hiding one copy
+    alone protects nothing, so the plan hides both (not a larger cell), and never shows one
+    copy of a hidden pair again."""
+    from safeguarding.results.relations import Equation
+    values = {"a|all": 40, "a|small": 3, "a|big": 37, "b|big": 37}
+    equations = [
+        Equation(("a|small", "a|big"), "a|all", True),   # theme A: all = small + big
+        Equation(("b|big",), "a|big", True),             # theme B shows the same 'big' count
+    ]
+    # a|all is the denominator of a whole table (used 9 times): hiding the pair costs less
+    plan = plan_disclosure(values, equations, T, uses={"a|all": 9})
+    assert plan.status["a|small"] == PRIMARY
+    assert plan.status.get("a|big") == SECONDARY and plan.status.get("b|big") == SECONDARY
+    assert "a|all" not in plan.status
+    assert plan.audit["protected"].all()

@@ -3,15 +3,17 @@
 For each stage of the journey (referral, assessment, section 47 enquiry, child protection
 plan, looked after, missing, permanent exclusion, suspension, NEET care leaver) this module
 counts **children** (each child once per stage, however many events they had), divides by
-the group's population (children aged 0 to 17, estimated; or pupils on the school roll for
-exclusions), and compares each ethnic group with White British children and with all other
-groups combined, as a relative rate index (RRI) with its interval and a plain-words verdict.
+the group's base (children aged 0 to 17, estimated; pupils on the school roll for exclusions;
+care leavers aged 17 to 21 for NEET care leavers, as the NEET briefing counts them), and
+compares each ethnic group with White British children and with all other groups combined,
+as a relative rate index (RRI) with its interval and a plain-words verdict.
 
 Groups
     Major groups are shown always, with White split into White British (the comparison
     group) and Other White. Minor groups (Black Caribbean, Black African, Gypsy/Roma ...)
     sit under their major group. 'Not known' (REFU, NOBT, blank or an unrecognised code) is
-    always a row: counted, never dropped, but with no population and no rate.
+    always a row: counted, never dropped; it has no population and so no rate at the
+    population stages, but a counted base and a rate at the pupil and care leaver stages.
 
 Slices
     Every stage frame holds the whole borough (``sex == age_band == 'Total'``) and, except
@@ -26,13 +28,14 @@ Cells (disclosure control, :mod:`safeguarding.results`)
     that re-count another theme's measure use that theme's concept and cohort definition
     (missing: ``missing.children``; looked after: ``cla.children_during_year``; exclusions:
     ``exclusions.pupils_permanent`` / ``exclusions.pupils_suspended`` over
-    ``exclusions.pupils``; NEET: ``neet.neet``), so a count has
+    ``exclusions.pupils``; NEET: ``neet.neet`` over ``neet.care_leavers``), so a count has
     one value and one status in every briefing. Whole-borough rows use the breakdowns
     ``ethnicity`` (DfE major groups), ``ethnicity_minor`` (minor groups, and White British),
     ``ethnicity_other_white`` (Other White) and the stage's total; a slice adds
     ``' by sex'`` / ``' by school phase'`` to the breakdown and ``', <sex or band>'`` to the group.
-    :data:`RELATIONS` says how they add up. Progression steps re-use the earlier stage's
-    cells as denominators. Populations are estimates, not cells.
+    :data:`RELATIONS` says how they add up. Counted bases (pupils on the roll, care leavers)
+    are cells too; progression steps re-use the earlier stage's cells as denominators.
+    Populations are estimates, not cells.
 
 Every function is pure: it takes processed tables (docs/architecture.md) and returns new frames.
 """
@@ -69,6 +72,7 @@ from safeguarding.results.relations import (
     split_key,
 )
 from safeguarding.results.store import Context, ThemeResults
+from safeguarding.text import plural
 
 THEME = "disproportionality"
 TOTAL = "Total"
@@ -117,7 +121,9 @@ class Stage:
     label: str  # short, for tables and charts
     phrase: str  # completes "... as likely as White British children to ..."
     counts: str  # what one unit is: children / pupils / care leavers
-    base: str  # "population" (children 0-17, estimated) or "pupils" (the school roll)
+    #: "population" (children 0-17, estimated), "pupils" (the school roll) or "care_leavers"
+    #: (care leavers aged 17 to 21, as the NEET briefing counts them).
+    base: str
     per: int
     tables: tuple[str, ...]
     #: The count cell's concept (shared with the theme that owns the measure, if any).
@@ -139,9 +145,32 @@ class Stage:
         return f"{THEME}.{self.key}_rate_{unit}"
 
     @property
+    def counted_base(self) -> bool:
+        """True when the base is counted people (pupils, care leavers: cells, Wilson intervals),
+        False for an estimated population (not a cell; Poisson intervals)."""
+        return self.base in BASE_CONCEPTS
+
+    @property
     def denominator_concept(self) -> str:
-        """The denominator's cell concept: pupils on the roll, or '' for an estimated population."""
-        return "exclusions.pupils" if self.base == "pupils" else ""
+        """The denominator's cell concept: pupils on the roll, care leavers aged 17 to 21, or ''
+        for an estimated population."""
+        return BASE_CONCEPTS.get(self.base, "")
+
+    @property
+    def base_words(self) -> str:
+        """Who the rate is per: 'children' (of the group), 'pupils', 'care leavers aged 17 to 21'."""
+        return BASE_WORDS[self.base]
+
+    @property
+    def per_words(self) -> str:
+        """'per 10,000 children', 'per 100 pupils', 'per 100 care leavers aged 17 to 21'."""
+        return f"per {self.per:,} {self.base_words}"
+
+
+#: The cell concept of each counted base (the theme that owns it counts the same people).
+BASE_CONCEPTS = {"pupils": "exclusions.pupils", "care_leavers": "neet.care_leavers"}
+#: Who each base counts, in words (after 'per 100').
+BASE_WORDS = {"population": "children", "pupils": "pupils", "care_leavers": "care leavers aged 17 to 21"}
 
 
 _PUPILS = ("all", exc_measures.ALL_PUPILS)
@@ -162,8 +191,9 @@ STAGES: tuple[Stage, ...] = (
           100, ("exclusions", "pupils"), "exclusions.pupils_permanent", _PUPILS, None, False, False),
     Stage("suspension", "Suspended", "be suspended from school", "pupils", "pupils", 100, ("exclusions", "pupils"),
           "exclusions.pupils_suspended", _PUPILS, "School phase"),
-    Stage("neet", "NEET care leaver", "be a care leaver (aged 17 to 21) not in education, employment or training",
-          "care leavers", "population", 10_000, ("cla_oc3", "cla_header"), "neet.neet", ("age_band", "17-21"), None, False, False),
+    Stage("neet", "NEET care leaver", "be not in education, employment or training, among care leavers aged 17 to 21",
+          "care leavers", "care_leavers", 100, ("cla_oc3", "cla_header"), "neet.neet", ("age_band", "17-21"), None,
+          False, False),
 )
 STAGE_BY_KEY = {s.key: s for s in STAGES}
 
@@ -259,12 +289,13 @@ MEASURES: tuple[MeasureSpec, ...] = (
                 "times is counted once, as in the exclusions briefing.",
                 "per_100", "pupils", "pupils with one or more suspensions", "pupils of the group on the roll",
                 ci_method="wilson", numerator_cell="exclusions.pupils_suspended", denominator_cell="exclusions.pupils"),
-    MeasureSpec(f"{THEME}.neet_rate_per_10k", THEME, "NEET care leavers per 10,000 children",
-                "Care leavers aged 17 to 21 (SSDA903 OC3) not in education, employment or training, per 10,000 "
-                "children aged 0 to 17 of the group: a measure of how likely a child of the group is to end the "
-                "journey as a NEET care leaver. Care leavers and NEET (in touch, ACTIV G4, G5 or G6) as the NEET "
+    MeasureSpec(f"{THEME}.neet_rate_per_100", THEME, "NEET care leavers per 100 care leavers aged 17 to 21",
+                "Care leavers aged 17 to 21 (SSDA903 OC3) not in education, employment or training, per 100 care "
+                "leavers aged 17 to 21 of the group: the percentage of the group's care leavers who were NEET, not a "
+                "rate per child of the population. Care leavers and NEET (in touch, ACTIV G4, G5 or G6) as the NEET "
                 "briefing counts them; ethnicity from the SSDA903 header.",
-                "per_10k", "care leavers", "NEET care leavers", _POPULATION_DENOMINATOR, ci_method="poisson_exact", numerator_cell="neet.neet"),
+                "per_100", "care leavers", "NEET care leavers", "care leavers aged 17 to 21 of the group",
+                ci_method="wilson", numerator_cell="neet.neet", denominator_cell="neet.care_leavers"),
     MeasureSpec(f"{THEME}.assessed_after_referral_pct", THEME, "Referred children who were assessed",
                 "Of children referred in the year, the percentage whose referral (the same CIN episode) led to an "
                 "assessment.", "percent", "children", "children assessed after the referral",
@@ -623,13 +654,13 @@ def rate_frame(numerators: pd.Series, denominators: pd.Series, age_bands: list[s
         Denominators of 'Not known' may be NaN (no population).
     measure_id, stage, area, period : str
     per : float
-        10,000 (children per 10,000) or 100 (per 100 pupils, or per cent).
+        10,000 (children per 10,000) or 100 (per 100 pupils or care leavers, or per cent).
     interval : {'poisson', 'wilson'}
         'poisson': a rate of an *estimated* population: exact Poisson (Garwood) interval for
         the rate, and RRIs as a ratio of two Poisson rates (log interval with standard error
         sqrt(1/k1 + 1/k2), exact conditional below 10), which stays defined when an
-        estimate is smaller than its count. 'wilson': a share of *counted* children or
-        pupils: Wilson interval, and RRIs as a ratio of proportions (Katz log interval,
+        estimate is smaller than its count. 'wilson': a share of *counted* children,
+        pupils or care leavers: Wilson interval, and RRIs as a ratio of proportions (Katz log interval,
         exact conditional below 10).
     num_concept, den_concept, total, age_label
         The cell concepts of the counts and denominators ('' : not a cell, e.g. a population
@@ -878,16 +909,17 @@ def stage_frame(stage_key: str, people: pd.DataFrame, base: pd.DataFrame | None,
     stage_key : str
         A key of :data:`STAGE_BY_KEY`.
     people : DataFrame
-        Children (or pupils) counted at the stage, one row each, from the stage's extractor
-        (e.g. :func:`cin_stage_children`, :func:`excluded_pupils`).
+        Children (or pupils, or care leavers) counted at the stage, one row each, from the
+        stage's extractor (e.g. :func:`cin_stage_children`, :func:`excluded_pupils`).
     base : DataFrame
         For population stages: the child population by ethnicity
-        (``child_population_by_ethnicity``); for pupil stages: the roll (:func:`pupil_roll`).
+        (``child_population_by_ethnicity``); for pupil stages: the roll (:func:`pupil_roll`);
+        for NEET care leavers: every care leaver aged 17 to 21 (:func:`care_leavers`).
     """
     stage = STAGE_BY_KEY[stage_key]
     bands = age_bands_for(stage_key)
     k = count_cells(people, bands, **stage.layout)
-    if stage.base == "pupils":
+    if stage.counted_base:
         n, interval = count_cells(base, bands, **stage.layout), "wilson"
     else:
         n, interval = population_cells(base, bands, **stage.layout), "poisson"
@@ -999,6 +1031,19 @@ def missing_tables(needed: tuple[str, ...], tables: dict[str, pd.DataFrame]) -> 
     return [t for t in needed if t not in tables]
 
 
+def stage_base(stage_key: str, tables: dict[str, pd.DataFrame], period_end, academic_year: int | None = None,
+               population: pd.DataFrame | None = None) -> pd.DataFrame | None:
+    """What a stage's counts are divided by: the child population estimate (``population``),
+    the school roll of ``academic_year`` (pupil stages) or every care leaver aged 17 to 21
+    (NEET care leavers, of whom :func:`stage_people` counts those NEET)."""
+    stage = STAGE_BY_KEY[stage_key]
+    if stage.base == "pupils":
+        return pupil_roll(tables["pupils"], academic_year)
+    if stage.base == "care_leavers":
+        return care_leavers(tables["cla_oc3"], tables["cla_header"], period_end)
+    return population
+
+
 def stage_people(stage_key: str, tables: dict[str, pd.DataFrame], period_end,
                  academic_year: int | None = None) -> pd.DataFrame:
     """The people counted at a stage. Pupil stages need ``academic_year`` (:func:`exclusion_year`)."""
@@ -1077,7 +1122,7 @@ def build_journey(tables: dict[str, pd.DataFrame], population: pd.DataFrame | No
             unavailable[stage.key] = "not available: no school year in the extracts had ended by the end of the period"
             continue
         people = stage_people(stage.key, tables, period_end, year)
-        base = pupil_roll(tables["pupils"], year) if stage.base == "pupils" else population
+        base = stage_base(stage.key, tables, period_end, year, population)
         stages[stage.key] = stage_frame(stage.key, people, base, area, stage_period(stage.key, period_end, year),
                                         confidence)
     steps: dict[str, pd.DataFrame] = {}
@@ -1115,7 +1160,7 @@ _OTHER_WHITE_OF = {m: OTHER_WHITE for m in MINOR_GROUPS[OTHER_WHITE]}
 #: Every concept counted by group here, with its whole-borough total cell.
 _CONCEPT_TOTALS: dict[str, tuple[str, str]] = (
     {s.concept: s.total for s in STAGES} | {s.concept: STAGE_BY_KEY[s.after].total for s in STEPS}
-    | {"exclusions.pupils": _PUPILS, "neet.care_leavers": ("age_band", "17-21")})
+    | {s.denominator_concept: s.total for s in STAGES if s.denominator_concept})
 _SLICES = ("sex", "age", "school phase")
 
 
@@ -1202,6 +1247,10 @@ RELATIONS = (
     *(rel for concept, total in _CONCEPT_TOTALS.items() for rel in _hierarchy(concept, total)),
     # Children who went on to the next step are among the children at the step before.
     *(Components(s.denominator_concept, (s.concept,), subset=True) for s in STEPS),
+    # NEET care leavers are among the care leavers of their group (their stage's base). The
+    # NEET theme says so too (NEET + not NEET = care leavers), but only when it is computed.
+    Components(STAGE_BY_KEY["neet"].denominator_concept, (STAGE_BY_KEY["neet"].concept,), subset=True,
+               breakdowns=("ethnicity", "ethnicity_minor", "ethnicity_other_white", STAGE_BY_KEY["neet"].total[0])),
     Custom(_white_split, name="White British and Other White make up White"),
     Custom(_same_cells, name="a slice total here is another theme's group of the same children"),
     Custom(_neet_groups, name="care leavers by ethnic group are the NEET theme's care leavers by ethnic group"),
@@ -1216,7 +1265,7 @@ def _not_known_check(not_known: pd.DataFrame) -> list[dict]:
     stages = list(not_known.loc[not_known["numerator"] > 0, "group"])
     if not stages:
         return []
-    return [quality.finding("DIS01", len(stages), f"Ethnicity is not known for some children at {len(stages)} stage(s) "
+    return [quality.finding("DIS01", len(stages), f"Ethnicity is not known for some children at {plural(len(stages), 'stage')} "
                             f"({', '.join(stages)}): they cannot be placed in any group's rate, and are shown as 'Not "
                             "known' at every stage (numbers in the table 'Children whose ethnicity was not recorded', "
                             "hidden where small). Partners are asked to record ethnicity for every child.")]

@@ -283,11 +283,15 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
 
     uses = uses or {}
     headline = _with_equal_cells(set(headline), equations)
+    twins = _equal_groups(equations)
 
     def cost(c: str) -> float:
         # what hiding the cell loses: every figure shown from it (a total that is the
-        # denominator of a whole table loses the table), then its size; headlines last
-        return (HEADLINE_COST if c in headline else 0.0) + USE_COST * uses.get(c, 1) + values[c]
+        # denominator of a whole table loses the table), then its size; headlines last.
+        # A cell equal to others (the same count in two themes) is hidden with them, so
+        # hiding it costs all of them.
+        return sum((HEADLINE_COST if x in headline else 0.0) + USE_COST * uses.get(x, 1) + values[x]
+                   for x in twins.get(c, (c,)))
 
     # Hiding one more cell turns a fixed figure into an unknown, so every feasible range can
     # only widen: a cell that passes stays passing. Each round audits, in the components that
@@ -314,17 +318,19 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
             if component_of[c] in handled:
                 continue
             chosen = _protector(c, values, equations, eqs_of, status, threshold, cost,
-                                (results[c]["lowest"], results[c]["highest"]))
+                                (results[c]["lowest"], results[c]["highest"]), twins)
             if chosen is not None:
-                status[chosen] = SECONDARY
-                changed.add(chosen)
+                for x in twins.get(chosen, (chosen,)):
+                    if x not in status:
+                        status[x] = SECONDARY
+                        changed.add(x)
                 handled.add(component_of[c])
         if not changed:
             break  # nothing more can be hidden: the audit records the failure
     else:  # pragma: no cover - guard against a runaway loop
         raise RuntimeError("secondary suppression did not converge")
     if not failing:  # a failing plan is kept as it is: the batch refuses it anyway
-        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt)
+        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt, twins)
     plan = Plan(threshold=threshold, values=values, equations=equations, status=status)
     plan.audit = audit(values, equations, status, threshold, exempt)
     return plan
@@ -349,7 +355,31 @@ def _with_equal_cells(headline: set[str], equations: list[Equation]) -> set[str]
     return headline
 
 
-def _protector(c, values, equations, eqs_of, status, threshold, cost, current=None) -> str | None:
+def _equal_groups(equations: list[Equation]) -> dict[str, tuple[str, ...]]:
+    """Cells equal to one another through exact one-part equations (the same count in two
+    themes), each mapped to its whole group: they are hidden and shown together, since
+    hiding one of them alone hides nothing."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for eq in equations:
+        if eq.exact and len(eq.parts) == 1:
+            a, b = find(eq.parts[0]), find(eq.total)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    groups: dict[str, list[str]] = {}
+    for x in list(parent):
+        groups.setdefault(find(x), []).append(x)
+    return {x: tuple(sorted(g)) for g in groups.values() if len(g) > 1 for x in g}
+
+
+def _protector(c, values, equations, eqs_of, status, threshold, cost, current=None, twins=None) -> str | None:
     """The shown cell to hide so that hidden cell ``c`` may be protected.
 
     Candidates are the cells of an equation with ``c`` or with a hidden cell linked to ``c``
@@ -363,9 +393,19 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
     if not candidates:
         zeros = sorted((m for m in near if m not in status and values[m] == 0), key=lambda m: (cost(m), m))
         return zeros[0] if zeros else None
+    twins = twins or {}
     if current is not None:
-        for m in candidates[:TRIED_CANDIDATES]:
-            trial = {**status, m: SECONDARY}
+        tried: set[str] = set()
+        n_tried = 0
+        for m in candidates:
+            if m in tried:
+                continue
+            if n_tried >= TRIED_CANDIDATES:
+                break
+            group = twins.get(m, (m,))
+            tried.update(group)
+            n_tried += 1
+            trial = {**status, **{x: SECONDARY for x in group}}
             cells, eqs = _component_of(c, trial, eqs_of, equations)
             row = _audit_component(cells, eqs, values, trial, threshold, only={c})[0]
             if row["highest"] - row["lowest"] > current[1] - current[0]:
@@ -406,15 +446,24 @@ def _hide_dependents(status: dict[str, str], dependents: dict[str, set[str]]) ->
     return added
 
 
-def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt=frozenset()) -> None:
+def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt=frozenset(), twins=None) -> None:
     """Show again every secondary cell that the plan can do without (most costly first):
     the greedy step may have hidden a cell that a later choice made unnecessary. A numerator
-    of a small hidden denominator (``exempt``) stays hidden."""
+    of a small hidden denominator (``exempt``) stays hidden; equal cells are shown together."""
+    twins = twins or {}
+    done: set[str] = set()
     for cell in sorted((c for c, s in status.items() if s == SECONDARY and c not in exempt), key=lambda c: (-cost(c), c)):
-        del status[cell]
+        if cell in done or cell not in status:
+            continue
+        group = [x for x in twins.get(cell, (cell,)) if status.get(x) == SECONDARY and x not in exempt]
+        if cell not in group:
+            group = [cell]
+        done.update(group)
+        for x in group:
+            del status[x]
         seen: set[str] = set()
         ok = True
-        for start in sorted(_linked({cell}, eqs_of, equations) & status.keys()):
+        for start in sorted(_linked(set(group), eqs_of, equations) & status.keys()):
             if start in seen:
                 continue
             cells, eqs = _component_of(start, status, eqs_of, equations)
@@ -423,4 +472,5 @@ def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt=
                 ok = False
                 break
         if not ok:
-            status[cell] = SECONDARY
+            for x in group:
+                status[x] = SECONDARY

@@ -22,6 +22,7 @@ from safeguarding.render.formats import (
     format_number_for_unit,
 )
 from safeguarding.render.hidden import hidden_summary, hidden_words
+from safeguarding.text import plural
 from safeguarding.themes.disproportionality_groups import GroupSections
 from safeguarding.themes.disproportionality_journey import JourneySections
 from safeguarding.themes.disproportionality_stages import StageSections
@@ -162,7 +163,7 @@ class DisproportionalityView(JourneySections, StageSections, GroupSections):
         for i, group in enumerate(over[:2]):
             stages = profile[group]["over"]
             parts = [f"{m.STAGE_BY_KEY[k].phrase} ({self.times(r)})" for k, r in stages[:3]]
-            more = f", and at {len(stages) - 3} other stage(s)" if len(stages) > 3 else ""
+            more = f", and at {plural(len(stages) - 3, 'other stage')}" if len(stages) > 3 else ""
             hint = " ('2 times as likely' means twice as likely as a White British child.)" if i == 0 else ""
             out.append(f"{group} children were more likely than White British children to {join(parts)}{more}.{hint}")
         under = [g for g, p in profile.items() if len(p["under"]) >= 2]
@@ -170,7 +171,7 @@ class DisproportionalityView(JourneySections, StageSections, GroupSections):
             group = max(under, key=lambda g: len(profile[g]["under"]))
             labels = [m.STAGE_BY_KEY[k].label.lower() for k, _ in profile[group]["under"]]
             out.append(f"{group} children were less likely than White British children to be counted at "
-                       f"{len(labels)} stage(s) ({join(labels)}). Lower rates can mean less need, but can also mean "
+                       f"{plural(len(labels), 'stage')} ({join(labels)}). Lower rates can mean less need, but can also mean "
                        "need that is not being seen.")
         gap = self.gap_sentences()
         if gap:
@@ -202,8 +203,39 @@ class DisproportionalityView(JourneySections, StageSections, GroupSections):
                 parts.append(f"{count} children {words}")
         if not parts:
             return ""
-        return (f"In {self.b.period_label}, {join(parts)}. Each stage is compared, group by group, with the number of "
-                "children of the same ethnic group living in the borough.")
+        return (f"In {self.b.period_label}, {join(parts)}. Each of these stages is compared, group by group, with the "
+                "number of children of the same ethnic group living in the borough (school stages with the pupils on "
+                "the roll, and care leavers with all care leavers of the group).")
+
+    def glance_rows(self) -> list[dict]:
+        """First-page rows: each stage's rate for the whole borough and the groups clearly over-
+        or under-represented against White British (no published comparator matches these
+        counts of children, so the England columns stay empty)."""
+        from safeguarding.render.glance import text_row
+        rows = []
+        for key, frame in self.stages.items():
+            stage, unit, total = m.STAGE_BY_KEY[key], self.unit(key), self.total(frame)
+            per = stage.per_words
+            if total is None or as_text(total["symbol"]) or pd.isna(total["value"]):
+                now = as_text(total["symbol"]) if total is not None else "x"
+                now = now or "x"
+            else:
+                now = format_number_for_unit(total["value"], unit, decimals=0 if unit == "per_10k" else 2,
+                                             with_unit=False)
+            over, under = [], []
+            for group in COMPARED:
+                row = self.row(frame, group)
+                verdict = as_text(row["rri_wb_verdict"]) if row is not None else ""
+                if verdict in CLEAR:
+                    (over if verdict == CLEAR[0] else under).append(f"{group} {self.times(row).removesuffix(' as likely')}")
+            parts = []
+            if over:
+                parts.append(f"more likely than White British: {join(over)}")
+            if under:
+                parts.append(f"less likely: {join(under)}")
+            rows.append(text_row(f"{self.label(key)} ({per})", now,
+                                 verdict="; ".join(parts) if parts else "no group clearly different from White British"))
+        return rows
 
     def group_profile(self) -> dict:
         """For each compared group, the stages (key, row) where it was clearly over- or under-represented."""
@@ -221,7 +253,7 @@ class DisproportionalityView(JourneySections, StageSections, GroupSections):
         shown = nk[(nk["symbol"] != "c") & nk["value"].notna()]
         hidden = nk[nk["symbol"] == "c"]
         if len(hidden) and (shown.empty or shown["value"].max() == 0):
-            return (f"At {len(hidden)} stage(s) the number of children with no recorded ethnicity is hidden "
+            return (f"At {plural(len(hidden), 'stage')} the number of children with no recorded ethnicity is hidden "
                     f"({self.why_all([r for _, r in hidden.iterrows()])}). Partners are asked to record ethnicity "
                     "for every child.")
         if shown.empty:

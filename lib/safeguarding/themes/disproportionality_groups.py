@@ -30,6 +30,7 @@ from safeguarding.themes.disproportionality_words import (
     as_text,
     callout,
     join,
+    rates_note,
 )
 
 #: Stages shown in the first of two matrices (children's social care); the rest in the second.
@@ -95,13 +96,13 @@ class GroupSections:
             car, afr = self.row(frame, "Black Caribbean", "minor"), self.row(frame, "Black African", "minor")
             if car is None or afr is None or not (car["rri_wb_verdict"] in CLEAR or afr["rri_wb_verdict"] in CLEAR):
                 continue
-            noun = "pupils" if m.STAGE_BY_KEY[key].counts == "pupils" else "children"
+            noun = m.STAGE_BY_KEY[key].counts
             out.append(f"{self.label(key)}, compared with White British {noun}: Black Caribbean {noun} "
                        f"{self._likelihood(car, noun)}; Black African {noun} {self._likelihood(afr, noun)}.")
         return out
 
     def _minor_detail(self, keys: list[str]) -> HtmlBlock:
-        rows, tally, hidden = [], {"clear": 0, "similar": 0, "few": 0}, []
+        rows, tally, hidden, listed = [], {"clear": 0, "similar": 0, "few": 0}, [], []
         for key in keys:
             whole = m.whole_borough(self.stages[key])
             for _, r in whole[whole["level"] == "minor"].iterrows():
@@ -111,6 +112,7 @@ class GroupSections:
                     continue
                 tally["clear" if verdict in CLEAR else "similar" if verdict == "no evidence of a difference" else "few"] += 1
                 if verdict in CLEAR and r["rri_wb_strict"] == "yes":
+                    listed.append(key)
                     rows.append({"stage": self.label(key), "group": r["group"], "numerator": r["numerator"],
                                  "rate": self.rate_text(r, self.unit(key)), "rri": self.rri_text(r),
                                  "verdict": VERDICT_WORDS[verdict], "symbol": r["symbol"]})
@@ -129,8 +131,7 @@ class GroupSections:
                                                 "verdict": "Difference"},
                            caption="Smaller ethnic groups with a clear difference that holds with a stricter test",
                            threshold=self.b.threshold,
-                           note="Rates count children per 10,000 children of the group (pupils per 100 pupils for "
-                                "exclusions).")
+                           note=rates_note(dict.fromkeys(listed)))
         return join_blocks(paragraph(intro), table)
 
     # ---- ethnicity with sex and school phase ----------------------------------------------
@@ -160,7 +161,7 @@ class GroupSections:
 
     def who(self, row: pd.Series, counts: str) -> str:
         if row["sex"] != m.TOTAL:
-            word = SEX_WORDS[row["sex"]] if counts != "pupils" else f"{SEX_WORDS[row['sex']]} (pupils)"
+            word = SEX_WORDS[row["sex"]] if counts == "children" else f"{SEX_WORDS[row['sex']]} ({counts})"
             return f"{row['group']} {word}"
         band = str(row["age_band"])
         return f"{row['group']} pupils ({band.lower()}{' schools' if band != 'Alternative provision' else ''})"
@@ -192,9 +193,10 @@ class GroupSections:
             summary += (f" The {MAX_INTERSECTION_ROWS} largest differences are listed (those that hold with the stricter "
                         f"test first); {len(clear) - MAX_INTERSECTION_ROWS:,} smaller ones are not.")
             clear = clear.head(MAX_INTERSECTION_ROWS)
-        note = ("The pupil roll gives the number of pupils of each group by sex and school phase." if stage.base == "pupils"
-                else "'Compared with' is the relative rate index within the same sex. It assumes each group's children "
-                     "are half girls and half boys.")
+        note = {"pupils": "The pupil roll gives the number of pupils of each group by sex and school phase.",
+                "care_leavers": "Care leavers aged 17 to 21 are counted by group and sex, so no assumption is needed.",
+                }.get(stage.base, "'Compared with' is the relative rate index within the same sex. It assumes each "
+                                  "group's children are half girls and half boys.")
         rows = pd.DataFrame({
             "who": [self.who(r, stage.counts) for _, r in clear.iterrows()],
             "numerator": clear["numerator"].to_numpy(), "symbol": clear["symbol"].to_numpy(),

@@ -32,6 +32,7 @@ from safeguarding.themes.disproportionality_words import (
     as_text,
     callout,
     join,
+    rates_note,
 )
 
 RRI_NOTE = "An RRI of 2 means children in this group were twice as likely as White British children to reach that stage."
@@ -67,7 +68,7 @@ class JourneySections:
             "each stage of the journey through children's services, from referral to care, and in school exclusions and "
             "care leavers' outcomes. At each stage each child is counted once, however many times it happened, and "
             "divided by the number of children of the same group living in the borough (for exclusions: pupils of the "
-            "group on the school roll)."), callout(
+            "group on the school roll; for NEET care leavers: care leavers aged 17 to 21 of the group)."), callout(
             "How to read the comparisons: a relative rate index (RRI) divides a group's rate by the White British rate. "
             "An RRI of 2 means children in this group were twice as likely as White British children to reach that "
             "stage; 0.5 means half as likely; 1 means equally likely. 'Higher' or 'lower' is shown only when the 95% "
@@ -95,9 +96,10 @@ class JourneySections:
             self.b.meta["population_note"], MAPPING_NOTE,
             (f"Exclusions and suspensions are for the latest complete school year{f' ({year})' if year else ''} and count "
             "pupils (each pupil once), per 100 pupils of the group on the school roll."),
-            ("NEET care leavers (aged 17 to 21) are counted against children aged 0 to 17 of the same group, as a measure "
-            "of how likely a child of the group is to end the journey as a NEET care leaver; only the major groups are "
-            "shown, as the numbers are small."),
+            ("NEET care leavers are counted against care leavers aged 17 to 21 of the same group (as the NEET briefing "
+            "counts them), per 100 care leavers: the share of the group's care leavers not in education, employment "
+            "or training, compared with the share of White British care leavers. Only the major groups are shown, as "
+            "the numbers are small."),
         ]
         for key, reason in self.unavailable.items():
             label = m.STAGE_BY_KEY[key].label if key in m.STAGE_BY_KEY else m.STEP_BY_KEY[key].label
@@ -131,9 +133,9 @@ class JourneySections:
                 compared.append(r)
             rows.append(row)
         columns = {"stage": "Stage", "children": "Children counted", "wb_rate": "White British rate"} | {g: g for g in COMPARED}
-        note = ("Each group's figure is its rate divided by the White British rate (2 = twice as likely). Rates count "
-                "children per 10,000 children of the group (pupils per 100 pupils for exclusions). 'higher' / 'lower': a "
-                f"clear difference (the 95% interval excludes 1); 'not clear': it could be chance; {TOO_FEW}.")
+        note = (f"Each group's figure is its rate divided by the White British rate (2 = twice as likely). "
+                f"{rates_note(self.stages)} 'higher' / 'lower': a clear difference (the 95% interval excludes 1); "
+                f"'not clear': it could be chance; {TOO_FEW}.")
         return html_table(pd.DataFrame(rows), columns, caption="Each group compared with White British children, stage by "
                           "stage (relative rate index, and whether the difference is clear)",
                           units={"children": "count"}, symbol_columns=(), threshold=self.b.threshold,
@@ -163,9 +165,10 @@ class JourneySections:
             columns["why"] = "Why hidden"
         return html_table(frame, columns, caption="Children whose ethnicity was refused, not obtained or not recorded, "
                           "at each stage", units={"value": "percent"}, threshold=self.b.threshold,
-                          note="These children are counted at every stage ('Not known' rows) but have no population, so "
-                               "they are in no group's rate. The more of them there are, the less certain every "
-                               "comparison in this briefing is.")
+                          note="These children are counted at every stage ('Not known' rows) but belong to no group, so "
+                               "no group's rate includes them (and they have no population, so no rate of their own at "
+                               "the stages compared with the borough's children). The more of them there are, the less "
+                               "certain every comparison in this briefing is.")
 
 
 def _alt_value(r: dict) -> str:

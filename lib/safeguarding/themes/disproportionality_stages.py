@@ -15,6 +15,7 @@ from safeguarding.render.blocks import HtmlBlock, heading, join_blocks, paragrap
 from safeguarding.render.formats import format_count, format_number_for_unit
 from safeguarding.render.sentences import describe_rri, lower_first, upper_first
 from safeguarding.render.tables import html_table
+from safeguarding.text import plural
 from safeguarding.themes.disproportionality_words import (
     CLEAR,
     COMPARED,
@@ -23,6 +24,19 @@ from safeguarding.themes.disproportionality_words import (
     join,
 )
 
+#: Who a stage's count is, where it is not simply its unit (by the stage's base): the NEET
+#: care leaver stage counts NEET care leavers among care leavers.
+COUNTED = {"care_leavers": "NEET care leavers"}
+#: The heading of a stage table's denominator column, by the stage's base.
+DENOMINATOR_HEADINGS = {"population": "population", "pupils": "pupils", "care_leavers": "care leavers"}
+#: What a stage table's denominators and its 'Not known' row are, by the stage's base.
+NOT_KNOWN_NOTES = {
+    "population": "'Not known' has no population, so no rate (x).",
+    "pupils": "Pupils: pupils of the group on the school roll. 'Not known': pupils whose ethnicity is not recorded on "
+              "the roll.",
+    "care_leavers": "Care leavers: care leavers aged 17 to 21 of the group, as the NEET briefing counts them. 'Not "
+                    "known': care leavers whose ethnicity is not recorded.",
+}
 #: Short row labels for the progression chart.
 STEP_ROWS = {"assessed_after_referral": "Assessed, of those referred",
              "s47_after_assessment": "Section 47, of those assessed",
@@ -33,8 +47,9 @@ STEP_ROWS = {"assessed_after_referral": "Assessed, of those referred",
 class StageSections:
     def section_stages(self) -> HtmlBlock:
         parts = [paragraph("For each stage: how many children of each group were counted, the rate per 10,000 children "
-                           "of that group (per 100 pupils for exclusions), and how that compares with White British "
-                           "children and with all other groups combined.")]
+                           "of that group (per 100 pupils for exclusions; for NEET care leavers, per 100 care leavers "
+                           "aged 17 to 21 of the group), and how that compares with White British children (or pupils, "
+                           "or care leavers) and with all other groups combined.")]
         for stage in m.STAGES:
             parts.append(heading(self.label(stage.key) if stage.key in self.stages else stage.label, 3))
             parts.append(self._stage_block(stage.key) if stage.key in self.stages else
@@ -59,14 +74,13 @@ class StageSections:
         stage, frame = m.STAGE_BY_KEY[key], self.stages[key]
         rows = self.stage_rows(key)
         sp = spec(stage.measure_id)
-        per = "Per 10,000" if stage.per == 10_000 else "Per 100"
-        denominator = "Population" if stage.base == "population" else "Pupils"
-        not_known = ("'Not known' has no population, so no rate (x)." if stage.base == "population" else
-                     "Pupils: pupils of the group on the school roll. 'Not known': pupils whose ethnicity is not "
-                     "recorded on the roll.")
+        per = upper_first(stage.per_words)
+        denominator = upper_first(DENOMINATOR_HEADINGS[stage.base])
+        not_known = NOT_KNOWN_NOTES[stage.base]
         hidden_all = self.hidden_note([r for _, r in rows.iterrows()], "all", stage.counts)
         table = html_table(
-            rows, {"label": "Group", "numerator": upper_first(stage.counts), "denominator": denominator,
+            rows, {"label": "Group", "numerator": upper_first(COUNTED.get(stage.base, stage.counts)),
+                   "denominator": denominator,
                    "value": per, "interval": "95% interval", "vs_wb": "Compared with White British (95% interval)",
                    "vs_wb_verdict": "Verdict", "vs_all": "Compared with all other groups"},
             caption=f"{sp.label} by ethnic group, {frame['period'].iat[0]}",
@@ -79,15 +93,20 @@ class StageSections:
 
     def stage_sentences(self, key: str, rows: pd.DataFrame) -> list[str]:
         stage = m.STAGE_BY_KEY[key]
-        counts = "pupils" if stage.counts == "pupils" else "children"
+        counts = stage.counts  # children, pupils or care leavers: who is compared with White British
+        counted = COUNTED.get(stage.base, stage.counts)  # who the count is
         total = self.total(rows)
         out = []
         if as_text(total["symbol"]):
-            out.append(f"The number of {stage.counts} counted {self.why(total, stage.counts)}.")
+            out.append(f"The number of {counted} counted {self.why(total, stage.counts)}.")
+        elif stage.base == "care_leavers":
+            of = ("" if pd.isna(total["denominator"]) else
+                  f" of {format_count(total['denominator'])} care leavers aged 17 to 21")
+            out.append(f"{format_count(total['numerator'])}{of} were not in education, employment or training "
+                       f"({format_number_for_unit(total['value'], self.unit(key))} {stage.base_words}).")
         else:
             out.append(f"{format_count(total['numerator'])} {stage.counts} were counted "
-                       f"({format_number_for_unit(total['value'], self.unit(key))} "
-                       f"{'children' if stage.per == 10_000 else 'pupils'}).")
+                       f"({format_number_for_unit(total['value'], self.unit(key))} {stage.base_words}).")
         compared = rows[rows["group"].isin(COMPARED)]
         over = compared[compared["rri_wb_verdict"] == "over-represented"].sort_values("rri_wb", ascending=False)
         under = compared[compared["rri_wb_verdict"] == "under-represented"].sort_values("rri_wb")
@@ -113,7 +132,7 @@ class StageSections:
         wb = self.row(rows, m.REFERENCE)
         hidden = [r for _, r in compared.iterrows() if self.comparison_hidden(r)]
         if wb is not None and as_text(wb["symbol"]):
-            out.append(f"The number of White British {counts} {self.why(wb, counts)}, so no group can be compared "
+            out.append(f"The number of White British {counted} {self.why(wb, counts)}, so no group can be compared "
                        "with them.")
             hidden = [r for r in hidden if as_text(r["symbol"])]
         return out + self.hidden_sentences(hidden, counts)
@@ -222,7 +241,7 @@ class StageSections:
             text.append(describe_rri(r["group"], step.phrase, r["rri_wb"], r["rri_wb_lower"], r["rri_wb_upper"],
                                      counts=step.counts, verdict=r["rri_wb_verdict"]))
         if len(clear) > 2:
-            text.append(f"{len(clear) - 2} other group(s) also differed clearly: see the table.")
+            text.append(f"{plural(len(clear) - 2, 'other group')} also differed clearly: see the table.")
         hidden = [r for _, r in compared.iterrows() if self.comparison_hidden(r)]
         if not len(clear) and len(hidden) < len(compared):
             text.append(f"No group shown differed clearly from White British {step.counts} at this step.")

@@ -22,6 +22,24 @@ TOO_FEW = (f"'too few to say' means fewer than {m.MIN_COUNT} children in the gro
            "too few for a statistical judgement")
 
 
+def rates_note(keys) -> str:
+    """What the rates of the stages ``keys`` are per, in one sentence: 'Rates count children
+    per 10,000 children of the group (pupils per 100 pupils of the group for exclusions; ...).'"""
+    bases = list(dict.fromkeys(m.STAGE_BY_KEY[k].base for k in keys))
+    words = {"population": ("children per 10,000 children of the group", ""),
+             "pupils": ("pupils per 100 pupils of the group", " for exclusions"),
+             "care_leavers": ("NEET care leavers per 100 care leavers aged 17 to 21 of the group",
+                              " for NEET care leavers")}
+    if not bases:
+        return ""
+    if len(bases) == 1:
+        return f"Rates count {words[bases[0]][0]}."
+    parts = [f"{words[b][0]}{words[b][1]}" for b in bases]
+    if bases[0] == "population":
+        return f"Rates count {parts[0]} ({'; '.join(parts[1:])})."
+    return f"Rates count {join(parts)}."
+
+
 def join(items) -> str:
     items = [str(i) for i in items]
     return "".join(items) if len(items) <= 1 else ", ".join(items[:-1]) + " and " + items[-1]

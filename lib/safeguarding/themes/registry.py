@@ -23,6 +23,29 @@ class Section:
 
 
 @dataclass(frozen=True)
+class Glance:
+    """One headline measure on the first page.
+
+    Attributes
+    ----------
+    measure_id : a registered measure.
+    breakdown, group : which row of its results (None: the only one).
+    label : the row's name (default: the measure's label).
+    published_id : the published measure to compare with (default: the measure's own
+        ``published_id``; '' for none).
+    kind : 'proportion' or 'rate': how chance is judged (change since last year, and the
+        distance from England).
+    """
+
+    measure_id: str
+    breakdown: str | None = None
+    group: str | None = None
+    label: str | None = None
+    published_id: str | None = None
+    kind: str = "proportion"
+
+
+@dataclass(frozen=True)
 class ThemeRecord:
     key: str
     number: int
@@ -42,6 +65,8 @@ class ThemeRecord:
     headline_measures: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
     method_notes: tuple[str, ...] = ()
+    #: Rows of the first-page table ('At a glance'), in order.
+    glance: tuple[Glance, ...] = ()
 
     @property
     def notebook(self) -> str:
@@ -82,6 +107,15 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
             Section("looked_after", "Looked-after children who went missing: England, London and neighbours",
                     ("missing.cla_missing_pct", "missing.cla_incidents_per_child")),
         ),
+        glance=(
+            Glance("missing.children", "scope", "All children", "Children who went missing", kind="rate"),
+            Glance("missing.episodes", "scope", "All children", "Missing episodes", kind="rate"),
+            Glance("missing.repeat_2plus_pct", "scope", "All children", "Children who went missing more than once"),
+            Glance("missing.rhi_offered_within_72h_pct", "scope", "All children",
+                   "Return interviews offered within 72 hours"),
+            Glance("missing.rhi_completed_pct", "scope", "All children", "Return interviews completed"),
+            Glance("missing.cla_missing_pct", label="Looked-after children who went missing"),
+        ),
         method_notes=(_SN_NOTE,)),
     ThemeRecord(
         "disproportionality", 20, "Disproportionality by ethnicity", "disproportionality", "disproportionality",
@@ -97,7 +131,7 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
                      "disproportionality.s47_rate_per_10k", "disproportionality.cp_plan_rate_per_10k",
                      "disproportionality.looked_after_rate_per_10k", "disproportionality.missing_rate_per_10k",
                      "disproportionality.permanent_exclusion_rate_per_100", "disproportionality.suspension_rate_per_100",
-                     "disproportionality.neet_rate_per_10k", "disproportionality.rri_white_british",
+                     "disproportionality.neet_rate_per_100", "disproportionality.rri_white_british",
                      "disproportionality.rri_all_others")),
             Section("stages", "Stage by stage", ("disproportionality.rri_white_british", "disproportionality.rri_all_others",
                                                  "disproportionality.ethnicity_not_known_pct")),
@@ -133,6 +167,15 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
                      "exclusions.cla_perm_pct", "exclusions.cla_one_plus_sus_pct", "exclusions.cp_perm_pct",
                      "exclusions.cp_one_plus_sus_pct", "exclusions.cin_perm_pct", "exclusions.cin_one_plus_sus_pct")),
         ),
+        glance=(
+            Glance("exclusions.permanent_rate", "all", "All pupils", "Permanent exclusions per 100 pupils", kind="rate"),
+            Glance("exclusions.suspension_rate", "all", "All pupils", "Suspensions per 100 pupils", kind="rate"),
+            Glance("exclusions.one_plus_suspension_pct", "all", "All pupils", "Pupils suspended at least once"),
+            Glance("exclusions.social_care_one_plus_sus_pct", "social_care", "Looked after",
+                   "Looked-after pupils suspended at least once", published_id="exclusions.cla.one_plus_sus_pct"),
+            Glance("exclusions.social_care_one_plus_sus_pct", "social_care", "Other children in need",
+                   "Other pupils in need suspended at least once", published_id="exclusions.cino.one_plus_sus_pct"),
+        ),
         method_notes=(_SN_NOTE,)),
     ThemeRecord(
         "neet", 40, "Care leavers in education, employment or training", "care_leavers", "neet",
@@ -153,6 +196,16 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
             Section("comparators", "Against England, London and statistical neighbours over the years",
                     ("neet.neet_pct", "neet.eet_pct", "neet.activity_not_known_pct", "neet.higher_education_pct",
                      "neet.accommodation_suitable_pct")),
+        ),
+        glance=(
+            Glance("neet.neet_pct", "age_band", "17-18", "NEET, aged 17 to 18", "care_leavers.17_18.neet_pct"),
+            Glance("neet.neet_pct", "age_band", "19-21", "NEET, aged 19 to 21", "care_leavers.19_21.neet_pct"),
+            Glance("neet.eet_pct", "age_band", "19-21", "In education, employment or training, aged 19 to 21",
+                   "care_leavers.19_21.eet_pct"),
+            Glance("neet.activity_not_known_pct", "age_band", "19-21", "Activity not known, aged 19 to 21",
+                   "care_leavers.19_21.not_known_pct"),
+            Glance("neet.accommodation_suitable_pct", "age_band", "19-21", "In suitable accommodation, aged 19 to 21",
+                   "care_leavers.19_21.accommodation_suitable_pct"),
         ),
         method_notes=(_SN_NOTE,)),
 )}
