@@ -655,3 +655,15 @@ def test_published_2024_25_missing_from_care_comparators():
     assert compare("hounslow", "cla_missing.pct_missing", year=2025, published_dir=PUBLISHED).value == 16
     sus = compare("hounslow", "exclusions.cla.one_plus_sus_pct", year=2024, published_dir=PUBLISHED)
     assert (sus.year, sus.value, sus.england) == (2024, 8.05, 14.55)
+
+
+@pytest.mark.published
+@needs_published
+def test_every_published_care_leaver_activity_has_a_measure():
+    """Issue 8: own apprenticeships were not set against DfE's (Hounslow 19-21 published: 8, 3%)."""
+    from safeguarding.measures import care_leavers as cl
+    pid = cl.published_id("neet.apprenticeship_pct", "19-21")
+    row = _one(pid, 2025)
+    assert (row["numerator"], row["value"], row["denominator"]) == (8, 3, 307)
+    for mid in ("neet.other_education_pct", "neet.training_employment_pct", "neet.higher_education_pct"):
+        assert cl.published_id(mid, "17-18") in measure_ids()

@@ -536,12 +536,14 @@ def test_funnel_says_why_a_shown_figure_is_not_placed():
     b = SimpleNamespace(area=resolve_area("hounslow"), period_label="2024-25", threshold=5,
                         published_dir=config.published_dir(), sources=[])
     comp = compare(b.area, spec.published_id, year=None, published_dir=b.published_dir)
-    no_n = funnel_block(b, comp, spec, 5.9, None, None, None, kind="rate")
-    assert "hidden or not available" not in no_n.title and "is shown above" in no_n.title + no_n.alt
+    from safeguarding.render.comparisons import funnel_note
+    assert funnel_block(b, comp, spec, 5.9, None, None, None, kind="rate") is None
+    note = funnel_note(comp, spec, "rate", 5.9, None, None)
+    assert "hidden" not in note and "(5.9) is shown, but the number it is counted over is not" in note
     placed = funnel_block(b, comp, spec, 5.9, None, 500, 85, kind="rate")
-    assert "cannot be placed" not in placed.title
-    hidden = funnel_block(b, comp, spec, float("nan"), "c", None, None, kind="rate")
-    assert "hidden or not available" in hidden.title
+    assert "cannot be placed" not in placed.title and 'class="chart funnel"' in placed.to_html()
+    assert funnel_block(b, comp, spec, float("nan"), "c", None, None, kind="rate") is None
+    assert "figure is not shown" in funnel_note(comp, spec, "rate", float("nan"), "c", None)
 
 
 # ---- issue 8: titles agree with the words; neighbours' median; over-dispersion -------------
@@ -595,4 +597,57 @@ def test_funnel_note_says_why_there_is_no_funnel():
     from safeguarding.render.comparisons import funnel_note
     comp = _spread_comparison([10.0] * 30, [np.nan] * 30, 11.0)
     spec = SimpleNamespace(denominator="children looked after during the year", counts="children", unit="percent")
-    assert funnel_note(comp, spec).startswith("No funnel plot: the 2024-25 figures published for other areas do not give")
+    assert funnel_note(comp, spec, value=10.0, n=40).startswith(
+        "No funnel plot: the 2024-25 figures published for other areas do not give")
+
+
+# ---- issue 8: length — long tables fold, download as shown; the first page -----------------
+
+def test_long_table_folds_and_downloads_only_what_is_shown():
+    from urllib.parse import unquote
+
+    from safeguarding.render.tables import DETAIL_ROWS, html_table
+    rows = [{"group": f"Group {i}", "value": 10.0 + i, "numerator": 20 + i, "symbol": ""} for i in range(DETAIL_ROWS)]
+    rows.append({"group": "Tiny group", "value": 3.0, "numerator": 3, "symbol": "c"})
+    frame = pd.DataFrame(rows)
+    html = html_table(frame, {"group": "Group", "numerator": "Number", "value": "%"}, caption="Long table",
+                      units={"value": "percent"}).html
+    soup = BeautifulSoup(html, "html.parser")
+    details = soup.find("details", class_="detail-table")
+    assert details is not None and "Long table" in details.find("summary").get_text()
+    assert len(details.find("table").find_all("tr")) == DETAIL_ROWS + 2  # header + every row
+    csv_text = unquote(details.find("a", download=True)["href"].split(",", 1)[1])
+    lines = csv_text.strip().splitlines()
+    assert lines[0] == "Long table" and lines[1] == "Group,Number,%" and lines[-1] == "Tiny group,c,c"
+    assert "3.0" not in lines[-1] and ",3," not in lines[-1]  # the hidden count never reaches the file
+    short = html_table(frame.head(3), {"group": "Group", "value": "%"}, caption="Short", units={"value": "percent"})
+    assert "<details" not in short.html
+    assert "<details" in html_table(frame.head(3), {"group": "Group"}, caption="Forced", detail=True).html
+
+
+def test_glance_row_change_and_comparators():
+    from types import SimpleNamespace
+
+    from safeguarding.render.glance import glance_row, glance_table
+    from safeguarding.themes.registry import Glance
+    results = pd.DataFrame([
+        {"measure_id": "missing.cla_missing_pct", "breakdown": "all", "group": "Looked-after children",
+         "period": p, "value": 100 * k / n, "numerator": k, "denominator": n, "symbol": ""}
+        for p, k, n in (("2023-24", 40, 400), ("2024-25", 80, 400))])
+    comp = SimpleNamespace(england=11.0, england_symbol="", sn_median=15.5, sn_count=7, year_label="2024-25",
+                           matches_year=True, all_las=pd.DataFrame(columns=["value", "denominator"]))
+    b = SimpleNamespace(result=lambda mid: results, compare=lambda pid, year=None: comp, published_year=2025,
+                        area=SimpleNamespace(name="Brent"), threshold=5, record=SimpleNamespace(counts="children"))
+    row = glance_row(b, Glance("missing.cla_missing_pct", label="Looked-after children who went missing"), "2024-25")
+    assert row["now"] == "20.0%"
+    # 40/400 -> 80/400: Newcombe interval for the difference excludes 0
+    assert row["change"] == "up from 10.0% (2023-24); more than chance"
+    assert row["england"] == "11.0% (2024-25)" and row["neighbours"] == "15.5% (median of 7)"
+    assert row["verdict"] == "higher than England"  # 20% of 400 is well outside 95% limits around 11%
+    hidden = results.assign(value=np.where(results["period"] == "2024-25", np.nan, results["value"]),
+                            symbol=np.where(results["period"] == "2024-25", "c", ""))
+    b.result = lambda mid: hidden
+    row = glance_row(b, Glance("missing.cla_missing_pct"), "2024-25")
+    assert row["now"] == "c" and row["verdict"] == "hidden to protect privacy" and "80" not in row["change"]
+    table = glance_table(b, [row], "2024-25").html
+    assert "At a glance: Brent, 2024-25" in table and "c = fewer than 6" in table

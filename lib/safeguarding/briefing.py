@@ -35,6 +35,7 @@ from safeguarding.render.formats import symbol_legend
 from safeguarding.render.tables import html_table
 from safeguarding.results.cells import is_unprotected, unprotected, visible_small_counts
 from safeguarding.results.store import BoroughResults, load_results
+from safeguarding.text import plural
 from safeguarding.themes.registry import ThemeRecord, resolve_theme
 
 
@@ -170,9 +171,17 @@ class Briefing:
                 f"given the numbers involved.")
 
     def key_findings(self) -> HtmlBlock:
+        """The first page: key findings and the 'At a glance' table of the headline measures
+        (the theme record's ``glance`` rows, then any the view adds with ``glance_rows()``).
+        In print the detail starts on a new page."""
+        from safeguarding.render.glance import glance_row, glance_table
         items = self.findings or ["No findings could be drawn: see data notes."]
-        return join_blocks(HtmlBlock('<section class="key-findings"><h2>Key findings</h2>'), bullet_list(items),
-                           HtmlBlock("</section>"))
+        period = getattr(self.view, "shown_period", None) or self.period_label
+        rows = [glance_row(self, g, period) for g in self.record.glance]
+        rows += list(getattr(self.view, "glance_rows", lambda: [])())
+        table = glance_table(self, rows, period) if rows else HtmlBlock("")
+        return join_blocks(HtmlBlock('<section class="key-findings first-page"><h2>Key findings</h2>'),
+                           bullet_list(items), table, HtmlBlock("</section>"))
 
     def section(self, name: str) -> HtmlBlock:
         """Render one section of the theme (ids in the theme record's ``sections``)."""
@@ -205,14 +214,14 @@ class Briefing:
                                             "warnings": "Values flagged"},
                                     caption="Rows read and used (rounded to the nearest 10) and rejected, by input file",
                                     units={"rows_read": "count", "rows_kept": "count", "rows_rejected": "count", "warnings": "count"},
-                                    symbol_columns=(), row_header=True))
+                                    symbol_columns=(), row_header=True, detail=True))
         rejected = quality.rows_rejected(report, tuple(summ["table"]) if not summ.empty else None)
         # the view's own checks (e.g. own figures against published ones, judged only on shown figures)
         findings = quality.findings_frame(rejected + list(self.quality) + list(getattr(self.view, "quality", ())))
         if findings.empty:
             parts.append(paragraph("No data-quality problems were found by the checks listed in the methods."))
         else:
-            parts.append(paragraph(f"The checks found {len(findings)} matter(s) to be aware of. 'Problem' means figures "
+            parts.append(paragraph(f"The checks found {plural(len(findings), 'matter')} to be aware of. 'Problem' means figures "
                                    "in this briefing may be affected; 'note' means they are not, but recording could improve."))
             parts.append(html_table(findings, {"title": "Check", "severity": "Kind", "affected": "Records affected", "message": "What was found"},
                                     caption="Data-quality checks that found something", units={"affected": "count"},

@@ -144,6 +144,9 @@ PUBLISHED_KEYS = {
     "neet.neet_parenting_pct": "neet_parenting_pct",
     "neet.activity_not_known_pct": "not_known_pct",
     "neet.higher_education_pct": "higher_education_pct",
+    "neet.other_education_pct": "other_education_pct",
+    "neet.training_employment_pct": "training_employment_pct",
+    "neet.apprenticeship_pct": "apprenticeship_pct",
     "neet.accommodation_suitable_pct": "accommodation_suitable_pct",
 }
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from safeguarding.text import lower_first
+
 UNITS = ("count", "percent", "per_10k", "per_100", "ratio", "hours", "days", "per_child")
 POLARITIES = ("higher_better", "lower_better", "none")
 CI_METHODS = ("wilson", "poisson_exact", "katz_or_exact", "none")
@@ -48,7 +50,7 @@ class MeasureSpec:
 
     @property
     def in_sentence(self) -> str:
-        return self.phrase or (self.label[:1].lower() + self.label[1:])
+        return self.phrase or lower_first(self.label)
 
     def __post_init__(self):
         if self.unit not in UNITS:

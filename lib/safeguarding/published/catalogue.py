@@ -288,6 +288,11 @@ def _build() -> tuple[PublishedMeasure, ...]:
          "lower_better"),
         ("higher_education_pct", "Higher education i.e. studies beyond A level", "in higher education",
          "higher_better"),
+        ("other_education_pct", "Education other than higher education", "in education other than higher education",
+         "none"),
+        ("training_employment_pct", "In training or employment (excl. apprenticeship)",
+         "in training or employment (not an apprenticeship)", "none"),
+        ("apprenticeship_pct", "In an apprenticeship", "in an apprenticeship", "none"),
     ]
     for age_key, age in [("17_18", "17 to 18 years"), ("19_21", "19 to 21 years")]:
         for key, breakdown, words, polarity in activities:

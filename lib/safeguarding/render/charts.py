@@ -109,6 +109,8 @@ class Chart:
     title: str
     notes: tuple[str, ...] = field(default_factory=tuple)
     dpi: int = CHART_DPI
+    #: Extra class on the ``<figure>`` ('funnel': printed smaller).
+    kind: str = ""
 
     @property
     def width_px(self) -> int:
@@ -128,7 +130,7 @@ class Chart:
         """The ``<figure>`` markup (self-contained: the image is a data URL)."""
         notes = "".join(f'<p class="chart-note">{html.escape(n)}</p>' for n in self.notes)
         return (
-            '<figure class="chart">'
+            f'<figure class="{" ".join(["chart", self.kind]).strip()}">'
             f'<figcaption>{html.escape(self.title)}</figcaption>'
             f'<img src="data:image/png;base64,{self.png_base64()}" '
             f'alt="{html.escape(self.alt, quote=True)}" '

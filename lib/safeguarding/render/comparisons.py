@@ -3,6 +3,7 @@ and helpers to read a value and its symbol out of a protected result frame."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -120,11 +121,8 @@ def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_l
         points = pd.concat([points, pd.DataFrame([{"area": b.area.name, "value": value, "denominator": n}])], ignore_index=True)
         position = stats.funnel_position(value, n, target, kind=kind, per=per, tau2=tau2)
         where = _position_words(position)
-    elif symbol is None and value is not None and not math.isnan(value):
-        where = (f"cannot be placed: its figure ({_fmt(value, spec.unit, None, spec.decimals)}) is shown above, but the "
-                 "number it is counted over is not, so its funnel position is not drawn")
     else:
-        where = "cannot be placed (its figure is hidden or not available)"
+        return None  # a funnel plot is drawn to place the borough: funnel_note says why it cannot be
     neighbours = list(comp.neighbours["name"])
     title = f"Against all local authorities, {b.area.name} {where}"
     widened = " (widened for the extra variation between authorities)" if tau2 > 0 else ""
@@ -135,14 +133,20 @@ def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_l
                                neighbours=neighbours, centre=comp.england, centre_label=f"England {comp.year_label}",
                                denominator_label=f"Number of {spec.denominator or spec.counts} (the denominator)",
                                decimals=spec.decimals)
-    return chart
+    return dataclasses.replace(chart, kind="funnel")
 
 
-def funnel_note(comp, spec, kind: str = "proportion") -> str:
+def funnel_note(comp, spec, kind: str = "proportion", value=None, symbol=None, n=None) -> str:
     """The sentence under a funnel plot: whether the limits allow for authorities varying more
-    than chance, or why there is no funnel plot."""
+    than chance, or why there is no funnel plot (the borough's figure, or the number it is
+    counted over, is not shown; or the published figures give no denominators)."""
     if math.isnan(comp.england):
         return ""
+    if symbol is not None or value is None or (isinstance(value, float) and math.isnan(value)):
+        return "No funnel plot: the borough's figure is not shown, so it cannot be placed among other authorities."
+    if not n or (isinstance(n, float) and math.isnan(n)):
+        return (f"No funnel plot: the borough's figure ({_fmt(value, spec.unit, None, spec.decimals)}) is shown, but "
+                "the number it is counted over is not, so it cannot be placed among other authorities.")
     if len(_with_denominators(comp)) < 20:
         return (f"No funnel plot: the {comp.year_label} figures published for other areas do not give each "
                 f"authority's number of {spec.denominator or spec.counts}, which it needs.")
@@ -182,7 +186,6 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
     neighbours' median is called chance when the borough's figure lies inside the 95%
     funnel limits around that comparator for its denominator (the funnel plot's test).
     """
-    import dataclasses
 
     from safeguarding.published.ees import year_label
     spec = dataclasses.replace(spec, label=label or spec.label, published_id=published_id)
@@ -232,18 +235,19 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
                              show_published=not same_period_hidden)
     title = comparison_title(spec.label, b.area.name, np.nan if own_symbol else borough_value, comp.england,
                              within_noise=near_england, decimals=spec.decimals)
-    alt = (f"Dot chart of {spec.label[:1].lower() + spec.label[1:]}: {b.area.name} {_fmt(borough_value, unit, own_symbol, spec.decimals)}, "
+    alt = (f"Dot chart of {lower_first(spec.label)}: {b.area.name} {_fmt(borough_value, unit, own_symbol, spec.decimals)}, "
            f"England {_fmt(comp.england, unit, comp.england_symbol, spec.decimals)}, "
            f"statistical neighbours' median {_fmt(comp.sn_median, unit, None, spec.decimals)}, and each neighbour.")
     chart = charts.comparator_chart(frame, title=title, alt=alt, unit=unit, decimals=spec.decimals,
                                     threshold=b.threshold, counts=noun)
     table = html_table(frame, {"label": "Area", "value": spec.label}, caption=f"{spec.label}: {b.area.name} and comparators",
+                       detail=True,
                        units={"value": unit}, decimals={"value": spec.decimals}, threshold=b.threshold, counts=noun,
                        source=f"Department for Education, {comp.source_title or 'published statistics'} ({published_year}); "
                               f"{b.area.name} {period_label}: own records.")
     parts = [paragraph(" ".join(sent)), chart, table]
     funnel = funnel_block(b, comp, spec, borough_value, own_symbol, borough_k, borough_n, funnel_kind, period_label)
-    note = funnel_note(comp, spec, funnel_kind)
+    note = funnel_note(comp, spec, funnel_kind, borough_value, own_symbol, borough_n)
     if note:
         parts.append(paragraph(note))
     if funnel is not None:
@@ -252,6 +256,14 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
     if source not in b.sources:
         b.sources.append(source)
     return join_blocks(*parts)
+
+
+def _sources(published_id: str) -> str:
+    """The publications a published measure's figures come from (its own and any continuation)."""
+    from safeguarding.published import catalogue as cat
+    measure = cat.get_measure(published_id)
+    titles = [measure.source] + [cat.get_measure(other).source for other in measure.continued_by]
+    return "; ".join(dict.fromkeys(t for t in titles if t))
 
 
 def published_year_words(area_name: str, period_label: str, comp) -> str:
@@ -414,7 +426,7 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
 
     def listed(values, syms):
         return ", ".join(_fmt(v, spec.unit, s or None, spec.decimals) for v, s in zip(values, syms))
-    alt = (f"Line chart of {label[:1].lower() + label[1:]} from {periods[0]} to {periods[-1]}. {name}: "
+    alt = (f"Line chart of {lower_first(label)} from {periods[0]} to {periods[-1]}. {name}: "
            f"{listed(trend['borough'], trend['borough_symbol'])}; England: {listed(trend['england'], trend['england_symbol'])}; "
            f"{region}: {listed(trend['region'], trend['region_symbol'])}; statistical neighbours' median: "
            f"{listed(trend['sn_median'], trend['sn_symbol'])}.")
@@ -431,8 +443,8 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     table = html_table(table_frame, columns, caption=f"{label}: {name} and comparators by year", units=units,
                        decimals={c: spec.decimals for c in units}, symbol_columns=("borough", "interval"),
                        threshold=b.threshold, counts=spec.counts,
-                       note=f"{name} {b.period_label}: own records; other figures as published by DfE (whole numbers). "
+                       note=f"{name} {b.period_label}: own records; other figures as published by DfE. "
                             "Neighbours: the median of the ten statistical neighbours' published figures, shown "
                             "when at least four of them publish one.",
-                       source="Department for Education, Children looked after in England including adoptions.")
+                       source=f"Department for Education: {_sources(published_id)}.")
     return join_blocks(paragraph(sentence), chart, table)

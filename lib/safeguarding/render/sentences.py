@@ -32,6 +32,7 @@ from safeguarding.render.formats import (
     round_half_up,
     smallest_shown_count,
 )
+from safeguarding.text import lower_first, upper_first  # noqa: F401  (re-exported for the views)
 
 #: Accepted polarity names and their aliases.
 POLARITIES = {
@@ -119,10 +120,8 @@ def _subject(measure_label: str, area_name: str | None) -> str:
     if area_name:
         # a registry label starts with a capital ('Suspension rate'); after "Harrow's" it reads
         # in lower case, unless it starts with an acronym ('RHI', 'CIN')
-        if label[:1].isupper() and not label[1:2].isupper():
-            label = label[:1].lower() + label[1:]
-        return f"{possessive(area_name)} {label}"
-    return label[:1].upper() + label[1:]
+        return f"{possessive(area_name)} {lower_first(label)}"
+    return upper_first(label)
 
 
 def _shown_decimal(value: float, unit: str, decimals: int | None) -> Decimal:
@@ -471,12 +470,3 @@ def describe_rri(
     return (f"{group} {counts} were {phrase} {reference_group} {counts} "
             f"to {stage} ({confidence_level:.0%} interval {interval}): {decision}.")
 
-
-def lower_first(text: str) -> str:
-    """The text with its first letter in lower case, unless it starts an acronym ('NEET', 'SEN')."""
-    return text[:1].lower() + text[1:] if text and not text[:2].isupper() else text
-
-
-def upper_first(text: str) -> str:
-    """The text with its first letter in upper case."""
-    return text[:1].upper() + text[1:]

@@ -38,6 +38,11 @@ DEFAULT_SYMBOL_COLUMNS = ("numerator", "value", "lower", "upper", "interval")
 #: Pseudo-column built from ``lower`` and ``upper``.
 INTERVAL_COLUMN = "interval"
 
+#: A table longer than this is a detail table unless the caller says otherwise: folded
+#: behind its caption on screen, one line on paper, and downloadable as CSV (see
+#: :func:`html_table`'s ``detail``).
+DETAIL_ROWS = 15
+
 #: Numbers are right-aligned by the stylesheet and, for the notebook view, inline.
 _NUM_ATTRS = ' class="num" style="text-align:right"'
 
@@ -115,6 +120,7 @@ def html_table(
     row_header: bool = True,
     threshold: int = DEFAULT_SUPPRESSION_THRESHOLD,
     counts: str = "children",
+    detail: bool | None = None,
 ) -> HtmlBlock:
     """An accessible HTML table of selected columns of ``frame``.
 
@@ -144,6 +150,11 @@ def html_table(
         Mark the first column's cells as row headers (``<th scope="row">``).
     threshold, counts
         Used in the symbol legend: 'c = fewer than {threshold + 1} {counts}, ...'.
+    detail
+        A long detail table: inside ``<details>`` (the caption is the summary; folded on
+        screen, one line on paper, so a briefing prints short) with a link to download the
+        cells exactly as shown, symbols and all, as CSV. None (default): a table of more
+        than :data:`DETAIL_ROWS` rows is a detail table.
 
     Returns
     -------
@@ -172,10 +183,10 @@ def html_table(
         f'<th scope="col"{_NUM_ATTRS if cell_units[c] else ""}>{html.escape(str(label))}</th>'
         for c, label in columns.items()
     )
-    body_rows = []
+    body_rows, shown_rows = [], []
     for _, row in frame.iterrows():
         row_symbol = clean_symbol(row.get(symbol_column)) if has_symbols else None
-        cells = []
+        cells, texts = [], []
         for position, column in enumerate(columns):
             unit = cell_units[column]
             # A wide table can carry one symbol per cell in a '<column>_symbol' column.
@@ -188,6 +199,7 @@ def html_table(
                                     symbol_columns)
             if unit is not None and text in {"c", "z", "x", "low"}:
                 used_symbols.add(text)
+            texts.append(text)
             escaped = html.escape(text)
             if position == 0 and row_header:
                 cells.append(f'<th scope="row"{_NUM_ATTRS if unit else ""}>{escaped}</th>')
@@ -196,6 +208,7 @@ def html_table(
             else:
                 cells.append(f"<td>{escaped}</td>")
         body_rows.append("<tr>" + "".join(cells) + "</tr>")
+        shown_rows.append(texts)
 
     notes = []
     legend = symbol_legend(used_symbols, threshold=threshold, counts=counts)
@@ -206,17 +219,38 @@ def html_table(
     if source:
         notes.append(f'<p class="table-note">Source: {html.escape(str(source))}</p>')
 
-    markup = (
-        '<div class="briefing-table">'
+    table = (
         '<div class="table-wrap"><table>'
         f"<caption>{html.escape(str(caption))}</caption>"
         f"<thead><tr>{head}</tr></thead>"
         f"<tbody>{''.join(body_rows)}</tbody>"
         "</table></div>"
-        f"{''.join(notes)}"
-        "</div>"
     )
-    return HtmlBlock(markup)
+    if detail is None:
+        detail = len(frame) > DETAIL_ROWS
+    if not detail:
+        return HtmlBlock(f'<div class="briefing-table">{table}{"".join(notes)}</div>')
+    link = _csv_link(list(columns.values()), shown_rows, str(caption))
+    summary = (f"<summary>Table: {html.escape(str(caption))} ({len(frame):,} rows; select to show, or "
+               "download)</summary>")
+    return HtmlBlock(f'<details class="briefing-table detail-table">{summary}{table}{"".join(notes)}{link}</details>')
+
+
+def _csv_link(header: list[str], rows: list[list[str]], caption: str) -> str:
+    """A link that downloads the table's cells exactly as shown (symbols included) as CSV."""
+    import csv
+    import io
+    import re
+    from urllib.parse import quote
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([caption])
+    writer.writerow(header)
+    writer.writerows(rows)
+    name = re.sub(r"[^a-z0-9]+", "-", caption.lower()).strip("-")[:60] or "table"
+    return (f'<p class="table-note download"><a download="{name}.csv" '
+            f'href="data:text/csv;charset=utf-8,{quote(buffer.getvalue())}">Download this table as CSV '
+            f"({len(rows):,} rows)</a></p>")
 
 
 def measure_table(

@@ -95,9 +95,11 @@ class NeetView(NeetSections):
         return out
 
     def _same_year_published(self) -> pd.DataFrame:
-        """Own figures beside the borough's published figures for the same year, where both are shown."""
+        """Own figures beside the borough's published figures for the same year, where both are
+        shown: every measure DfE publishes (activities, including apprenticeships, and
+        accommodation), not only those on the trend charts."""
         rows = []
-        for mid in TRENDED:
+        for mid in (k for k in m.PUBLISHED_KEYS if spec(k).unit == "percent"):
             for band in m.BANDS:
                 own, trend = self.row(mid, band), self.trend(mid, band)
                 same = trend[trend["year"] == self.year] if trend is not None else pd.DataFrame()

@@ -1,0 +1,172 @@
+"""'At a glance': the first-page table of a briefing's headline measures.
+
+One row per headline measure: the borough's figure for the period, the change since the
+year before (with the chance verdict), England and the statistical neighbours' median for
+the matching published year, and what that adds up to. Everything comes from the
+borough's protected results (:meth:`Briefing.result`) and the published comparators
+(:meth:`Briefing.compare`); nothing is computed here that a later section does not also show.
+
+A theme lists its rows as :class:`Glance` records (``ThemeRecord.glance``); a view may add
+rows of its own with :func:`text_row`.
+"""
+
+from __future__ import annotations
+
+import math
+import pandas as pd
+
+from safeguarding.issues import InputError
+from safeguarding.measures import stats
+from safeguarding.measures.registry import get as get_measure
+from safeguarding.render.blocks import HtmlBlock
+from safeguarding.render.formats import format_number_for_unit, symbol_legend
+from safeguarding.render.sentences import nearly_equal
+from safeguarding.render.tables import html_table
+from safeguarding.themes.registry import Glance
+
+
+COLUMNS = {"measure": "Measure", "now": "This year", "change": "Change since the year before",
+           "england": "England", "neighbours": "Statistical neighbours", "verdict": "In short"}
+
+
+def _missing(x) -> bool:
+    return x is None or (isinstance(x, float) and math.isnan(x))
+
+
+def _symbol(row) -> str:
+    s = row.get("symbol", "") if row is not None else "x"
+    return "" if _missing(s) else str(s)
+
+
+def _rows_of(b, g: Glance) -> pd.DataFrame:
+    frame = b.result(g.measure_id)
+    if g.breakdown is not None:
+        frame = frame[frame["breakdown"] == g.breakdown]
+    if g.group is not None:
+        frame = frame[frame["group"] == g.group]
+    return frame
+
+
+def _fmt(value, spec, symbol="") -> str:
+    decimals = 0 if spec.unit == "count" else spec.decimals  # people and episodes are whole numbers
+    return format_number_for_unit(value, spec.unit, symbol or None, decimals=decimals)
+
+
+def _change(spec, now, before, kind: str) -> str:
+    if before is None:
+        return "no earlier year"
+    then = f"{before['period']}"
+    if _symbol(before) or _missing(before["value"]):
+        return f"{then}: {_fmt(before['value'], spec, _symbol(before) or 'x')}"
+    if _symbol(now) or _missing(now["value"]):
+        return f"{then}: {_fmt(before['value'], spec)}"
+    shown_now, shown_then = _fmt(now["value"], spec), _fmt(before["value"], spec)
+    if shown_now == shown_then:
+        return f"unchanged from {then}"
+    direction = "up" if now["value"] > before["value"] else "down"
+    counts = spec.unit == "count"
+    k1, k2 = before["numerator"], now["numerator"]
+    n1, n2 = (None, None) if counts else (before["denominator"], now["denominator"])
+    if _missing(k1) or _missing(k2) or (not counts and (_missing(n1) or _missing(n2))):
+        return f"{direction} from {shown_then} ({then})"
+    test = stats.change_within_noise(k1, n1, k2, n2, kind="rate" if counts else kind)
+    noise = "could be chance" if test.within_noise else "more than chance"
+    return f"{direction} from {shown_then} ({then}); {noise}"
+
+
+def _against(b, spec, now, comp, kind: str) -> tuple[str, str, str]:
+    """England and neighbours cells, and the short verdict."""
+    from safeguarding.render.comparisons import within_funnel
+    if comp is None:
+        return "", "", ""
+    year = comp.year_label
+    england = _fmt(comp.england, spec, comp.england_symbol or ("" if not _missing(comp.england) else "x"))
+    england = f"{england} ({year})"
+    sn = _fmt(comp.sn_median, spec, "" if not _missing(comp.sn_median) else "x")
+    sn = f"{sn} (median of {comp.sn_count})" if not _missing(comp.sn_median) else "too few published"
+    if _symbol(now) or _missing(now["value"]) or _missing(comp.england):
+        return england, sn, ""
+    value = now["value"]
+    within = within_funnel(value, None, now.get("denominator"), comp.england, spec.unit, kind, comp)
+    a = round(float(value), spec.decimals if spec.decimals is not None else 1)
+    e = round(float(comp.england), spec.decimals if spec.decimals is not None else 1)
+    if a == e:
+        verdict = "the same as England"
+    elif within or (within is None and nearly_equal(a, e)):
+        verdict = "not clearly different from England"
+    else:
+        verdict = f"{'higher' if a > e else 'lower'} than England"
+        better = {"lower_better": a < e, "higher_better": a > e}.get(spec.polarity)
+        if better is not None:
+            verdict += " (better)" if better else " (worse)"
+    if not comp.matches_year:
+        verdict += f"; England as published for {year}"
+    return england, sn, verdict
+
+
+def _published_before(b, published_id: str) -> pd.Series | None:
+    """The borough's own published figure for the year before the briefing's (when the
+    borough's records hold only this year), labelled as published."""
+    try:
+        comp = b.compare(published_id, b.published_year - 1)
+    except InputError:
+        return None
+    if not comp.matches_year or (_missing(comp.value) and not comp.symbol):
+        return None
+    return pd.Series({"period": f"{comp.year_label}, published", "value": comp.value, "symbol": comp.symbol,
+                      "numerator": comp.numerator, "denominator": comp.denominator})
+
+
+def glance_row(b, g: Glance, period: str) -> dict:
+    """The row of the first-page table for one headline measure (all cells as text)."""
+    spec = get_measure(g.measure_id)
+    label = g.label or spec.label
+    try:
+        rows = _rows_of(b, g)
+    except InputError:
+        rows = pd.DataFrame()
+    current = rows[rows["period"] == period] if len(rows) else rows
+    if current.empty:
+        return {"measure": label, "now": "not available", "change": "", "england": "", "neighbours": "",
+                "verdict": ""}
+    now = current.iloc[0]
+    earlier = rows[rows["period"] < period].sort_values("period")
+    before = earlier.iloc[-1] if len(earlier) else None
+    published_id = spec.published_id if g.published_id is None else g.published_id
+    if before is None and published_id:
+        before = _published_before(b, published_id)
+    comp = None
+    if published_id:
+        try:
+            comp = b.compare(published_id)
+        except InputError:
+            comp = None
+    england, sn, verdict = _against(b, spec, now, comp, g.kind)
+    value = _fmt(now["value"], spec, _symbol(now))
+    if _symbol(now) == "c":
+        verdict = "hidden to protect privacy"
+    return {"measure": label, "now": value, "change": _change(spec, now, before, g.kind), "england": england,
+            "neighbours": sn, "verdict": verdict}
+
+
+def text_row(measure: str, value: str, change: str = "", england: str = "", neighbours: str = "",
+             verdict: str = "") -> dict:
+    """A row a view writes itself (e.g. the group most over-represented at a stage)."""
+    return {"measure": measure, "now": value, "change": change, "england": england, "neighbours": neighbours,
+            "verdict": verdict}
+
+
+def glance_table(b, rows: list[dict], period: str) -> HtmlBlock:
+    """The first-page table: every headline measure, its change, England and neighbours."""
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    keep = [c for c in COLUMNS if c in ("measure", "now") or frame[c].astype(str).str.strip().ne("").any()]
+    used = {s for s in frame["now"] if s in {"c", "x", "z"}}
+    legend = symbol_legend(used, threshold=b.threshold, counts=b.record.counts)
+    return html_table(frame, {c: COLUMNS[c] for c in keep}, caption=f"At a glance: {b.area.name}, {period}",
+                      units={}, threshold=b.threshold, counts=b.record.counts,
+                      note=(f"{legend} " if legend else "") + ("This year: the borough's own records. Change: against its own records for the year "
+                            "before, with whether the change is more than chance would explain. England and "
+                            "statistical neighbours: published figures for the matching year (or the latest "
+                            "published, as stated); 'not clearly different' means the gap is within what chance and "
+                            "the usual variation between authorities would give. Every figure is explained in the "
+                            "sections that follow."))
