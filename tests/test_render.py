@@ -588,7 +588,7 @@ def test_over_dispersed_authorities_widen_the_chance_verdict():
     spread = between_authorities(comp, "percent")
     assert spread.overdispersed and spread.tau2 > 0
     assert within_funnel(28.5, None, 100, 20.0) is False
-    assert within_funnel(28.5, None, 100, 20.0, comparison=comp) is True
+    assert within_funnel(28.5, None, 100, 20.0, comparison=comp) == "spread"
 
 
 def test_funnel_note_says_why_there_is_no_funnel():
@@ -651,3 +651,21 @@ def test_glance_row_change_and_comparators():
     assert row["now"] == "c" and row["verdict"] == "hidden to protect privacy" and "80" not in row["change"]
     table = glance_table(b, [row], "2024-25").html
     assert "At a glance: Brent, 2024-25" in table and "c = fewer than 6" in table
+
+
+def test_three_verdicts_chance_spread_beyond():
+    """Within the plain 95% limits: chance. Outside them but inside the limits widened for the
+    usual spread between authorities: 'within the usual spread' (never 'small enough to be
+    chance'). Outside both: a plain higher / lower."""
+    from safeguarding.render.comparisons import SPREAD, within_funnel
+    from safeguarding.render.sentences import comparison_title, describe_comparison
+    n = [400, 100, 1600, 25, 625, 100, 400, 625, 100, 2500, 1600, 25] * 2
+    k = [56, 12, 296, 3, 120, 20, 84, 135, 26, 540, 360, 13] * 2
+    comp = _spread_comparison([100 * a / b for a, b in zip(k, n)], n, 20.0)
+    assert within_funnel(21.0, None, 100, 20.0, comparison=comp) is True
+    assert within_funnel(28.5, None, 100, 20.0, comparison=comp) == SPREAD
+    assert within_funnel(60.0, None, 100, 20.0, comparison=comp) is False
+    text = describe_comparison("share", 28.5, 20.0, "England", "lower_better", "percent", SPREAD, area_name="Brent")
+    assert "within the usual spread" in text and "chance" in text and "small enough to be due to chance" not in text
+    assert comparison_title("Share", "Brent", 28.5, 20.0, within_noise=SPREAD, decimals=1).endswith(
+        "is higher than England, within the usual spread between authorities")

@@ -78,6 +78,11 @@ def comparison_block(b, measure_id: str, borough_value: float, borough_symbol, b
                                       comparison=comparison, reason=reason)
 
 
+#: :func:`within_funnel`'s answer for a figure outside the chance limits but inside the limits
+#: widened for the usual variation between authorities (truthy: not a clear difference).
+SPREAD = "spread"
+
+
 def _per(unit: str) -> int:
     """Values, centres and limits are all in the measure's own unit (per cent, per 100, ...)."""
     return {"percent": 100, "per_100": 100, "per_10k": 10_000}.get(unit, 1)
@@ -285,8 +290,10 @@ def within_funnel(value, symbol, n, target, unit: str = "percent", kind: str = "
     """Whether ``value`` lies inside the 95% funnel limits around ``target`` for its denominator ``n``.
 
     The test the funnel plot draws: True means the difference from ``target`` is small
-    enough to be chance (given the published ``comparison``, chance plus the usual variation
-    between authorities: see :func:`between_authorities`). None when it cannot be assessed (a
+    enough to be chance; :data:`SPREAD` when it is more than chance but within the usual
+    variation between authorities (the limits widened for over-dispersion, given the published
+    ``comparison``: see :func:`between_authorities`); False when it is beyond even those. Words
+    for each: :func:`~safeguarding.render.sentences.describe_comparison`. None when it cannot be assessed (a
     hidden or missing figure, no denominator, a target outside 0-100% for a percentage).
     """
     if symbol or any(x is None or (isinstance(x, float) and math.isnan(x)) for x in (value, n, target)) or n <= 0:
@@ -294,9 +301,13 @@ def within_funnel(value, symbol, n, target, unit: str = "percent", kind: str = "
     per = {"percent": 100, "per_100": 100, "per_10k": 10_000}.get(unit, 1)
     if kind == "proportion" and not 0 <= target / per <= 1:
         return None
+    if stats.funnel_position(value, n, target, kind=kind, per=per, levels=(0.95,)) == "within":
+        return True
     spread = between_authorities(comparison, unit, kind) if comparison is not None else None
     tau2 = spread.tau2_for_limits if spread is not None else 0.0
-    return stats.funnel_position(value, n, target, kind=kind, per=per, levels=(0.95,), tau2=tau2) == "within"
+    if tau2 > 0 and stats.funnel_position(value, n, target, kind=kind, per=per, levels=(0.95,), tau2=tau2) == "within":
+        return SPREAD
+    return False
 
 
 def published_trend_frame(area, published_id: str, published_dir=None, up_to: int | None = None) -> pd.DataFrame:

@@ -92,6 +92,8 @@ def _against(b, spec, now, comp, kind: str) -> tuple[str, str, str]:
     e = round(float(comp.england), spec.decimals if spec.decimals is not None else 1)
     if a == e:
         verdict = "the same as England"
+    elif within == "spread":
+        verdict = f"{'higher' if a > e else 'lower'} than England, within the usual spread between authorities"
     elif within or (within is None and nearly_equal(a, e)):
         verdict = "not clearly different from England"
     else:
@@ -137,8 +139,11 @@ def glance_row(b, g: Glance, period: str) -> dict:
         before = _published_before(b, published_id)
     comp = None
     if published_id:
+        # a view that prepares its comparisons (e.g. with estimated denominators for the funnel
+        # limits) gives the same one here, so the first page and the section agree
+        prepared = getattr(getattr(b, "view", None), "published_for_glance", None)
         try:
-            comp = b.compare(published_id)
+            comp = prepared(g.measure_id, published_id) if prepared else b.compare(published_id)
         except InputError:
             comp = None
     england, sn, verdict = _against(b, spec, now, comp, g.kind)
@@ -167,6 +172,6 @@ def glance_table(b, rows: list[dict], period: str) -> HtmlBlock:
                       note=(f"{legend} " if legend else "") + ("This year: the borough's own records. Change: against its own records for the year "
                             "before, with whether the change is more than chance would explain. England and "
                             "statistical neighbours: published figures for the matching year (or the latest "
-                            "published, as stated); 'not clearly different' means the gap is within what chance and "
-                            "the usual variation between authorities would give. Every figure is explained in the "
-                            "sections that follow."))
+                            "published, as stated); 'not clearly different' means the gap could be chance; 'within the "
+                            "usual spread' means more than chance, but no more than authorities usually differ from "
+                            "one another. Every figure is explained in the sections that follow."))

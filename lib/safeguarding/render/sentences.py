@@ -185,7 +185,9 @@ def describe_comparison(
         A unit from :mod:`safeguarding.render.formats`.
     within_noise
         True when the difference is within chance (then no better/worse is claimed and the
-        sentence says so); False when it is not; None when unknown.
+        sentence says so); 'spread' when it is more than chance but within the usual spread
+        between local authorities (funnel limits widened for over-dispersion); False when it
+        is beyond both; None when unknown.
     area_name
         The borough's name; the subject becomes "Hounslow's {measure_label}".
     symbol, comparator_symbol
@@ -232,6 +234,10 @@ def describe_comparison(
     direction = "higher" if own_number > comp_number else "lower"
     if within_noise is None and nearly_equal(own_number, comp_number):
         return f"{subject} ({own_text}) is about the same as {comp_name} ({comp_text})."
+    if within_noise == "spread":
+        return (f"{subject} ({own_text}) is {direction} than {comp_name} ({comp_text}): more than chance would "
+                "explain, but local authorities differ this much from one another as a rule, so it is within the "
+                "usual spread.")
     if within_noise:
         return (f"{subject} ({own_text}) is {direction} than {comp_name} ({comp_text}), "
                 "but the difference is small enough to be due to chance.")
@@ -261,6 +267,9 @@ def comparison_title(label: str, area_name: str, value, comparator, comparator_n
     a, b = round(float(value), digits), round(float(comparator), digits)
     if a == b:
         return f"{label}: {area_name} is the same as {comparator_name}"
+    if within_noise == "spread":
+        return (f"{label}: {area_name} is {'higher' if a > b else 'lower'} than {comparator_name}, within the usual "
+                "spread between authorities")
     if within_noise or (within_noise is None and nearly_equal(a, b)):
         return f"{label}: {area_name} is not clearly different from {comparator_name}"
     return f"{label}: {area_name} is {'higher' if a > b else 'lower'} than {comparator_name}"

@@ -8,6 +8,8 @@ itself. Sections are laid out in ``exclusions_groups`` and ``exclusions_trend``.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from safeguarding.issues import InputError
@@ -100,6 +102,23 @@ class ExclusionsView(GroupSections, TrendSections):
                  else "more than chance alone would explain")
         return f"{direction} from {shown_prev} in {prev['period']} ({noise})"
 
+    def _lait(self, mid):
+        """The published comparison for a headline rate, matched to the school year, with each
+        other LA's pupils estimated (LAIT publishes the rates without them), so that the funnel
+        plot and every 'than England' verdict in the briefing use the same limits."""
+        comp = self._published(LAIT[mid], self.year)
+        if comp is None:
+            return None
+        if comp.all_las["denominator"].notna().any():
+            return comp
+        las = comp.all_las.copy()
+        las["denominator"] = las["dfe_number"].map(m.estimated_pupils_by_la(comp.year, self.b.published_dir))
+        return dataclasses.replace(comp, all_las=las)
+
+    def published_for_glance(self, mid, published_id):
+        """The first page's comparison: the same as the section's (see :meth:`_lait`)."""
+        return self._lait(mid) if mid in LAIT else self.b.compare(published_id)
+
     def _published(self, measure_id, year=None):
         try:
             return self.b.compare(measure_id, year)
@@ -146,7 +165,7 @@ class ExclusionsView(GroupSections, TrendSections):
         b, parts = self.b, []
         for row, mid, label in ((susp, "exclusions.suspension_rate", "suspension rate"),
                                 (perm, "exclusions.permanent_rate", "permanent exclusion rate")):
-            comp = self._published(LAIT[mid])
+            comp = self._lait(mid)
             if comp is None or symbol_of(row) or pd.isna(row["value"]):
                 continue
             parts.append(describe_comparison(

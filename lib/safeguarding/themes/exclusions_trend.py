@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 
@@ -12,7 +10,12 @@ from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
-from safeguarding.render.comparisons import comparison_block, pick, symbol_of
+from safeguarding.render.comparisons import (
+    comparison_block,
+    pick,
+    symbol_of,
+    within_funnel,
+)
 from safeguarding.render.count_rate_tables import count_rate_cells
 from safeguarding.render.formats import format_number_for_unit
 from safeguarding.render.sentences import describe_trend, lower_first
@@ -80,13 +83,22 @@ class TrendSections:
                  for v, sym in zip(own["value"], own["symbol"].fillna(""))]
         title = f"{sp.label}, {periods[0]} to {periods[-1]}"
         if len(shown) >= 2 and shown[-1] is not None and shown[-2] is not None:
+            # the title says what the text says: a change or a gap within chance is not a rise or a gap
             now, before = shown[-1], shown[-2]
             trend = "rose" if now > before else "fell" if now < before else "held steady"
+            if trend != "held steady" and self._within_noise(mid, kind):
+                trend = "changed by no more than chance"
             title = f"The {SENTENCE_LABELS[mid]} {trend} in {periods[-1]}"
             eng = series["England"][-1]
             if not pd.isna(eng):
                 eng = round(float(eng), sp.decimals)
-                title += f" and is {'below' if now < eng else 'above' if now > eng else 'the same as'} England's"
+                row, comp = pick(self.r["headline"], mid), self._lait(mid)
+                near = (comp is not None and row is not None and not symbol_of(row)
+                        and within_funnel(row["value"], None, row["denominator"], comp.england, sp.unit, kind, comp))
+                where = ("not clearly different from" if near is True and now != eng else
+                         "below" if now < eng else "above" if now > eng else "the same as")
+                title += f" and is {where} England's" + (", within the usual spread between authorities"
+                                                         if near == "spread" and now != eng else "")
         chart = charts.trend_chart(
             periods, series, symbols=symbols, unit=sp.unit, decimals=sp.decimals, value_label=sp.label,
             title=title, threshold=b.threshold, counts=sp.counts,
@@ -137,13 +149,9 @@ class TrendSections:
 
     def _lait_comparison(self, mid, row):
         b = self.b
-        comp = self._published(LAIT[mid], self.year)
+        comp = self._lait(mid)
         if comp is None:
             return paragraph("Published comparators are not available for this measure.")
-        estimates = m.estimated_pupils_by_la(comp.year, b.published_dir)
-        las = comp.all_las.copy()
-        las["denominator"] = las["dfe_number"].map(estimates)
-        comp = dataclasses.replace(comp, all_las=las)
         block = comparison_block(b, mid, row["value"], symbol_of(row), borough_n=row["denominator"], borough_k=row["numerator"],
                                  funnel_kind=FUNNEL_KIND[mid], period_label=self.label, comparison=comp,
                                  reason=row.get("reason"))

@@ -119,6 +119,8 @@ class NeetView(NeetSections):
         if own == other:
             return f"the same as {name} ({self._pct(comparator)})"
         direction = "higher" if own > other else "lower"
+        if within == "spread":
+            return f"{direction} than {name} ({self._pct(comparator)}), within the usual spread between authorities"
         if within:
             return f"{direction} than {name} ({self._pct(comparator)}), a difference small enough to be chance"
         good = {"higher_better": "higher", "lower_better": "lower"}.get(polarity)
@@ -171,7 +173,7 @@ class NeetView(NeetSections):
         named = [(name, value) for name, value in named if not pd.isna(value)]
         if not named:
             return ""
-        chance = [within_funnel(row["value"], None, row["denominator"], value, comparison=comp) for _, value in named]
+        chance = [within_funnel(row["value"], None, row["denominator"], value, comparison=comp) is True for _, value in named]
         if all(chance):
             return (f"That is in line with {' and '.join(n for n, _ in named)}: "
                     f"{'the differences are' if len(named) > 1 else 'the difference is'} small enough to be chance.")
