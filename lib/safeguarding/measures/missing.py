@@ -27,6 +27,7 @@ from safeguarding.measures.results import (
     ratio_result,
     value_result,
 )
+from safeguarding.results.cells import SMALL_GROUP
 from safeguarding.results.relations import (
     Components,
     Custom,
@@ -45,6 +46,14 @@ _RHI_DUE = "missing episodes that ended (not 'away')"
 #: Time from the child's return to the completed interview, in hours: (label, upper bound).
 TIME_TO_INTERVIEW = (("Within 24 hours", 24), ("1 to 3 days", 72), ("3 to 7 days", 168), ("More than 7 days", np.inf))
 NOT_KNOWN_TIME = "Not known"
+#: Length of episodes that ended, in hours: (label, upper bound), each band including its upper
+#: bound. 24 hours is a bound, so 'over 24 hours' is the sum of the last two bands; 48 hours
+#: rather than 72 or a week keeps the last band large enough to show in most boroughs' care
+#: scope (a small band costs other figures to protect it).
+EPISODE_LENGTH = (("Up to 6 hours", 6), ("6 to 24 hours", 24), ("1 to 2 days", 48), ("More than 2 days", np.inf))
+LENGTH = "episode length"
+#: What the trend counts when 'away' episodes stop or start being recorded (see yearly_rates).
+_MISSING_ONLY = "Counting only episodes recorded as missing (not 'away'), so that the series stays comparable when 'away' episodes stop or start being recorded:"
 
 MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("missing.children", THEME, "Children who went missing", "Children with at least one missing or away episode starting in the period.", "count", "children"),
@@ -59,6 +68,10 @@ MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec("missing.away_pct", THEME, "Episodes 'away' rather than missing", "Of episodes, the percentage recorded as away from placement without authorisation (whereabouts known) rather than missing.", "percent", "episodes", "away episodes", "episodes", ci_method="wilson", numerator_cell="missing.episodes_away", denominator_cell="missing.episodes"),
     MeasureSpec("missing.over_24h_pct", THEME, "Episodes lasting over 24 hours", "Of episodes with a recorded end, the percentage lasting more than 24 hours.", "percent", "episodes", "episodes over 24 hours", "episodes that ended", ci_method="wilson", numerator_cell="missing.episodes_over_24h", denominator_cell="missing.episodes_ended"),
     MeasureSpec("missing.median_duration_hours", THEME, "Median episode length", "Median hours from start to end of episodes that ended.", "hours", "episodes", decimals=0, denominator_cell="missing.episodes_ended"),
+    MeasureSpec("missing.episode_length_pct", THEME, "Episodes by length", "Of episodes starting in the period that ended (a recorded end after the start), the percentage that lasted up to 6 hours, over 6 up to 24 hours, over 1 up to 2 days, and more than 2 days. Each band includes its upper limit; the bands add up to the episodes that ended.", "percent", "episodes", "episodes of that length", "episodes that ended", ci_method="wilson", numerator_cell="missing.episodes_ended"),
+    MeasureSpec("missing.repeat_2plus_missing_only_pct", THEME, "Children missing 2 or more times (episodes recorded as missing)", f"{_MISSING_ONLY} of children with an episode recorded as missing, the percentage with 2 or more such episodes in the period.", "percent", "children", "children with 2+ episodes recorded as missing", "children with an episode recorded as missing", ci_method="wilson", numerator_cell="missing.children_missing_only_2plus", denominator_cell="missing.children_missing_only"),
+    MeasureSpec("missing.over_24h_missing_only_pct", THEME, "Episodes lasting over 24 hours (episodes recorded as missing)", f"{_MISSING_ONLY} of missing episodes that ended, the percentage lasting more than 24 hours.", "percent", "episodes", "missing episodes over 24 hours", _RHI_DUE, ci_method="wilson", numerator_cell="missing.episodes_missing_only_over_24h", denominator_cell="missing.episodes_rhi_due"),
+    MeasureSpec("missing.median_duration_missing_only_hours", THEME, "Median episode length (episodes recorded as missing)", f"{_MISSING_ONLY} median hours from start to end of missing episodes that ended.", "hours", "episodes", decimals=0, denominator_cell="missing.episodes_rhi_due"),
     MeasureSpec("missing.children_by_group", THEME, "Children who went missing, by group", "Children who went missing in each group, and their share of all children who went missing.", "percent", "children", "children in the group", "children who went missing", ci_method="wilson", numerator_cell="missing.children", denominator_cell="missing.children@scope=All children"),
     MeasureSpec("missing.rate_per_10k_by_ethnicity", THEME, "Children who went missing per 10,000 children, by ethnicity", "Children who went missing per 10,000 children of the same ethnic group living in the borough (Census 2021 shares applied to the ONS mid-year estimate).", "per_10k", "children", "children who went missing", "child population of the group", ci_method="poisson_exact", numerator_cell="missing.children"),
     MeasureSpec("missing.monthly_episodes", THEME, "Episodes per month", "Episodes starting in each month.", "count", "episodes", numerator_cell="missing.episodes"),
@@ -216,6 +229,104 @@ def yearly(episodes: pd.DataFrame, area: str, period_end, years: int = 5, by_typ
     return combine(*frames)
 
 
+def episode_length(episodes: pd.DataFrame, area: str, period_end, threshold: int = 0) -> pd.DataFrame:
+    """Episodes starting in the period that ended, by length (:data:`EPISODE_LENGTH`), per scope:
+    counts (``missing.episodes_ended`` by length, groups '<scope>: <band>') and percentages of
+    the scope's episodes that ended. The bands add up to them (see :data:`RELATIONS`).
+
+    A scope with 1 to ``threshold`` episodes that ended has its bands not published (no count
+    cell; :func:`finish_protection` hides them, reason SMALL_GROUP): as hidden parts of a
+    hidden small whole they would narrow it down (three bands shown 'c' say 'at least 3')."""
+    labels = [label for label, _ in EPISODE_LENGTH]
+    edges = [0.0] + [upper for _, upper in EPISODE_LENGTH]
+    frames = []
+    for scope, eps in scope_frames(episodes_in_period(episodes, period_end)).items():
+        hours = eps["duration_hours"].dropna().astype(float)
+        counts = pd.cut(hours, edges, labels=labels, include_lowest=True).value_counts().reindex(labels, fill_value=0)
+        frame = percent_result("missing.episode_length_pct", area, LENGTH, [f"{SCOPES[scope]}: {x}" for x in labels],
+                               counts.to_numpy(), np.full(len(labels), len(hours)), period_label(period_end))
+        small = 0 < len(hours) <= threshold
+        frames.append(frame.assign(den_concept=f"missing.episodes_ended@scope={SCOPES[scope]}",
+                                   num_concept="" if small else None, within_small_group=small))
+    return combine(*frames)
+
+
+def finish_protection(name: str, frame: pd.DataFrame, plan) -> pd.DataFrame:
+    """Hide the rows :func:`episode_length` did not publish (count, share and interval) as 'c'."""
+    if "within_small_group" not in frame or not frame["within_small_group"].fillna(False).astype(bool).any():
+        return frame
+    out, at = frame.copy(), frame["within_small_group"].fillna(False).astype(bool)
+    out.loc[at, ["numerator", "value", "lower", "upper"]] = np.nan
+    out.loc[at, "symbol"] = "c"
+    out.loc[at & (out["reason"] == ""), "reason"] = SMALL_GROUP
+    return out
+
+
+def yearly_rates(episodes: pd.DataFrame, area: str, period_end, years: int = 5,
+                 missing_only: bool | None = None) -> pd.DataFrame:
+    """Per year of :func:`yearly` and scope: children who went missing 2 or more times (%),
+    episodes over 24 hours (%) and the median length of episodes that ended, and missing
+    episodes that ended with an interview offered within 72 hours (%: never counts 'away').
+
+    With ``missing_only`` (default: when 'away' episodes stop or start being recorded within
+    those years, :func:`recording_breaks`) the first three count only episodes recorded as
+    missing, so the series stays comparable across the break. The latest year then also has,
+    never shown, the counts that tie them to the year's figures for all episodes (children 2+
+    times only with 'away' episodes; 'away' episodes that ended, and over 24 hours): the
+    disclosure plan must know that each difference is a count of its own."""
+    if missing_only is None:
+        missing_only = bool((recording_breaks(episodes, period_end, years)["category"] == "A").any())
+    ends = trend_years(episodes, period_end, years)
+    frames = []
+    for year_end in ends:
+        eps, label = episodes_in_period(episodes, year_end), period_label(year_end)
+        for scope, sub in scope_frames(eps).items():
+            frames += _repeat_and_length(sub, area, SCOPES[scope], label, missing_only, year_end == ends[-1])
+        due = _rhi_due(eps)
+        frames += [_within_72h(d, area, SCOPES[s], label, _has_offer_dates(due)) for s, d in scope_frames(due).items()]
+    return combine(*frames)
+
+
+def _repeat_and_length(eps, area, group, period, missing_only, latest) -> list[pd.DataFrame]:
+    ids = ("missing.repeat_2plus_pct", "missing.over_24h_pct", "missing.median_duration_hours")
+    all_children, all_hours = eps.groupby("miss_person_id").size(), eps["duration_hours"].dropna().astype(float)
+    if missing_only:
+        ids = ("missing.repeat_2plus_missing_only_pct", "missing.over_24h_missing_only_pct",
+               "missing.median_duration_missing_only_hours")
+        eps = eps[~_is_away(eps)]
+    per_child, hours = eps.groupby("miss_person_id").size(), eps["duration_hours"].dropna().astype(float)
+    out = [percent_result(ids[0], area, "scope", [group], [int((per_child >= 2).sum())], [len(per_child)], period),
+           percent_result(ids[1], area, "scope", [group], [int((hours > 24).sum())], [len(hours)], period),
+           value_result(ids[2], area, "scope", [group], [hours.median() if len(hours) else np.nan], [len(hours)], period)]
+    if missing_only and latest:
+        out += [count_result(mid, area, "scope", [group], [k], period) for mid, k in (
+            ("missing.children_2plus_with_away", int((all_children >= 2).sum() - (per_child >= 2).sum())),
+            ("missing.episodes_away_ended", len(all_hours) - len(hours)),
+            ("missing.episodes_away_over_24h", int((all_hours > 24).sum() - (hours > 24).sum())))]
+    return out
+
+
+def _rhi_due(eps: pd.DataFrame) -> pd.DataFrame:
+    """Missing episodes after which a return interview is due: ended (a recorded end after the
+    start, as for every 'episodes that ended') and not 'away' (an episode with no type counts)."""
+    return eps[eps["duration_hours"].notna() & ~_is_away(eps)]
+
+
+def _has_offer_dates(due: pd.DataFrame) -> bool:
+    return "miss_missing_rhi_offered_date" in due and bool(due["miss_missing_rhi_offered_date"].notna().any())
+
+
+def _within_72h(due: pd.DataFrame, area: str, group: str, period: str, has_dates: bool) -> pd.DataFrame:
+    """Interviews offered within 72 hours of the return, of missing episodes that ended; not
+    available (x) rather than guessed when the log has no offered date that year."""
+    within = due["rhi_offered_within_72h"].fillna(False).astype(bool)
+    out = percent_result("missing.rhi_offered_within_72h_pct", area, "scope", [group], [int(within.sum())], [len(due)], period)
+    if not has_dates:
+        out.loc[:, ["value", "lower", "upper"]] = np.nan
+        out["symbol"] = "x"
+    return out
+
+
 #: Episode types in words, for recording breaks.
 EPISODE_TYPE_NAMES = {"A": "'Away' episodes", "M": "Episodes recorded as missing"}
 SCOPE_WORDS = {SCOPES["home"]: "from home", SCOPES["care"]: "from care", SCOPES["all"]: ""}
@@ -256,16 +367,16 @@ def distinct_breaks(breaks: pd.DataFrame) -> pd.DataFrame:
 
 def return_interviews(episodes: pd.DataFrame, area: str, period_end) -> pd.DataFrame:
     """Return home interview measures per scope, counted in the missing episodes that ended in
-    the period ('away' episodes are left out: no interview is due after them), and the time
+    the period (:func:`_rhi_due`: 'away' episodes are left out, no interview is due after them; an
+    end recorded before the start is not an end, as for episode length), and the time
     from the child's return to each completed interview (all children).
 
     When the log has no RHI offered date, 'offered within 72 hours' is marked not available
     (symbol x) rather than guessed.
     """
     period = period_label(period_end)
-    eps = episodes_in_period(episodes, period_end)
-    eps = eps[eps["miss_missing_episode_end_date"].notna() & (eps["miss_missing_episode_type"].fillna("M") != "A")]
-    has_dates = "miss_missing_rhi_offered_date" in eps and eps["miss_missing_rhi_offered_date"].notna().any()
+    eps = _rhi_due(episodes_in_period(episodes, period_end))
+    has_dates = _has_offer_dates(eps)
     frames = []
     for scope, sub in scope_frames(eps).items():
         label = SCOPES[scope]
@@ -274,14 +385,10 @@ def return_interviews(episodes: pd.DataFrame, area: str, period_end) -> pd.DataF
         accepted = offered & (sub["miss_missing_rhi_accepted"] == "Y")
         declined = offered & (sub["miss_missing_rhi_accepted"] == "N")
         completed = sub.get("miss_missing_rhi_completed_date", pd.Series(pd.NaT, index=sub.index)).notna()
-        within = sub["rhi_offered_within_72h"].fillna(False).astype(bool)
         hours = sub.loc[completed, "hours_to_rhi"]
-        w72 = percent_result("missing.rhi_offered_within_72h_pct", area, "scope", [label], [within.sum()], [n], period)
-        if not has_dates:
-            w72.loc[:, ["value", "lower", "upper"]] = np.nan
-            w72["symbol"] = "x"
         frames += [
-            percent_result("missing.rhi_offered_pct", area, "scope", [label], [offered.sum()], [n], period), w72,
+            percent_result("missing.rhi_offered_pct", area, "scope", [label], [offered.sum()], [n], period),
+            _within_72h(sub, area, label, period, has_dates),
             percent_result("missing.rhi_accepted_pct", area, "scope", [label], [accepted.sum()], [offered.sum()], period),
             percent_result("missing.rhi_declined_pct", area, "scope", [label], [declined.sum()], [offered.sum()], period),
             percent_result("missing.rhi_completed_pct", area, "scope", [label], [completed.sum()], [n], period),
@@ -345,6 +452,28 @@ def _completed_within_72h(keys: set[str]) -> list[tuple[list[str], str]]:
     return out
 
 
+def _length_scope(group: str) -> str:
+    return group.split(": ", 1)[0]
+
+
+def _length_in_all(group: str) -> str | None:
+    scope, band = group.split(": ", 1)
+    return f"{SCOPES['all']}: {band}" if scope != SCOPES["all"] else None
+
+
+def _over_24h_by_length(keys: set[str]) -> list[tuple[list[str], str]]:
+    """Episodes over 24 hours are those lasting 1 to 2 days and more than 2 days."""
+    out = []
+    for key in keys:
+        concept, breakdown, group, period = split_key(key)
+        if concept == "missing.episodes_over_24h" and breakdown == "scope":
+            parts = [cell_key("missing.episodes_ended", LENGTH, f"{group}: {label}", period)
+                     for label, upper in EPISODE_LENGTH if upper > 24]
+            if all(p in keys for p in parts):
+                out.append((parts, key))
+    return out
+
+
 #: How this theme's count cells add up (see safeguarding.results.relations).
 RELATIONS = (
     # Each child is counted once, in one group of each breakdown: the groups add up to all children.
@@ -356,8 +485,13 @@ RELATIONS = (
             "missing.episodes_over_24h",
             "missing.episodes_rhi_due", "missing.episodes_rhi_offered", "missing.episodes_rhi_within_72h",
             "missing.episodes_rhi_accepted", "missing.episodes_rhi_declined", "missing.episodes_rhi_completed",
-            "missing.episodes_rhi_completed_72h"),
+            "missing.episodes_rhi_completed_72h", "missing.episodes_missing_only_over_24h", "missing.episodes_away_ended",
+            "missing.episodes_away_over_24h"),
            "scope", "scope", {SCOPES["home"]: SCOPES["all"], SCOPES["care"]: SCOPES["all"]}, subset=True),
+    # Episodes that ended, by length: the bands add up to them in each scope (home and care within all).
+    Rollup(("missing.episodes_ended",), LENGTH, "scope", _length_scope),
+    Rollup(("missing.episodes_ended",), LENGTH, LENGTH, _length_in_all, subset=True),
+    Custom(_over_24h_by_length, "episodes over 24 hours = 1 to 2 days + more than 2 days"),
     # Subsets: 3+ within 2+ within children; ended within episodes; RHI counts within their base.
     Components("missing.children", ("missing.children_2plus",), subset=True),
     Components("missing.children_2plus", ("missing.children_3plus",), subset=True),
@@ -368,7 +502,16 @@ RELATIONS = (
     Components("missing.episodes", ("missing.episodes_missing_only", "missing.episodes_away"), ("scope",)),
     Components("missing.children", ("missing.children_missing_only", "missing.children_away_only"), ("scope",)),
     Components("missing.episodes_ended", ("missing.episodes_over_24h",), subset=True),
-    Components("missing.episodes_ended", ("missing.episodes_rhi_due",), subset=True),
+    # Ended = missing episodes that ended (interview due) + 'away' ones; over 24 hours and children 2+
+    # times likewise (the trend counting only episodes recorded as missing: see yearly_rates).
+    Components("missing.episodes_ended", ("missing.episodes_rhi_due", "missing.episodes_away_ended")),
+    Components("missing.episodes_over_24h", ("missing.episodes_missing_only_over_24h", "missing.episodes_away_over_24h")),
+    Components("missing.children_2plus", ("missing.children_missing_only_2plus", "missing.children_2plus_with_away")),
+    Components("missing.children_missing_only", ("missing.children_missing_only_2plus",), subset=True),
+    Components("missing.episodes_missing_only", ("missing.episodes_rhi_due",), subset=True),
+    Components("missing.episodes_rhi_due", ("missing.episodes_missing_only_over_24h",), subset=True),
+    Components("missing.episodes_away", ("missing.episodes_away_ended",), subset=True),
+    Components("missing.episodes_away_ended", ("missing.episodes_away_over_24h",), subset=True),
     Components("missing.episodes_rhi_due", ("missing.episodes_rhi_offered",), subset=True),
     Components("missing.episodes_rhi_due", ("missing.episodes_rhi_completed",), subset=True),
     Components("missing.episodes_rhi_completed", ("missing.episodes_rhi_completed_72h",), subset=True),
@@ -395,7 +538,8 @@ def compute(ctx: Context) -> ThemeResults:
                          f"{', '.join(years) or 'no dates'}. Check period_end.")
     breaks = recording_breaks(eps, end)
     tables = {"headline": headline(eps, name, end), "yearly": yearly(eps, name, end, by_type=not breaks.empty),
-              "monthly": monthly(eps, name, end)}
+              "monthly": monthly(eps, name, end), "length": episode_length(eps, name, end, ctx.threshold),
+              "trends": yearly_rates(eps, name, end, missing_only=bool((breaks["category"] == "A").any()))}
     for key in ("age_band", "sex", "ethnicity"):
         tables[key] = children_by_group(eps, name, end, key)
     pop = child_population_by_ethnicity(ctx.area, pd.Timestamp(end).year - 1, published_dir=ctx.published_dir)

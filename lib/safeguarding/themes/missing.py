@@ -18,12 +18,13 @@ from safeguarding.render.comparisons import (
 from safeguarding.render.formats import format_number_for_unit
 from safeguarding.render.sentences import describe_share
 from safeguarding.render.tables import html_table, measure_table
+from safeguarding.themes.missing_duration import LengthAndTrendSections
 from safeguarding.themes.missing_rhi import ReturnInterviewSections
 
 SEX_LABELS = {"F": "Girls", "M": "Boys", "U": "Sex not known", "Not recorded": "Not recorded"}
 
 
-class MissingView(ReturnInterviewSections):
+class MissingView(ReturnInterviewSections, LengthAndTrendSections):
     """Key findings and sections of the missing briefing, from the borough's protected results."""
 
     def __init__(self, b):

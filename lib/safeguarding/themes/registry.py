@@ -35,6 +35,9 @@ class Glance:
         ``published_id``; '' for none).
     kind : 'proportion' or 'rate': how chance is judged (change since last year, and the
         distance from England).
+    change_from_published : when the borough's records hold only this year, compare with the
+        borough's published figure for the year before (only where the published measure is
+        defined exactly as the borough's own, e.g. NEET care leavers).
     """
 
     measure_id: str
@@ -43,6 +46,7 @@ class Glance:
     label: str | None = None
     published_id: str | None = None
     kind: str = "proportion"
+    change_from_published: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,11 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
             Section("repeat_and_duration", "Repeat missing and how long episodes last",
                     ("missing.repeat_2plus_pct", "missing.repeat_3plus_pct", "missing.away_pct", "missing.over_24h_pct",
                      "missing.median_duration_hours")),
+            Section("length_and_trends", "How long episodes lasted, and what changed over the years",
+                    ("missing.episode_length_pct", "missing.repeat_2plus_pct", "missing.over_24h_pct",
+                     "missing.median_duration_hours", "missing.rhi_offered_within_72h_pct",
+                     "missing.repeat_2plus_missing_only_pct", "missing.over_24h_missing_only_pct",
+                     "missing.median_duration_missing_only_hours")),
             Section("who", "Who goes missing", ("missing.children_by_group", "missing.rate_per_10k_by_ethnicity")),
             Section("return_interviews", "Return home interviews",
                     ("missing.rhi_offered_pct", "missing.rhi_offered_within_72h_pct", "missing.rhi_accepted_pct",
@@ -198,14 +207,14 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
                      "neet.accommodation_suitable_pct")),
         ),
         glance=(
-            Glance("neet.neet_pct", "age_band", "17-18", "NEET, aged 17 to 18", "care_leavers.17_18.neet_pct"),
-            Glance("neet.neet_pct", "age_band", "19-21", "NEET, aged 19 to 21", "care_leavers.19_21.neet_pct"),
+            Glance("neet.neet_pct", "age_band", "17-18", "NEET, aged 17 to 18", "care_leavers.17_18.neet_pct", change_from_published=True),
+            Glance("neet.neet_pct", "age_band", "19-21", "NEET, aged 19 to 21", "care_leavers.19_21.neet_pct", change_from_published=True),
             Glance("neet.eet_pct", "age_band", "19-21", "In education, employment or training, aged 19 to 21",
-                   "care_leavers.19_21.eet_pct"),
+                   "care_leavers.19_21.eet_pct", change_from_published=True),
             Glance("neet.activity_not_known_pct", "age_band", "19-21", "Activity not known, aged 19 to 21",
-                   "care_leavers.19_21.not_known_pct"),
+                   "care_leavers.19_21.not_known_pct", change_from_published=True),
             Glance("neet.accommodation_suitable_pct", "age_band", "19-21", "In suitable accommodation, aged 19 to 21",
-                   "care_leavers.19_21.accommodation_suitable_pct"),
+                   "care_leavers.19_21.accommodation_suitable_pct", change_from_published=True),
         ),
         method_notes=(_SN_NOTE,)),
 )}
