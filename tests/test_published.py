@@ -618,7 +618,7 @@ def test_never_a_later_year_than_the_briefing(tmp_path):
     future = compare(313, "cla_missing.pct_missing", year=2027, published_dir=d)
     assert future.year == 2026 and not future.matches_year
     assert "not published for 2026-27" in future.year_note and "2025-26, is shown" in future.year_note
-    assert "not out yet" in published_year_words("Hounslow", "2026-27", future)
+    assert "not published for 2026-27 in the published files held" in published_year_words("Hounslow", "2026-27", future)
     assert "same year (2024-25)" in published_year_words("Hounslow", "2024-25", now)
 
 

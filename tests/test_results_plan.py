@@ -159,7 +159,10 @@ def brute_ranges(values, equations, status, threshold, top=40):
     """Every integer assignment of the hidden cells consistent with what is shown."""
     hidden = sorted(status)
     ranges = {h: set() for h in hidden}
-    domains = [range(1, threshold + 1) if status[h] == PRIMARY else range(threshold + 1, top) for h in hidden]
+    # as the audit bounds them: a small count 1..threshold; a hidden larger count above it; a
+    # hidden zero (the last resort of the plan) anything from 0 (the reader only sees 'c')
+    domains = [range(1, threshold + 1) if status[h] == PRIMARY else
+               range(threshold + 1, top) if values[h] > threshold else range(0, top) for h in hidden]
     for combo in itertools.product(*domains):
         v = dict(values) | dict(zip(hidden, combo))
         if all((sum(v[p] for p in e.parts) == v[e.total]) if e.exact else (sum(v[p] for p in e.parts) <= v[e.total])

@@ -35,7 +35,7 @@ from safeguarding.render.formats import symbol_legend
 from safeguarding.render.tables import html_table
 from safeguarding.results.cells import is_unprotected, unprotected, visible_small_counts
 from safeguarding.results.store import BoroughResults, load_results
-from safeguarding.text import plural
+from safeguarding.text import lower_first, plural
 from safeguarding.themes.registry import ThemeRecord, resolve_theme
 
 
@@ -257,7 +257,7 @@ class Briefing:
             "table or briefing), another figure is hidden too, choosing the smallest that protects it. Each hidden figure "
             "is checked: the figures shown leave its value open. Rates and percentages built on a hidden count are hidden.",
             MAPPING_NOTE,
-            "Checks run on the data: " + "; ".join(f"{c.title.lower()}" for code, c in CHECKS.items()
+            "Checks run on the data: " + "; ".join(f"{lower_first(c.title)}" for code, c in CHECKS.items()
                                                    if code.startswith(("DQ", self.record.check_prefix))) + ".",
             "Published statistics: Department for Education (Explore Education Statistics, Local Authority Interactive Tool) "
             "and Office for National Statistics, Open Government Licence v3.0." + (" " + " ".join(self.sources) if self.sources else ""),

@@ -42,7 +42,7 @@ CHECKS = {c.code: c for c in (
     Check("MIS06", "Missing log and SSDA903 disagree on looked-after children's episodes", "note"),
     Check("MIS07", "Child's age outside 0 to 17 at the start of an episode", "note"),
     Check("MIS08", "A kind of episode stops or starts being recorded", "problem"),
-    Check("MIS09", "Own figure differs from the published figure for the same year", "note"),
+    Check("MIS09", "Own figure differs from the published figure for the same year", "problem"),
 )}
 
 
@@ -384,7 +384,7 @@ CHECKS.update({c.code: c for c in (
     Check("NEET03", "In touch, but activity or accommodation not recorded", "note"),
     Check("NEET04", "Activity or accommodation recorded for a care leaver not in touch", "note"),
     Check("NEET05", "Care leaver not found in the SSDA903 header", "note"),
-    Check("NEET06", "Own figure differs from the published figure for the same year", "note"),
+    Check("NEET06", "Own figure differs from the published figure for the same year", "problem"),
 )})
 
 

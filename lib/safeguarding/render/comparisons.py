@@ -126,6 +126,11 @@ def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_l
         points = pd.concat([points, pd.DataFrame([{"area": b.area.name, "value": value, "denominator": n}])], ignore_index=True)
         position = stats.funnel_position(value, n, target, kind=kind, per=per, tau2=tau2)
         where = _position_words(position)
+        plain = stats.funnel_position(value, n, target, kind=kind, per=per, levels=(0.95,))
+        if tau2 > 0 and position == "within" and plain != "within":
+            # the words above the chart say 'more than chance' (the plain limits); so does the title
+            where = (f"is {'above' if value > target else 'below'} England by more than chance, but within the usual "
+                     "spread between authorities (the widened limits)")
     else:
         return None  # a funnel plot is drawn to place the borough: funnel_note says why it cannot be
     neighbours = list(comp.neighbours["name"])
@@ -281,8 +286,8 @@ def published_year_words(area_name: str, period_label: str, comp) -> str:
         return f"{own}; the published figures for other areas are for the same year ({shown})."
     from safeguarding.published.ees import year_label
     asked = year_label(comp.year_requested, comp.measure.year_kind)
-    return (f"{own}. Published figures for {asked} are not out yet, so other areas are shown for the latest "
-            f"published year, {shown}.")
+    return (f"{own}. This measure is not published for {asked} in the published files held, so other areas are "
+            f"shown for the latest year published, {shown}.")
 
 
 def within_funnel(value, symbol, n, target, unit: str = "percent", kind: str = "proportion",

@@ -54,7 +54,7 @@ def _fmt(value, spec, symbol="") -> str:
 
 def _change(spec, now, before, kind: str) -> str:
     if before is None:
-        return "no earlier year"
+        return ""
     then = f"{before['period']}"
     if _symbol(before) or _missing(before["value"]):
         return f"{then}: {_fmt(before['value'], spec, _symbol(before) or 'x')}"
@@ -135,7 +135,7 @@ def glance_row(b, g: Glance, period: str) -> dict:
     earlier = rows[rows["period"] < period].sort_values("period")
     before = earlier.iloc[-1] if len(earlier) else None
     published_id = spec.published_id if g.published_id is None else g.published_id
-    if before is None and published_id:
+    if before is None and published_id and g.change_from_published:
         before = _published_before(b, published_id)
     comp = None
     if published_id:
@@ -169,9 +169,18 @@ def glance_table(b, rows: list[dict], period: str) -> HtmlBlock:
     legend = symbol_legend(used, threshold=b.threshold, counts=b.record.counts)
     return html_table(frame, {c: COLUMNS[c] for c in keep}, caption=f"At a glance: {b.area.name}, {period}",
                       units={}, threshold=b.threshold, counts=b.record.counts,
-                      note=(f"{legend} " if legend else "") + ("This year: the borough's own records. Change: against its own records for the year "
-                            "before, with whether the change is more than chance would explain. England and "
-                            "statistical neighbours: published figures for the matching year (or the latest "
-                            "published, as stated); 'not clearly different' means the gap could be chance; 'within the "
-                            "usual spread' means more than chance, but no more than authorities usually differ from "
-                            "one another. Every figure is explained in the sections that follow."))
+                      note=(f"{legend} " if legend else "") + " ".join(_notes(keep)))
+
+
+def _notes(columns) -> list[str]:
+    """The footnote, for the columns the table has."""
+    out = ["This year: the borough's own records."]
+    if "change" in columns:
+        out.append("Change: against the borough's own records for the year before, or its published figure where "
+                   "marked 'published', with whether the change is more than chance would explain.")
+    if "england" in columns:
+        out.append("England and statistical neighbours: published figures for the matching year (or the latest "
+                   "published, as stated); 'not clearly different' means the gap could be chance; 'within the usual "
+                   "spread' means more than chance, but no more than authorities usually differ from one another.")
+    out.append("Every figure is explained in the sections that follow.")
+    return out

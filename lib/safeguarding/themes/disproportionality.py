@@ -222,10 +222,11 @@ class DisproportionalityView(JourneySections, StageSections, GroupSections):
             else:
                 now = format_number_for_unit(total["value"], unit, decimals=0 if unit == "per_10k" else 2,
                                              with_unit=False)
-            over, under = [], []
+            over, under, compared = [], [], 0
             for group in COMPARED:
                 row = self.row(frame, group)
                 verdict = as_text(row["rri_wb_verdict"]) if row is not None else ""
+                compared += verdict in SHOWN_VERDICTS
                 if verdict in CLEAR:
                     (over if verdict == CLEAR[0] else under).append(f"{group} {self.times(row).removesuffix(' as likely')}")
             parts = []
@@ -233,8 +234,10 @@ class DisproportionalityView(JourneySections, StageSections, GroupSections):
                 parts.append(f"more likely than White British: {join(over)}")
             if under:
                 parts.append(f"less likely: {join(under)}")
-            rows.append(text_row(f"{self.label(key)} ({per})", now,
-                                 verdict="; ".join(parts) if parts else "no group clearly different from White British"))
+            if not parts:
+                parts = (["no group clearly different from White British"] if compared else
+                         ["no comparison possible: too few, or hidden to protect privacy"])
+            rows.append(text_row(f"{self.label(key)} ({per})", now, verdict="; ".join(parts)))
         return rows
 
     def group_profile(self) -> dict:

@@ -21,6 +21,7 @@ from safeguarding.render.blocks import (
 )
 from safeguarding.render.sentences import upper_first
 from safeguarding.render.tables import html_table
+from safeguarding.text import plural
 from safeguarding.themes.disproportionality_words import (
     CLEAR,
     COMPARED,
@@ -120,7 +121,7 @@ class GroupSections:
         why = self.hidden_reasons(hidden)
         intro = (f"Of {total:,} combinations of smaller group and stage, {tally['clear']:,} showed a clear difference "
                  f"from White British children, {tally['similar']:,} no clear difference and {tally['few']:,} had too "
-                 f"few children for a judgement; {len(hidden):,} are hidden to protect privacy{f' ({why})' if why else ''}. "
+                 f"few children for a judgement; {len(hidden):,} {'is' if len(hidden) == 1 else 'are'} hidden to protect privacy{f' ({why})' if why else ''}. "
                  f"The {len(rows):,} clear differences that still hold with a much stricter test (see 'Ethnicity with "
                  "sex and school phase') are listed below; the matrices above show the rest.")
         if not rows:
@@ -191,7 +192,7 @@ class GroupSections:
         clear = clear.sort_values(["_firm", "_strength"], ascending=False)
         if len(clear) > MAX_INTERSECTION_ROWS:
             summary += (f" The {MAX_INTERSECTION_ROWS} largest differences are listed (those that hold with the stricter "
-                        f"test first); {len(clear) - MAX_INTERSECTION_ROWS:,} smaller ones are not.")
+                        f"test first); {plural(len(clear) - MAX_INTERSECTION_ROWS, 'smaller one')} {'is' if len(clear) - MAX_INTERSECTION_ROWS == 1 else 'are'} not.")
             clear = clear.head(MAX_INTERSECTION_ROWS)
         note = {"pupils": "The pupil roll gives the number of pupils of each group by sex and school phase.",
                 "care_leavers": "Care leavers aged 17 to 21 are counted by group and sex, so no assumption is needed.",

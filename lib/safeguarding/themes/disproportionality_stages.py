@@ -28,7 +28,7 @@ from safeguarding.themes.disproportionality_words import (
 #: care leaver stage counts NEET care leavers among care leavers.
 COUNTED = {"care_leavers": "NEET care leavers"}
 #: The heading of a stage table's denominator column, by the stage's base.
-DENOMINATOR_HEADINGS = {"population": "population", "pupils": "pupils", "care_leavers": "care leavers"}
+DENOMINATOR_HEADINGS = {"population": "population", "pupils": "pupils on the roll", "care_leavers": "care leavers"}
 #: What a stage table's denominators and its 'Not known' row are, by the stage's base.
 NOT_KNOWN_NOTES = {
     "population": "'Not known' has no population, so no rate (x).",
@@ -79,7 +79,8 @@ class StageSections:
         not_known = NOT_KNOWN_NOTES[stage.base]
         hidden_all = self.hidden_note([r for _, r in rows.iterrows()], "all", stage.counts)
         table = html_table(
-            rows, {"label": "Group", "numerator": upper_first(COUNTED.get(stage.base, stage.counts)),
+            rows, {"label": "Group", "numerator": (f"Pupils {lower_first(stage.label)}" if stage.base == "pupils" else
+                                                   upper_first(COUNTED.get(stage.base, stage.counts))),
                    "denominator": denominator,
                    "value": per, "interval": "95% interval", "vs_wb": "Compared with White British (95% interval)",
                    "vs_wb_verdict": "Verdict", "vs_all": "Compared with all other groups"},

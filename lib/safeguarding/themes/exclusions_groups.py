@@ -194,7 +194,8 @@ class GroupSections:
             years.add(comp.year_label)
             short = {m.CLA: "Looked after", m.CP: "On a child protection plan", m.CIN: "Other children in need"}[group]
             what = "permanently excluded" if kind == "perm" else "suspended at least once"
-            rows.append({"measure": f"{short}: {what}", "own": own["value"], "own_symbol": symbol_of(own) or "",
+            rows.append({"measure": f"{short}: {what}", "year": comp.year_label,
+                         "own": own["value"], "own_symbol": symbol_of(own) or "",
                          "published": comp.value, "published_symbol": comp.symbol or "",
                          "england": comp.england, "england_symbol": comp.england_symbol or "",
                          "london": comp.region, "london_symbol": comp.region_symbol or "",
@@ -208,18 +209,22 @@ class GroupSections:
                                             reason=own.get("reason"))]
         if not rows:
             return paragraph("Published figures for children in need, on plans and looked after are not available.")
-        year = ", ".join(sorted(years))
+        older = sorted(y for y in years if y != self.label)
+        when = (f"for {self.label}, the same school year" if not older else
+                f"for {self.label} where published, and otherwise for the latest year published ({', '.join(older)}: "
+                "the year is given on each row)")
         text = paragraph(
-            f"The Department for Education publishes these figures by local authority up to {year} (Outcomes for children in "
-            "need). Its groups are counted at 31 March (children looked after for 12 months; on a plan; other children in "
-            "need) rather than at any time in the school year as here, so read the comparison as a guide to scale, not an "
-            f"exact match. The borough's own figures are for {self.label}.")
+            f"The Department for Education publishes these figures by local authority (Outcomes for children in need, "
+            f"carried on in its Local Authority Interactive Tool): here {when}. Its groups are counted at 31 March "
+            "(children looked after for 12 months; on a plan; other children in need) rather than at any time in the "
+            "school year as here, so read the comparison as a guide to scale, not an exact match. The borough's own "
+            f"figures are for {self.label}.")
         frame = pd.DataFrame(rows)
-        table = html_table(frame, {"measure": "Pupils", "own": f"{b.area.name} {self.label}",
+        table = html_table(frame, {"measure": "Pupils", "year": "Published year", "own": f"{b.area.name} {self.label}",
                                    "published": f"{b.area.name} published", "england": "England",
                                    "london": "London", "sn": "Neighbours (median)"},
                            caption=f"Children's social care groups (%): {b.area.name}'s own figures for {self.label} and "
-                                   f"published figures for {year}",
+                                   "published figures for the year on each row",
                            units={c: "number" for c in ("own", "published", "england", "london", "sn")}, decimals=2,
                            threshold=b.threshold, counts="pupils",
                            source="Department for Education, Outcomes for children in need, including children looked after by "

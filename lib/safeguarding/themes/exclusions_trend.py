@@ -232,7 +232,9 @@ class TrendSections:
     def _other_sentence(self, o) -> str:
         """What the 'Other'/invalid share was in the year shown, and when it was last seen otherwise."""
         now = o[o["period"] == self.label]
-        flagged = now[(now["symbol"].fillna("") == "c") | (now["numerator"].fillna(0) > 0)]
+        # a hidden count, or a shown count above 0 (a shown 0 beside a hidden share is left to the table)
+        some = (now["numerator"].fillna(0) > 0) | ((now["symbol"].fillna("") == "c") & now["numerator"].isna())
+        flagged = now[some]
         if flagged.empty:
             earlier = o[(o["period"] != self.label) & ((o["numerator"].fillna(0) > 0) | (o["symbol"].fillna("") == "c"))]
             if earlier.empty:

@@ -182,15 +182,17 @@ class NeetView(NeetSections):
 
     # ---- key findings ----------------------------------------------------------------
     def key_findings(self) -> list[str]:
-        out = []
+        out, hidden = [], []
         for band in reversed(m.BANDS):  # 19 to 21 first: the larger group, and the one most often quoted
             text = " ".join(t for t in (self.share_sentence("neet.neet_pct", band), self.against_published("neet.neet_pct", band),
                                         self.change_words("neet.neet_pct", band, "NEET")) if t)
-            if text:
-                out.append(text + (" Lower is better." if self.shown(self.row("neet.neet_pct", band)) else ""))
+            if text and self.shown(self.row("neet.neet_pct", band)):
+                out.append(text + " Lower is better.")
+            elif text:
+                hidden.append(text)  # a hidden headline is said, after what can be said
         out += [t for t in (self._reasons_finding("19-21"), self._contact_finding("19-21"),
                             self._accommodation_finding("19-21"), self._groups_finding()) if t]
-        return out[:6]
+        return (out[:6 - len(hidden)] + hidden) if hidden else out[:6]
 
     def _reasons_finding(self, band: str) -> str:
         reasons = [(mid, self.row(mid, band)) for mid in m.NEET_REASONS]
