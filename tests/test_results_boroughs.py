@@ -42,12 +42,12 @@ class _Boroughs:
         return self.done[slug]
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session: a worker that leaves the module and comes back keeps what it built
 def boroughs(tmp_path_factory):
     return _Boroughs(tmp_path_factory.mktemp("data"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def results(boroughs):
     return boroughs
 
