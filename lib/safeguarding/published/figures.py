@@ -31,7 +31,12 @@ from safeguarding import config
 from safeguarding.codes import areas as area_codes
 from safeguarding.issues import InputError
 from safeguarding.published import catalogue as cat
-from safeguarding.published.ees import ees_geography, period_year, read_ees_csv, read_lait
+from safeguarding.published.ees import (
+    ees_geography,
+    period_year,
+    read_ees_csv,
+    read_lait,
+)
 
 FIGURE_COLUMNS = [
     "measure_id",
@@ -87,14 +92,10 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+def _sorted(frame: pd.DataFrame, by_measure: bool = True) -> pd.DataFrame:
     order = frame["geographic_level"].map(_LEVEL_ORDER).fillna(9)
-    return (
-        frame.assign(_order=order)
-        .sort_values(["measure_id", "year", "_order", "area_code", "dfe_number"], kind="stable")
-        .drop(columns="_order")
-        .reset_index(drop=True)
-    )
+    keys = ["measure_id"] * by_measure + ["year", "_order", "area_code", "dfe_number"]
+    return frame.assign(_order=order).sort_values(keys, kind="stable").drop(columns="_order").reset_index(drop=True)
 
 
 # ----------------------------------------------------------------------------- loading files
@@ -329,10 +330,7 @@ def figures(measure_id: str, published_dir: str | os.PathLike | None = None) -> 
         more = more[~more["year"].isin(years)]
         years |= set(more["year"])
         parts.append(more)
-    merged = pd.concat(parts, ignore_index=True)
-    order = merged["geographic_level"].map(_LEVEL_ORDER).fillna(9)
-    return (merged.assign(_order=order).sort_values(["year", "_order", "area_code", "dfe_number"], kind="stable")
-            .drop(columns="_order").reset_index(drop=True))
+    return _sorted(pd.concat(parts, ignore_index=True), by_measure=False)  # years in order, whichever source
 
 
 def _own_figures(measure: cat.PublishedMeasure, published_dir) -> pd.DataFrame:
@@ -361,6 +359,7 @@ def _cached_figures(measure_id: str, directory: str) -> pd.DataFrame:
     """
     import hashlib
     import tempfile
+
     from safeguarding import __version__
     stamp = [measure_id, directory, __version__]
     for rel in cat.files_used():

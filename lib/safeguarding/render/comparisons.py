@@ -16,6 +16,7 @@ from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.formats import format_number_for_unit
 from safeguarding.render.sentences import (
+    SPREAD,
     comparison_title,
     describe_comparison,
     lower_first,
@@ -76,11 +77,6 @@ def comparison_block(b, measure_id: str, borough_value: float, borough_symbol, b
     return published_comparison_block(b, spec, spec.published_id, borough_value, borough_symbol, borough_n, borough_k,
                                       phrase=spec.in_sentence, funnel_kind=funnel_kind, period_label=period_label,
                                       comparison=comparison, reason=reason)
-
-
-#: :func:`within_funnel`'s answer for a figure outside the chance limits but inside the limits
-#: widened for the usual variation between authorities (truthy: not a clear difference).
-SPREAD = "spread"
 
 
 def _per(unit: str) -> int:
@@ -227,8 +223,8 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
                                                      funnel_kind, comp)
     if not hidden:
         sent = [describe_comparison(phrase, borough_value, target, name, spec.polarity, unit,
-                                    within_noise=within_funnel(borough_value, None, borough_n, target, spec.unit,
-                                                               funnel_kind, comp),
+                                    within_noise=near_england if target == comp.england else
+                                    within_funnel(borough_value, None, borough_n, target, spec.unit, funnel_kind, comp),
                                     area_name=b.area.name, comparator_symbol=symbol, decimals=spec.decimals,
                                     threshold=b.threshold, counts=noun)
                 for target, name, symbol in ((comp.england, f"England ({published_year})", comp.england_symbol),

@@ -13,6 +13,7 @@ rows of its own with :func:`text_row`.
 from __future__ import annotations
 
 import math
+
 import pandas as pd
 
 from safeguarding.issues import InputError
@@ -20,10 +21,9 @@ from safeguarding.measures import stats
 from safeguarding.measures.registry import get as get_measure
 from safeguarding.render.blocks import HtmlBlock
 from safeguarding.render.formats import format_number_for_unit, symbol_legend
-from safeguarding.render.sentences import nearly_equal
+from safeguarding.render.sentences import versus_words
 from safeguarding.render.tables import html_table
 from safeguarding.themes.registry import Glance
-
 
 COLUMNS = {"measure": "Measure", "now": "This year", "change": "Change since the year before",
            "england": "England", "neighbours": "Statistical neighbours", "verdict": "In short"}
@@ -86,21 +86,9 @@ def _against(b, spec, now, comp, kind: str) -> tuple[str, str, str]:
     sn = f"{sn} (median of {comp.sn_count})" if not _missing(comp.sn_median) else "too few published"
     if _symbol(now) or _missing(now["value"]) or _missing(comp.england):
         return england, sn, ""
-    value = now["value"]
-    within = within_funnel(value, None, now.get("denominator"), comp.england, spec.unit, kind, comp)
-    a = round(float(value), spec.decimals if spec.decimals is not None else 1)
-    e = round(float(comp.england), spec.decimals if spec.decimals is not None else 1)
-    if a == e:
-        verdict = "the same as England"
-    elif within == "spread":
-        verdict = f"{'higher' if a > e else 'lower'} than England, within the usual spread between authorities"
-    elif within or (within is None and nearly_equal(a, e)):
-        verdict = "not clearly different from England"
-    else:
-        verdict = f"{'higher' if a > e else 'lower'} than England"
-        better = {"lower_better": a < e, "higher_better": a > e}.get(spec.polarity)
-        if better is not None:
-            verdict += " (better)" if better else " (worse)"
+    within = within_funnel(now["value"], None, now.get("denominator"), comp.england, spec.unit, kind, comp)
+    verdict = versus_words(now["value"], comp.england, within_noise=within, decimals=spec.decimals,
+                           polarity=spec.polarity)
     if not comp.matches_year:
         verdict += f"; England as published for {year}"
     return england, sn, verdict

@@ -234,7 +234,7 @@ def describe_comparison(
     direction = "higher" if own_number > comp_number else "lower"
     if within_noise is None and nearly_equal(own_number, comp_number):
         return f"{subject} ({own_text}) is about the same as {comp_name} ({comp_text})."
-    if within_noise == "spread":
+    if within_noise == SPREAD:
         return (f"{subject} ({own_text}) is {direction} than {comp_name} ({comp_text}): more than chance would "
                 "explain, but local authorities differ this much from one another as a rule, so it is within the "
                 "usual spread.")
@@ -257,22 +257,37 @@ def nearly_equal(a, b) -> bool:
     return abs(a - b) < NEARLY_EQUAL * max(abs(a), abs(b))
 
 
+#: A gap outside the chance limits but inside the limits widened for the usual spread between
+#: authorities (see :func:`safeguarding.render.comparisons.within_funnel`).
+SPREAD = "spread"
+
+
+def versus_words(value, comparator, comparator_name: str = "England", *, within_noise=None,
+                 decimals: int | None = None, polarity: str | None = None) -> str:
+    """'the same as England', 'not clearly different from England', 'lower than England, within
+    the usual spread between authorities' or 'lower than England' (with ' (better)' / ' (worse)'
+    when ``polarity`` says which way is better): the verdict every title and table cell uses."""
+    digits = 1 if decimals is None else decimals
+    a, b = round(float(value), digits), round(float(comparator), digits)
+    if a == b:
+        return f"the same as {comparator_name}"
+    direction = "higher" if a > b else "lower"
+    if within_noise == SPREAD:
+        return f"{direction} than {comparator_name}, within the usual spread between authorities"
+    if within_noise or (within_noise is None and nearly_equal(a, b)):
+        return f"not clearly different from {comparator_name}"
+    better = {"lower_better": a < b, "higher_better": a > b}.get(polarity)
+    return f"{direction} than {comparator_name}" + ("" if better is None else " (better)" if better else " (worse)")
+
+
 def comparison_title(label: str, area_name: str, value, comparator, comparator_name: str = "England", *,
                      within_noise: bool | None = None, decimals: int | None = None) -> str:
     """A chart title that agrees with :func:`describe_comparison`: 'higher/lower than England'
     only when the difference is more than chance (or, untested, more than a whisker)."""
     if is_missing(value) or is_missing(comparator):
         return f"{label}: {area_name} against {comparator_name}, London and statistical neighbours"
-    digits = 1 if decimals is None else decimals
-    a, b = round(float(value), digits), round(float(comparator), digits)
-    if a == b:
-        return f"{label}: {area_name} is the same as {comparator_name}"
-    if within_noise == "spread":
-        return (f"{label}: {area_name} is {'higher' if a > b else 'lower'} than {comparator_name}, within the usual "
-                "spread between authorities")
-    if within_noise or (within_noise is None and nearly_equal(a, b)):
-        return f"{label}: {area_name} is not clearly different from {comparator_name}"
-    return f"{label}: {area_name} is {'higher' if a > b else 'lower'} than {comparator_name}"
+    words = versus_words(value, comparator, comparator_name, within_noise=within_noise, decimals=decimals)
+    return f"{label}: {area_name} is {words}"
 
 
 def describe_trend(

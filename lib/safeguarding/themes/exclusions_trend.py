@@ -18,7 +18,7 @@ from safeguarding.render.comparisons import (
 )
 from safeguarding.render.count_rate_tables import count_rate_cells
 from safeguarding.render.formats import format_number_for_unit
-from safeguarding.render.sentences import describe_trend, lower_first
+from safeguarding.render.sentences import SPREAD, describe_trend, lower_first
 from safeguarding.render.tables import html_table
 
 #: Published measures (LAIT) for the borough's own headline measures.
@@ -98,7 +98,7 @@ class TrendSections:
                 where = ("not clearly different from" if near is True and now != eng else
                          "below" if now < eng else "above" if now > eng else "the same as")
                 title += f" and is {where} England's" + (", within the usual spread between authorities"
-                                                         if near == "spread" and now != eng else "")
+                                                         if near == SPREAD and now != eng else "")
         chart = charts.trend_chart(
             periods, series, symbols=symbols, unit=sp.unit, decimals=sp.decimals, value_label=sp.label,
             title=title, threshold=b.threshold, counts=sp.counts,

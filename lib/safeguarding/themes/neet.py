@@ -23,6 +23,7 @@ from safeguarding.render.comparisons import (
 )
 from safeguarding.render.formats import format_interval, format_number_for_unit
 from safeguarding.render.hidden import hidden_summary, hidden_words
+from safeguarding.render.sentences import SPREAD
 from safeguarding.themes.neet_comparators import COUNTS, REASON_WORDS, TRENDED
 from safeguarding.themes.neet_sections import NeetSections
 
@@ -119,7 +120,7 @@ class NeetView(NeetSections):
         if own == other:
             return f"the same as {name} ({self._pct(comparator)})"
         direction = "higher" if own > other else "lower"
-        if within == "spread":
+        if within == SPREAD:
             return f"{direction} than {name} ({self._pct(comparator)}), within the usual spread between authorities"
         if within:
             return f"{direction} than {name} ({self._pct(comparator)}), a difference small enough to be chance"
