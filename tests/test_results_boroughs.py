@@ -61,7 +61,11 @@ def test_audit_finds_nothing_recoverable(results, borough):
     # no hidden cell is pinned to one value, and most primary cells stay open over the whole band 1..T
     # (the exception, a small whole split into small parts, is in results.plan)
     # (a count of a small hidden group is hidden with it, exempt: e.g. 0 of them, when 0 of all)
-    assert ((res.audit["highest"] > res.audit["lowest"]) | res.audit["exempt"]).all()
+    # (a count DfE publishes, or that its figures and our symbols alone pin, is public already)
+    public = res.audit["public"].fillna("").astype(str)
+    pinned_by_dfe = public.str.fullmatch(r"(\S+) to \1")
+    assert ((res.audit["highest"] > res.audit["lowest"]) | res.audit["exempt"] | pinned_by_dfe).all()
+    assert pinned_by_dfe.sum() <= 10, res.audit[pinned_by_dfe].to_string()
     primary = res.audit[res.audit["status"] == "primary"]
     assert ((primary["lowest"] <= 1) & (primary["highest"] >= T)).mean() > 0.5
     print(borough, summary)

@@ -250,3 +250,115 @@ def test_equal_cells_are_hidden_and_shown_together():
     assert plan.status.get("a|big") == SECONDARY and plan.status.get("b|big") == SECONDARY
     assert "a|all" not in plan.status
     assert plan.audit["protected"].all()
+
+
+# ---- published figures: what DfE prints of the same counts -----------------------------------
+def _neet_band(not_known=5, neet=6, eet=28, total=39):
+    """One age band of care leavers: EET + NEET + activity not known = all care leavers."""
+    values = {k("eet", "age", "17-18"): eet, k("neet", "age", "17-18"): neet,
+              k("nk", "age", "17-18"): not_known, k("all", "age", "17-18"): total}
+    return values, [Components("all", ("eet", "neet", "nk"))]
+
+
+def test_published_count_pins_a_hidden_cell_through_shown_ones():
+    # Hiding 'NEET' protects 'not known' from our own figures alone (28 + c + c = 39), but DfE
+    # publishes NEET = 6 for the same borough and year: 39 - 28 - 6 = 5.
+    values, rel = _neet_band()
+    equations = expand(rel, values.keys(), values)
+    status = {k("nk", "age", "17-18"): PRIMARY, k("neet", "age", "17-18"): SECONDARY}
+    assert audit(values, equations, status, T)["protected"].all()
+    known = {k("neet", "age", "17-18"): (6.0, 6.0)}
+    leaked = audit(values, equations, status, T, known=known).set_index("cell")
+    assert not leaked.loc[k("nk", "age", "17-18"), "protected"]
+    assert leaked.loc[k("nk", "age", "17-18"), ["lowest", "highest"]].tolist() == [5.0, 5.0]
+    plan = plan_disclosure(values, equations, T, known=known)
+    assert plan.failures.empty
+    # the published count is never the one hidden (hiding it protects nothing): EET is
+    assert k("neet", "age", "17-18") not in plan.status
+    assert plan.status[k("eet", "age", "17-18")] == SECONDARY
+
+
+def test_a_count_dfe_publishes_exactly_is_public_already():
+    values, rel = _neet_band()
+    equations = expand(rel, values.keys(), values)
+    known = {k("nk", "age", "17-18"): (5.0, 5.0)}
+    plan = plan_disclosure(values, equations, T, known=known)
+    row = plan.audit.set_index("cell").loc[k("nk", "age", "17-18")]
+    assert row["status"] == PRIMARY and row["protected"] and row["public"] == "5 to 5"
+    assert plan.n_secondary == 0   # nothing else is hidden to protect a published figure
+
+
+def test_what_published_figures_alone_pin_needs_no_protection():
+    # DfE: activity not known = 1. Ours: not in touch 'c' + in touch with no activity 0 = 1. Our
+    # symbol and DfE's figure already say 'not in touch' is 1; nothing we show adds to that.
+    values = {k("nc", "age", "17-18"): 1, k("nr", "age", "17-18"): 0, k("nk", "age", "17-18"): 1}
+    rel = [Components("nk", ("nc", "nr"))]
+    equations = expand(rel, values.keys(), values)
+    plan = plan_disclosure(values, equations, T, known={k("nk", "age", "17-18"): (1.0, 1.0)})
+    assert plan.failures.empty
+    assert plan.audit.set_index("cell").loc[k("nc", "age", "17-18"), "public"] == "1 to 1"
+    assert k("nr", "age", "17-18") not in plan.status   # the zero stays shown
+
+
+def test_a_published_figure_the_own_count_is_outside_is_not_a_fact():
+    values, rel = _neet_band()
+    equations = expand(rel, values.keys(), values)
+    plan = plan_disclosure(values, equations, T, known={k("neet", "age", "17-18"): (9.0, 9.0),
+                                                        k("gone", "age", "17-18"): (1.0, 1.0)})
+    assert plan.known == {}
+    assert plan.audit["public"].eq("").all()
+
+
+def _reader_values(c, values, status, known, total, parts, unseen=False, top=60):
+    """Brute force for one margin (parts add up to total): every value hidden cell ``c`` could
+    take for a reader who knows each cell's symbol, DfE's figures and (unless ``unseen``) every
+    shown figure. Integer intervals add up to an interval, so a value is possible when what is
+    left for the other unknown cells lies between their smallest and largest sum."""
+    def domain(x):
+        if x in known:
+            return known[x]
+        if x not in status:
+            return (0, top) if unseen else (values[x], values[x])
+        if status[x] == PRIMARY:
+            return (1, T)
+        return (T + 1, top) if values[x] > T else (0, top)   # a secondary zero: the last resort
+    out = set()
+    lo_c, hi_c = domain(c)
+    for v in range(int(lo_c), int(hi_c) + 1):
+        if c == total:
+            need_lo = need_hi = v
+            rest = [domain(x) for x in parts]
+            ok = sum(d[0] for d in rest) <= need_hi and sum(d[1] for d in rest) >= need_lo
+        else:
+            t_lo, t_hi = domain(total)
+            rest = [domain(x) for x in parts if x != c]
+            ok = (t_lo - v <= sum(d[1] for d in rest)) and (t_hi - v >= sum(d[0] for d in rest))
+        if ok:
+            out.add(v)
+    return out
+
+
+@settings(max_examples=80, deadline=None)
+@given(parts=st.lists(st.integers(0, 9), min_size=2, max_size=5), data=st.data())
+def test_property_published_parts_never_let_a_primary_cell_be_narrowed(parts, data):
+    """Random margins, some of whose cells DfE publishes: after planning, no published count is
+    hidden as secondary, and (by brute force) every hidden primary cell can still take every
+    value from 1 to the threshold that its symbol and DfE's figures alone allow."""
+    names = [k("p", "g", str(i)) for i in range(len(parts))]
+    total = k("p", "all", "All")
+    values = dict(zip(names, parts)) | {total: sum(parts)}
+    equations = expand([Rollup(("p",), "g", "all", "All")], values.keys(), values)
+    published = data.draw(st.sets(st.sampled_from(sorted(values))))
+    known = {c: (float(values[c]), float(values[c])) for c in published}
+    plan = plan_disclosure(values, equations, T, known=known)
+    assert plan.failures.empty
+    assert not [c for c, s in plan.status.items() if s == SECONDARY and c in known]
+    for c, s in plan.status.items():
+        if s != PRIMARY:
+            continue
+        seen = _reader_values(c, values, plan.status, known, total, names)
+        public_only = _reader_values(c, values, plan.status, known, total, names, unseen=True)
+        assert values[c] in seen
+        only_hidden = all(x in plan.status or x in known for x in [*names, total])
+        assert seen == public_only or seen == set(range(1, T + 1)) or (only_hidden and len(seen) >= 2), \
+            (c, seen, public_only, plan.status, known)

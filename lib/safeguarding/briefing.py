@@ -254,8 +254,10 @@ class Briefing:
             f"Disclosure control: counts from 1 to {self.threshold} are shown as 'c'. One plan covers every table of every "
             f"briefing for {self.area.name} and {self.period_label}: the same count has the same figure (or the same 'c') "
             "everywhere, and where a hidden count could be worked out from other figures (a total, other groups, another "
-            "table or briefing), another figure is hidden too, choosing the smallest that protects it. Each hidden figure "
-            "is checked: the figures shown leave its value open. Rates and percentages built on a hidden count are hidden.",
+            "table or briefing, or a figure DfE publishes for the borough), another figure is hidden too, choosing the "
+            "smallest that protects it. Each hidden figure is checked: the figures shown, with DfE's, leave its value "
+            "open. A count DfE publishes is not hidden to protect another. Rates and percentages built on a hidden "
+            "count are hidden.",
             MAPPING_NOTE,
             "Checks run on the data: " + "; ".join(f"{lower_first(c.title)}" for code, c in CHECKS.items()
                                                    if code.startswith(("DQ", self.record.check_prefix))) + ".",

@@ -451,6 +451,12 @@ RELATIONS = (
 )
 
 
+def published_counterpart(measure_id: str, breakdown: str, group: str) -> str | None:
+    """The DfE figure of a result row (:mod:`safeguarding.results.public`): care leavers of an
+    age band, with their count and the count of each activity and of suitable accommodation."""
+    return published_id(measure_id, group) if breakdown == "age_band" and group in BANDS else None
+
+
 def compute(ctx: Context) -> ThemeResults:
     """Every result of the care leavers theme for a borough and period (unprotected)."""
     from safeguarding import quality

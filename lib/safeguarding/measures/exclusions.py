@@ -705,6 +705,27 @@ SMALL_GROUP_COLUMN = "within_small_group"
 SOCIAL_CARE_TABLES = ("cin_children", "cin_details", "cin_cp_plans", "cla_header", "cla_episodes")
 
 
+#: Result measure (all pupils) -> DfE's published rate of the LA's pupils.
+PUBLISHED_ALL_PUPILS = {"exclusions.permanent_rate": "exclusions.perm_rate",
+                        "exclusions.suspension_rate": "exclusions.suspension_rate",
+                        "exclusions.one_plus_suspension_pct": "exclusions.one_plus_suspension_rate"}
+#: Social-care group -> DfE's group in the outcomes-by-characteristics files.
+PUBLISHED_SOCIAL_CARE = {"Looked after": "cla", "On a child protection plan (not looked after)": "cppo",
+                         "Other children in need": "cino"}
+
+
+def published_counterpart(measure_id: str, breakdown: str, group: str) -> str | None:
+    """The DfE figure of a result row (:mod:`safeguarding.results.public`): exclusion rates of
+    all the LA's pupils, and of pupils looked after, on a plan or otherwise in need."""
+    if breakdown == "all":
+        return PUBLISHED_ALL_PUPILS.get(measure_id)
+    if breakdown == "social_care" and group in PUBLISHED_SOCIAL_CARE:
+        kind = {"exclusions.social_care_perm_pct": "perm_pct",
+                "exclusions.social_care_one_plus_sus_pct": "one_plus_sus_pct"}.get(measure_id)
+        return f"exclusions.{PUBLISHED_SOCIAL_CARE[group]}.{kind}" if kind else None
+    return None
+
+
 def compute(ctx: Context) -> ThemeResults:
     """Every result of the exclusions theme for a borough and period (unprotected).
 

@@ -523,6 +523,12 @@ RELATIONS = (
 )
 
 
+def published_counterpart(measure_id: str, breakdown: str, group: str) -> str | None:
+    """The DfE figure of a result row (:mod:`safeguarding.results.public`): looked-after
+    children who went missing, out of those looked after during the year."""
+    return "cla_missing.pct_missing" if measure_id == "missing.cla_missing_pct" else None
+
+
 def compute(ctx: Context) -> ThemeResults:
     """Every result of the missing theme for a borough and period (unprotected)."""
     from safeguarding import quality

@@ -30,6 +30,16 @@ Audit
     must then not be pinned to one value (e.g. 'c' + 'c' = 'c' leaves each part open). The audit frame (cell, status, value,
     lowest, highest, protected) is the analyst-only report; it never goes in a briefing.
 
+Public figures
+    DfE publishes some of the same counts for the borough and year (care leavers NEET, looked-after
+    children who went missing, ...), and other briefings print them. Where the borough's own count
+    agrees with the published figure, a reader knows the range that figure allows (``known``:
+    cell -> lowest, highest) and can combine it with everything shown. The audit adds these
+    ranges as bounds, so a cell they help pin down is caught and protected like any other. A
+    hidden cell is judged against what public figures already say about it: a count DfE has
+    published exactly is already public, and hiding it protects nothing (its audit says
+    ``public``); a primary cell a published rate narrows to 3 to 5 must still span 3 to 5.
+
 This protects against exact and interval recovery by adding and subtracting figures
 shown anywhere in the borough's briefings for the period.
 """
@@ -45,12 +55,16 @@ from safeguarding.results.relations import Equation
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
+#: A shown cell as a reader who has only the published figures sees it (see :func:`_public_range`).
+UNSEEN = "unseen"
 #: Extra cost of hiding a headline cell (a figure the briefing is built around).
 HEADLINE_COST = 1_000_000.0
 #: Cost of each figure (row of a result table) that hiding a cell would hide with it.
 USE_COST = 1_000.0
 #: ``exempt``: hidden only because its group (the denominator) is small; needs no protection of its own.
-AUDIT_COLUMNS = ["cell", "status", "value", "lowest", "highest", "protected", "equations", "exempt"]
+#: ``public``: the range published figures allow (blank when none does).
+AUDIT_COLUMNS = ["cell", "status", "value", "lowest", "highest", "protected", "equations", "exempt", "public"]
+Known = dict[str, tuple[float, float]]
 
 
 @dataclass
@@ -61,6 +75,7 @@ class Plan:
     values: dict[str, float]
     equations: list[Equation]
     status: dict[str, str] = field(default_factory=dict)
+    known: Known = field(default_factory=dict)
     audit: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AUDIT_COLUMNS))
 
     @property
@@ -81,19 +96,34 @@ class Plan:
                 "threshold": self.threshold}
 
 
-def _bounds(value: float, status: str, threshold: int) -> tuple[float, float | None]:
+def _bounds(value: float, status: str, threshold: int, known: tuple[float, float] | None = None
+            ) -> tuple[float, float | None]:
+    """What a reader knows of a hidden cell from its symbol, narrowed by published figures."""
     if status == PRIMARY:
-        return 1.0, float(threshold)
-    return (float(threshold) + 1.0, None) if value > threshold else (0.0, None)
+        low, high = 1.0, float(threshold)
+    elif status == UNSEEN:
+        low, high = 0.0, None
+    else:
+        low, high = (float(threshold) + 1.0, None) if value > threshold else (0.0, None)
+    if known is not None:
+        low = max(low, known[0])
+        high = known[1] if high is None else min(high, known[1])
+    return low, high
 
 
-def _wide_enough(lowest: float, highest: float, status: str, threshold: int, only_hidden: bool = False) -> bool:
+def _wide_enough(lowest: float, highest: float, status: str, threshold: int, only_hidden: bool = False,
+                 bounds: tuple[float, float | None] | None = None) -> bool:
     """A primary cell must stay anywhere from 1 to the threshold; a secondary cell (not itself
     small) must not be pinned to one value. A primary cell that adds up only with other hidden
     cells (a small whole split into small parts: nothing shown narrows it, only the symbols
-    do) must not be pinned to one value either."""
+    do) must not be pinned to one value either. ``bounds``: what the symbol and published
+    figures alone already tell a reader: the cell need span no more than that (a count DfE
+    published exactly is public already)."""
     width = highest - lowest
-    need = 1 if status != PRIMARY or only_hidden else threshold - 1
+    need = 1.0 if status != PRIMARY or only_hidden else float(threshold - 1)
+    if bounds is not None:
+        low, high = bounds
+        need = min(need, (np.inf if high is None else high) - low)
     return bool(width >= need - 1e-6)
 
 
@@ -149,10 +179,13 @@ class _ComponentLP:
     (HiGHS through highspy, warm-started: thousands of small solves stay fast)."""
 
     def __init__(self, cells: list[str], equations: list[Equation], values: dict[str, float],
-                 status: dict[str, str], threshold: int):
+                 status: dict[str, str], threshold: int, known: Known | None = None):
         import highspy
         self.cells = cells
         col = {c: i for i, c in enumerate(cells)}
+        known = known or {}
+        # a shown count DfE also publishes exactly adds nothing a reader did not know
+        public = {c for c, (lo, hi) in known.items() if lo == hi}
         rows, lower, upper, pinned_by_shown = [], [], [], []
         for eq in equations:
             coef: dict[int, float] = {}
@@ -166,14 +199,15 @@ class _ComponentLP:
             if not coef:
                 continue
             rows.append(coef)
-            pinned_by_shown.append(const != 0.0 or any(c not in col for c in (*eq.parts, eq.total)))
+            pinned_by_shown.append(any(c not in col and c not in public
+                                       for c in (*eq.parts, eq.total)))
             lower.append(-const if eq.exact else -highspy.kHighsInf)
             upper.append(-const)
         #: cells whose every sum is made only of hidden cells (what narrows them is the symbols alone)
         self.only_hidden = {c for c in cells
                             if all(not shown for coef, shown in zip(rows, pinned_by_shown) if col[c] in coef)}
         inf = highspy.kHighsInf
-        bounds = [_bounds(values[c], status[c], threshold) for c in cells]
+        bounds = [_bounds(values[c], status[c], threshold, known.get(c)) for c in cells]
         h = _new_highs()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = len(cells), len(rows)
@@ -224,8 +258,10 @@ class _ComponentLP:
 
 def _audit_component(cells: list[str], equations: list[Equation], values: dict[str, float],
                      status: dict[str, str], threshold: int, only: set[str] | None = None,
-                     exempt: set[str] | frozenset = frozenset()) -> list[dict]:
-    model = _ComponentLP(cells, equations, values, status, threshold)
+                     exempt: set[str] | frozenset = frozenset(), known: Known | None = None) -> list[dict]:
+    known = known or {}
+    model = _ComponentLP(cells, equations, values, status, threshold, known)
+    public_cells = any(c in known for eq in equations for c in (*eq.parts, eq.total))
     n_eq = {c: 0 for c in cells}
     for eq in equations:
         for c in (*eq.parts, eq.total):
@@ -236,21 +272,42 @@ def _audit_component(cells: list[str], equations: list[Equation], values: dict[s
         if only is not None and c not in only:
             continue
         lowest, highest = model.feasible_range(c)
+        public = known.get(c)
+        bounds = None if public is None else _bounds(values[c], status[c], threshold, public)
+        protected = c in exempt or _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden, bounds)
+        if not protected and public_cells:
+            low, high = _public_range(c, equations, values, status, threshold, known)
+            protected = bool(highest - lowest >= high - low - 1e-6)  # what we show adds nothing
+            if protected:
+                public = (low, high)
         out.append({"cell": c, "status": status[c], "value": values[c], "lowest": lowest, "highest": highest,
-                    "protected": c in exempt or _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden),
-                    "equations": n_eq[c], "exempt": c in exempt})
+                    "protected": protected,
+                    "equations": n_eq[c], "exempt": c in exempt,
+                    "public": "" if public is None else f"{public[0] + 0.0:g} to {public[1] + 0.0:g}"})
     return out
 
 
+def _public_range(c: str, equations: list[Equation], values: dict[str, float], status: dict[str, str],
+                  threshold: int, known: Known) -> tuple[float, float]:
+    """The range of hidden cell ``c`` for a reader who has the published figures and our
+    symbols but none of the figures we show (every shown cell of the equations unknown). When
+    everything shown leaves ``c`` as wide as this, the briefings reveal nothing about it that
+    DfE has not published: e.g. DfE's 'activity not known: 1' with a hidden 'not in touch'."""
+    cells = sorted({x for eq in equations for x in (*eq.parts, eq.total)})
+    seen = {x: status.get(x, UNSEEN) for x in cells}
+    return _ComponentLP(cells, equations, values, seen, threshold, known).feasible_range(c)
+
+
 def audit(values: dict[str, float], equations: list[Equation], status: dict[str, str], threshold: int,
-          exempt: set[str] | frozenset = frozenset()) -> pd.DataFrame:
+          exempt: set[str] | frozenset = frozenset(), known: Known | None = None) -> pd.DataFrame:
     """The feasible range of every hidden cell given everything shown (see module docstring).
     ``exempt`` cells are hidden only because their denominator is: they need no protection
-    of their own (a reader who can work one out learns a count of a group whose size is hidden)."""
+    of their own (a reader who can work one out learns a count of a group whose size is hidden).
+    ``known``: ranges published figures give for some cells (see :func:`consistent_known`)."""
     hidden = sorted(status)
     rows: list[dict] = []
     for cells, eqs in _components(hidden, equations):
-        rows += _audit_component(cells, eqs, values, status, threshold, exempt=exempt)
+        rows += _audit_component(cells, eqs, values, status, threshold, exempt=exempt, known=known)
     frame = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
     return frame.sort_values("cell", ignore_index=True)
 
@@ -261,7 +318,8 @@ def primary_cells(values: dict[str, float], threshold: int) -> dict[str, str]:
 
 def plan_disclosure(values: dict[str, float], equations: list[Equation], threshold: int,
                     headline: set[str] | frozenset = frozenset(), max_rounds: int = 10_000,
-                    uses: dict[str, int] | None = None, dependents: dict[str, set[str]] | None = None) -> Plan:
+                    uses: dict[str, int] | None = None, dependents: dict[str, set[str]] | None = None,
+                    known: Known | None = None) -> Plan:
     """Primary suppression, then secondary suppression until the audit passes.
 
     ``values``: cell key -> true count. ``headline``: keys hidden only when no other cell can
@@ -274,6 +332,7 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
     """
     if threshold < 1:
         raise ValueError(f"the suppression threshold must be 1 or more, not {threshold}")
+    known = consistent_known(values, known)
     status = primary_cells(values, threshold)
     exempt = _hide_dependents(status, dependents or {})
     eqs_of: dict[str, list[int]] = {}
@@ -308,7 +367,8 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
                 component_of[c] = n
             if changed & cellset:
                 todo = (changed | failing_before) & cellset
-                for row in _audit_component(cells, eqs, values, status, threshold, only=todo, exempt=exempt):
+                for row in _audit_component(cells, eqs, values, status, threshold, only=todo, exempt=exempt,
+                                            known=known):
                     results[row["cell"]] = row
         failing = sorted((c for c, r in results.items() if not r["protected"]), key=lambda c: (values[c], c))
         if not failing:
@@ -318,7 +378,7 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
             if component_of[c] in handled:
                 continue
             chosen = _protector(c, values, equations, eqs_of, status, threshold, cost,
-                                (results[c]["lowest"], results[c]["highest"]), twins)
+                                (results[c]["lowest"], results[c]["highest"]), twins, known)
             if chosen is not None:
                 for x in twins.get(chosen, (chosen,)):
                     if x not in status:
@@ -330,10 +390,19 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
     else:  # pragma: no cover - guard against a runaway loop
         raise RuntimeError("secondary suppression did not converge")
     if not failing:  # a failing plan is kept as it is: the batch refuses it anyway
-        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt, twins)
-    plan = Plan(threshold=threshold, values=values, equations=equations, status=status)
-    plan.audit = audit(values, equations, status, threshold, exempt)
+        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt, twins, known)
+    plan = Plan(threshold=threshold, values=values, equations=equations, status=status, known=known)
+    plan.audit = audit(values, equations, status, threshold, exempt, known)
     return plan
+
+
+def consistent_known(values: dict[str, float], known: Known | None) -> Known:
+    """The published ranges a reader could rightly apply: those of registered cells whose true
+    count lies inside them. A published figure the borough's own count is outside (a different
+    extract or definition) would mislead a reader rather than inform them, and as a bound it
+    would contradict the true counts."""
+    return {c: (float(lo), float(hi)) for c, (lo, hi) in (known or {}).items()
+            if c in values and lo - 1e-9 <= values[c] <= hi + 1e-9}
 
 
 #: How many of the cheapest candidates :func:`_protector` tries (two small LPs each) before
@@ -379,7 +448,8 @@ def _equal_groups(equations: list[Equation]) -> dict[str, tuple[str, ...]]:
     return {x: tuple(sorted(g)) for g in groups.values() if len(g) > 1 for x in g}
 
 
-def _protector(c, values, equations, eqs_of, status, threshold, cost, current=None, twins=None) -> str | None:
+def _protector(c, values, equations, eqs_of, status, threshold, cost, current=None, twins=None,
+               known=None) -> str | None:
     """The shown cell to hide so that hidden cell ``c`` may be protected.
 
     Candidates are the cells of an equation with ``c`` or with a hidden cell linked to ``c``
@@ -389,6 +459,9 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
     chosen; if none does, the cheapest; with no candidate, as a last resort, a shown zero."""
     cluster = set(_component_of(c, status, eqs_of, equations)[0])  # hidden cells linked to c
     near = _linked(cluster, eqs_of, equations)
+    known = known or {}
+    # a count DfE publishes exactly is public: hiding it would protect nothing
+    near = {m for m in near if m not in known or known[m][0] != known[m][1]}
     candidates = sorted((m for m in near if m not in status and values[m] > threshold), key=lambda m: (cost(m), m))
     if not candidates:
         zeros = sorted((m for m in near if m not in status and values[m] == 0), key=lambda m: (cost(m), m))
@@ -407,7 +480,7 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
             n_tried += 1
             trial = {**status, **{x: SECONDARY for x in group}}
             cells, eqs = _component_of(c, trial, eqs_of, equations)
-            row = _audit_component(cells, eqs, values, trial, threshold, only={c})[0]
+            row = _audit_component(cells, eqs, values, trial, threshold, only={c}, known=known)[0]
             if row["highest"] - row["lowest"] > current[1] - current[0]:
                 return m
     return candidates[0]  # no single cell frees c (it takes two or more): the next round goes on
@@ -446,7 +519,8 @@ def _hide_dependents(status: dict[str, str], dependents: dict[str, set[str]]) ->
     return added
 
 
-def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt=frozenset(), twins=None) -> None:
+def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt=frozenset(), twins=None,
+                     known=None) -> None:
     """Show again every secondary cell that the plan can do without (most costly first):
     the greedy step may have hidden a cell that a later choice made unnecessary. A numerator
     of a small hidden denominator (``exempt``) stays hidden; equal cells are shown together."""
@@ -468,7 +542,8 @@ def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt=
                 continue
             cells, eqs = _component_of(start, status, eqs_of, equations)
             seen.update(cells)
-            if not all(r["protected"] for r in _audit_component(cells, eqs, values, status, threshold, exempt=exempt)):
+            if not all(r["protected"] for r in _audit_component(cells, eqs, values, status, threshold, exempt=exempt,
+                                                                known=known)):
                 ok = False
                 break
         if not ok:

@@ -39,7 +39,7 @@ from safeguarding.results import cells as cellmod
 from safeguarding.results.plan import Plan, plan_disclosure
 from safeguarding.results.relations import expand
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the audit has a 'public' column
 
 
 @dataclass
@@ -170,8 +170,12 @@ def compute_all(ctx: Context, themes=None) -> tuple[dict[str, ThemeResults], dic
     return out, unavailable
 
 
-def protect_all(themes: dict[str, ThemeResults], threshold: int) -> tuple[dict[str, dict[str, pd.DataFrame]], Plan]:
-    """One plan over every cell of every theme's tables, applied to each table."""
+def protect_all(themes: dict[str, ThemeResults], threshold: int, area: Area | None = None,
+                published: Path | None = None) -> tuple[dict[str, dict[str, pd.DataFrame]], Plan]:
+    """One plan over every cell of every theme's tables, applied to each table. With ``area``,
+    what DfE publishes of the same counts for the borough is known to the plan
+    (:mod:`safeguarding.results.public`)."""
+    from safeguarding.results.public import published_ranges
     from safeguarding.themes.registry import THEMES
     registered = {key: {name: cellmod.register_cells(frame) for name, frame in tr.tables.items()}
                   for key, tr in themes.items()}
@@ -181,8 +185,13 @@ def protect_all(themes: dict[str, ThemeResults], threshold: int) -> tuple[dict[s
     headline = cellmod.headline_cells(values, [m for key in themes for m in THEMES[key].headline_measures])
     frames = [f for tables in registered.values() for f in tables.values()]
     uses = cellmod.cell_uses(frames)
+    known: dict = {}
+    if area is not None:
+        linked = [(frame, THEMES[key].measures().published_counterpart) for key, tables in registered.items()
+                  if hasattr(THEMES[key].measures(), "published_counterpart") for frame in tables.values()]
+        known, _ = published_ranges(linked, area, published)
     plan = plan_disclosure(values, equations, threshold, headline=headline, uses=uses,
-                           dependents=cellmod.cell_dependents(frames))
+                           dependents=cellmod.cell_dependents(frames), known=known)
     protected = {}
     for key, tables in registered.items():
         module = THEMES[key].measures()
@@ -204,7 +213,7 @@ def build_results(area: Area, period_end: str, processed: Path, published: Path 
                   threshold=threshold, validation=pd.read_csv(report, dtype=str) if report.exists() else pd.DataFrame())
     write = write and themes is None
     themes, unavailable = compute_all(ctx, themes)
-    protected, plan = protect_all(themes, threshold)
+    protected, plan = protect_all(themes, threshold, area, published)
     key = results_key(processed, period_end, threshold, published)
     processed_manifest = processed / "manifest.json"
     created = json.loads(processed_manifest.read_text()).get("created", "") if processed_manifest.exists() else ""
