@@ -448,6 +448,26 @@ def test_demo_is_calibrated_to_published_neet(briefings, band):
     assert own["denominator"] == published.denominator
 
 
+def test_in_touch_and_accommodation_trends_print_dfes_series(briefings):
+    """Comparators: suitable accommodation (both bands, EES) and not in touch (19 to 21, LAIT) over
+    time; every earlier year is DfE's published figure, the latest the borough's own."""
+    from safeguarding.published.figures import figures
+    b = briefings["hounslow"]
+    html = b.section("comparators").html
+    for heading in ("In suitable accommodation, aged 17 to 18", "In suitable accommodation, aged 19 to 21",
+                    "Not in touch, aged 19 to 21"):
+        assert f"<h4>{heading}</h4>" in html
+    assert "Not in touch, aged 17 to 18" not in html   # DfE publishes it for 19 to 21 only
+    lait = figures("care_leavers.19_21.not_in_touch_pct")
+    own = lait[(lait["dfe_number"] == b.area.dfe_number) & (lait["year"] < YEAR)].sort_values("year")
+    part = html[html.index("<h4>Not in touch, aged 19 to 21</h4>"):]
+    alt = re.search(r'alt="Line chart of not in touch[^"]*Hounslow: ([^;]*);', part).group(1).split(", ")
+    published = ["x" if pd.isna(v) else f"{v:.0f}%" for v in own["value"]]
+    assert alt[:-1] == published
+    row = b.view.row("neet.no_contact_pct", "19-21")
+    assert alt[-1] == f"{row['value']:.0f}%"
+
+
 def test_hounslow_findings_say_chance_and_denominator(briefings):
     text = " ".join(briefings["hounslow"].findings)
     assert "Of 307 care leavers aged 19 to 21" in text

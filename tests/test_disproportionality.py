@@ -536,3 +536,58 @@ def test_quality_checks():
     found = m._not_known_check(m.not_known_summary({"referral": with_nk}, "T"))
     assert found[0]["code"] == "DIS01" and "2" not in found[0]["message"]  # counts are left to the protected table
     assert {"DIS01", "DIS02", "DIS03", "DIS04"} <= set(quality.CHECKS)
+
+
+# ----------------------------------------------------------------------------------------
+# Over the years
+# ----------------------------------------------------------------------------------------
+def _school(year, wb, bc, wb_susp, bc_susp):
+    """A roll of ``wb`` White British and ``bc`` Black Caribbean pupils in school year ``year``,
+    of whom the first ``wb_susp`` and ``bc_susp`` were suspended (twice, for the first)."""
+    roll = [(f"W{year}{i}", "White British", "White") for i in range(wb)] + \
+           [(f"B{year}{i}", "Black Caribbean", "Black") for i in range(bc)]
+    pupils = pd.DataFrame([{"UPN": u, "AcademicYear": year, "Phase": "SS", "Sex": "M", "ethnic_minor": mi,
+                            "ethnic_major": ma} for u, mi, ma in roll])
+    chosen = pupils[pupils["UPN"].isin([f"W{year}{i}" for i in range(wb_susp)] + [f"B{year}{i}" for i in range(bc_susp)])]
+    excl = chosen.assign(Category="SUSP", StartDate=pd.Timestamp(f"{year}-01-10"))
+    return pupils, pd.concat([excl, excl.head(1)], ignore_index=True)
+
+
+def test_trend_frame_hand_computed_relative_rate_index_by_year():
+    from safeguarding.codes.areas import resolve_area
+    p23, e23 = _school(2023, 20, 10, 4, 6)   # 20 and 60 per 100: RRI 3.0
+    p24, e24 = _school(2024, 20, 10, 5, 2)   # 25 and 20 per 100: RRI 0.8
+    tables = {"pupils": pd.concat([p23, p24], ignore_index=True),
+              "exclusions": pd.concat([e23, e24], ignore_index=True)}
+    trend = m.trend_frame(tables, resolve_area("Hounslow"), END, academic_year=2024)
+    susp = trend[trend["measure_id"] == m.STAGE_BY_KEY["suspension"].measure_id]
+    assert list(dict.fromkeys(susp["period"])) == ["2022/23", "2023/24"]
+    black = susp[(susp["group"] == "Black") & (susp["level"] == "major")].set_index("period")
+    assert black.loc["2022/23", ["numerator", "denominator"]].tolist() == [6, 10]
+    assert black.loc["2022/23", "rri_wb"] == pytest.approx((6 / 10) / (4 / 20))
+    assert black.loc["2023/24", "rri_wb"] == pytest.approx((2 / 10) / (5 / 20))
+    # whole borough only: no minor groups, sexes or school phases
+    assert set(susp["level"]) == {"white", "major", "total"} and set(susp["sex"]) == {m.TOTAL}
+    # a year after the briefing's school year is never shown
+    later = m.trend_frame(tables, resolve_area("Hounslow"), END, academic_year=2023)
+    assert later.empty   # one year only: no trend
+
+
+def test_trend_table_hides_each_year_on_its_own():
+    """Small groups are recoded year by year: a small count in one year hides that year's
+    comparisons only."""
+    from safeguarding.codes.areas import resolve_area
+    p23, e23 = _school(2023, 40, 30, 12, 12)
+    p24, e24 = _school(2024, 40, 30, 12, 3)
+    tables = {"pupils": pd.concat([p23, p24], ignore_index=True),
+              "exclusions": pd.concat([e23, e24], ignore_index=True)}
+    trend = m.trend_frame(tables, resolve_area("Hounslow"), END, academic_year=2024)
+    marked = pd.concat([m.mark_small_groups(f, 5) for _, f in trend.groupby(["measure_id", "period"], sort=False)],
+                       ignore_index=True)
+    susp = marked[marked["measure_id"] == m.STAGE_BY_KEY["suspension"].measure_id]
+    plan_frames = {"trend": susp}
+    out = protect(**plan_frames)[0]["trend"]
+    black = out[(out["group"] == "Black") & (out["level"] == "major")].set_index("period")
+    assert black.loc["2023/24", "symbol"] == "c" and pd.isna(black.loc["2023/24", "rri_wb"])
+    assert black.loc["2022/23", "symbol"] == "" and black.loc["2022/23", "rri_wb"] == pytest.approx(
+        (12 / 30) / (12 / 40))

@@ -66,7 +66,8 @@ def table_rows(html: str):
 
 
 def test_view_has_a_section_for_every_record_section():
-    assert THEMES["disproportionality"].section_ids == ("journey", "stages", "progression", "minor_groups", "intersections")
+    assert THEMES["disproportionality"].section_ids == ("journey", "stages", "progression", "minor_groups", "intersections",
+                                                        "over_time")
     assert all(hasattr(DisproportionalityView, f"section_{s}") for s in THEMES["disproportionality"].section_ids)
 
 
@@ -208,3 +209,23 @@ def test_neet_stage_is_worded_per_100_care_leavers(briefings, sections, slug):
     frame = b.view.stages["neet"]
     assert set(frame["measure_id"]) == {"disproportionality.neet_rate_per_100"}
     assert frame["method"].str.startswith("Wilson").all()
+
+
+def test_over_time_latest_year_is_the_stage_table(briefings, sections):
+    """The trend's latest year is the same cells as the stage: the same ratio and verdict (or the
+    same 'c'); earlier years come from the same extracts, year by year."""
+    from safeguarding.themes.disproportionality_trend import trend_cell
+    b = briefings["hounslow"]
+    html = sections["hounslow"]["over_time"]
+    rows = [(cap, r) for cap, r in table_rows(html)]
+    assert rows, "no trend table"
+    for key in ("missing", "suspension"):
+        stage = m.STAGE_BY_KEY[key]
+        latest = b.view.stages[key]
+        mine = {r["Ethnic group"].strip(): r for cap, r in rows if cap.startswith(stage.label + ":")}
+        assert mine, stage.label
+        period = latest["period"].iloc[0]
+        for group, r in mine.items():
+            expected = trend_cell(b.view.row(latest, group))
+            assert r[period].strip() == expected, (key, group, r[period], expected)
+    assert "2020-21" in html and "2025-26" not in html

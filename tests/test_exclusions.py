@@ -565,6 +565,29 @@ def test_harrow_briefing_content(briefings):
     assert "Outcomes for children in need" in html["social_care"]
 
 
+def test_social_care_published_trend_is_dfes_figure_for_each_year(briefings):
+    """The published trend for looked-after pupils suspended at least once prints DfE's figure for
+    each school year (EES to 2020/21, then LAIT), up to and never after the briefing's year."""
+    from safeguarding import config
+    from safeguarding.published.figures import figures
+    b, html = briefings["harrow"]
+    section = html["social_care"]
+    assert "Published figures over time" in section
+    from bs4 import BeautifulSoup
+    soup = BeautifulSoup(section[section.index("Published figures over time"):], "html.parser")
+    rows = {tr.th.get_text(" ").strip(): [td.get_text(" ").strip() for td in tr.find_all("td")]
+            for tr in soup.find("table").tbody.find_all("tr")}
+    pub = figures("exclusions.cla.one_plus_sus_pct", config.published_dir())
+    own = pub[(pub["dfe_number"] == b.area.dfe_number) & (pub["year"] <= 2024)]
+    eng = pub[(pub["geographic_level"] == "National") & (pub["year"] == 2024)]
+    assert "2024/25" not in rows and "2023/24" in rows
+    assert rows["2023/24"][1] == f"{eng['value'].iloc[0]:.1f}%"
+    for year, v in zip(own["year"], own["value"]):
+        label = f"{year - 1}/{str(year)[2:]}"
+        assert rows[label][0] == ("x" if pd.isna(v) else f"{v:.1f}%"), (label, rows[label])
+    assert "changes of a few points are common from chance alone" in section
+
+
 def test_city_of_london_suppresses(briefings):
     b, html = briefings["city-of-london"]
     h = b.table("headline")

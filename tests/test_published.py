@@ -667,3 +667,13 @@ def test_every_published_care_leaver_activity_has_a_measure():
     assert (row["numerator"], row["value"], row["denominator"]) == (8, 3, 307)
     for mid in ("neet.other_education_pct", "neet.training_employment_pct", "neet.higher_education_pct"):
         assert cl.published_id(mid, "17-18") in measure_ids()
+
+
+def test_age_sex_population_note_says_why(tmp_path):
+    from safeguarding.published.population import AGE_SEX_FILE, age_sex_population_note
+    assert "is not in the published statistics folder" in age_sex_population_note(tmp_path)
+    (tmp_path / AGE_SEX_FILE).parent.mkdir(parents=True)
+    (tmp_path / AGE_SEX_FILE).write_text("")
+    assert "is empty" in age_sex_population_note(tmp_path)
+    (tmp_path / AGE_SEX_FILE).write_text("age,persons\n0,100\n")
+    assert "not yet read" in age_sex_population_note(tmp_path)

@@ -669,3 +669,16 @@ def test_three_verdicts_chance_spread_beyond():
     assert "within the usual spread" in text and "chance" in text and "small enough to be due to chance" not in text
     assert comparison_title("Share", "Brent", 28.5, 20.0, within_noise=SPREAD, decimals=1).endswith(
         "is higher than England, within the usual spread between authorities")
+
+
+def test_glossary_terms_are_defined_once_and_every_theme_term_exists():
+    from safeguarding.render.glossary import COMMON, EXTRA, TERMS, glossary_frame
+    from safeguarding.themes.registry import THEMES
+    assert set(COMMON) <= set(TERMS) and not set(TERMS) & set(EXTRA)
+    for record in THEMES.values():
+        frame = glossary_frame(record.glossary)
+        assert list(frame["term"]) == [*COMMON, *record.glossary]
+        assert frame["meaning"].str.len().min() > 20
+    assert "Relative rate index (RRI)" in THEMES["disproportionality"].glossary
+    with pytest.raises(KeyError, match="not defined"):
+        glossary_frame(("Gini coefficient",))

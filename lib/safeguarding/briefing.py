@@ -244,6 +244,10 @@ class Briefing:
         if rows:
             parts.append(html_table(pd.DataFrame(rows), {"measure": "Measure", "definition": "Definition"},
                                     caption="Definitions of the measures in this briefing", symbol_columns=(), row_header=True))
+        from safeguarding.render.glossary import glossary_frame
+        parts.append(html_table(glossary_frame(self.record.glossary), {"term": "Term", "meaning": "What it means"},
+                                caption="Words used in this briefing, in plain terms", symbol_columns=(),
+                                row_header=True, detail=False))
         shown_period = getattr(self.view, "shown_period", None)
         parts.append(bullet_list([
             f"Period: {self.period_label}, the year ending {pd.Timestamp(self.period_end):%d %B %Y}."

@@ -709,7 +709,9 @@ def _breakdown(cells: pd.DataFrame, age_label: str | None = "Age") -> pd.Series:
 
 
 def _slice_keys(frame: pd.DataFrame) -> pd.Series:
-    return frame["sex"].astype(str) + "|" + frame["age_band"].astype(str)
+    """One key per slice: measure, period, sex and age band (a trend table holds many years)."""
+    return (frame["measure_id"].astype(str) + "|" + frame["period"].astype(str) + "|" + frame["sex"].astype(str)
+            + "|" + frame["age_band"].astype(str))
 
 
 def _rri_kind(frame: pd.DataFrame) -> str:
@@ -1141,6 +1143,79 @@ def build_journey(tables: dict[str, pd.DataFrame], population: pd.DataFrame | No
 
 
 # ----------------------------------------------------------------------------------------
+# Over the years: the stages with child-level data for earlier years
+# ----------------------------------------------------------------------------------------
+#: Stages whose extracts hold earlier years (the missing log; the exclusions and roll
+#: extracts): their rates and relative rate indices by major group, year by year. The
+#: SSDA903 and CIN census extracts hold one collection year, so their stages have no trend.
+TREND_STAGES = ("missing", "suspension", "permanent_exclusion")
+#: How many years a trend shows, the briefing's own year included.
+TREND_YEARS = 5
+
+
+def _trend_periods(stage: Stage, tables: dict[str, pd.DataFrame], period_end,
+                   academic_year: int | None) -> list[tuple[object, str]]:
+    """(year, period label) of each year a stage's extracts hold, oldest first, up to the
+    briefing's own: financial years ending 31 March for missing, school years for pupils."""
+    if stage.base == "pupils":
+        if academic_year is None:
+            return []
+        held = pd.to_numeric(tables["exclusions"]["AcademicYear"], errors="coerce").dropna().astype(int)
+        rolls = set(pd.to_numeric(tables["pupils"]["AcademicYear"], errors="coerce").dropna().astype(int))
+        years = sorted(y for y in set(held) & rolls if y <= academic_year)[-TREND_YEARS:]
+        return [(y, academic_year_label(y)) for y in years]
+    end = pd.Timestamp(period_end)
+    starts = tables["missing_episodes"]["miss_missing_episode_start_date"]
+    out = []
+    for back in range(TREND_YEARS - 1, -1, -1):
+        year_end = end - pd.DateOffset(years=back)
+        first, last = year_end - pd.DateOffset(years=1) + pd.Timedelta(days=1), year_end
+        if ((starts >= first) & (starts <= last)).any():
+            out.append((year_end, period_label(year_end)))
+    return out
+
+
+def trend_frame(tables: dict[str, pd.DataFrame], area, period_end, academic_year: int | None,
+                published_dir=None, confidence: float = CONFIDENCE_LEVEL) -> pd.DataFrame:
+    """Rates and relative rate indices by major ethnic group (whole borough, no sex, age or
+    minor groups) for every year the extracts hold of :data:`TREND_STAGES`. Each year's rate is
+    out of that year's base: the ONS estimate of children for the mid-year inside it (with the
+    same Census 2021 ethnic shares), or that school year's roll. The briefing's own year is
+    the same cells as its stage frame. Empty when no stage has two years."""
+    from safeguarding.published import population as population_module
+    frames = []
+    for key in TREND_STAGES:
+        stage = STAGE_BY_KEY[key]
+        if missing_tables(stage.tables, tables):
+            continue
+        periods = _trend_periods(stage, tables, period_end, academic_year)
+        if len(periods) < 2:
+            continue
+        for year, label in periods:
+            if stage.base == "pupils":
+                people, base = stage_people(key, tables, period_end, year), pupil_roll(tables["pupils"], year)
+                n = count_cells(base, None, sexes=(), minor=False)
+            else:
+                people = stage_people(key, tables, year)
+                try:
+                    base = population_module.child_population_by_ethnicity(area, year.year - 1,
+                                                                          published_dir=published_dir)
+                except InputError:
+                    continue
+                n = population_cells(base, None, sexes=(), minor=False)
+            k = count_cells(people, None, sexes=(), minor=False)
+            frames.append(rate_frame(k, n, None, measure_id=stage.measure_id, stage=stage.label, area=area.name,
+                                     period=label, per=stage.per,
+                                     interval="wilson" if stage.counted_base else "poisson",
+                                     num_concept=stage.concept, den_concept=stage.denominator_concept,
+                                     total=stage.total, age_label=stage.age_label, confidence=confidence,
+                                     sexes=(), minor=False))
+    if not frames:
+        return pd.DataFrame()
+    return pd.concat(frames, ignore_index=True)
+
+
+# ----------------------------------------------------------------------------------------
 # Relations between count cells (for the disclosure plan)
 # ----------------------------------------------------------------------------------------
 def _strip_slice(group: str) -> str:
@@ -1289,6 +1364,10 @@ def compute(ctx: Context) -> ThemeResults:
     if j.population is not None:
         tables["population"] = j.population
     tables["not_known"] = not_known_summary(j.stages, ctx.area.name)
+    trend = trend_frame(ctx.tables, ctx.area, ctx.period_end, j.academic_year, ctx.published_dir)
+    if not trend.empty:  # one stage-year at a time: each is a stage frame of its own
+        tables["trend"] = pd.concat([mark_small_groups(f, ctx.threshold) for _, f in
+                                     trend.groupby(["measure_id", "period"], sort=False)], ignore_index=True)
     checks = _not_known_check(tables["not_known"])
     if j.academic_year is not None:
         checks += quality.check_pupil_roll(j.pupils_not_on_roll, academic_year_label(j.academic_year), ctx.threshold)

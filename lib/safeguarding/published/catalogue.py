@@ -330,6 +330,14 @@ def _build() -> tuple[PublishedMeasure, ...]:
             )
         )
 
+    add(PublishedMeasure(
+        "care_leavers.19_21.not_in_touch_pct", "Care leavers aged 19 to 21: % the council was not in touch with",
+        F_LAIT, "Values", _f(**{"Short Desc": "CareLeavers_LA_NotInTouch"}), unit="percent",
+        polarity="lower_better", decimals=0,
+        description="% of care leavers aged 19 to 21 the local authority was not in touch with; excludes young people "
+                    "whose activity a third party reported. LAIT measure 'CareLeavers_LA_NotInTouch'.",
+        source=LAIT_CLA_TITLE, source_kind="lait"))
+
     # ---------------------------------------------------------------- children in need
     add(PublishedMeasure("cin.referrals", "Referrals to children's social care", F_C1, "referral_count",
                          unit="count", description="Referrals in the year ending 31 March.", source=CIN_TITLE))

@@ -80,6 +80,29 @@ def geography_of(area) -> Geography:
 # ----------------------------------------------------------------------------- 0 to 17
 
 
+#: ONS mid-year estimates by single year of age (and sex), the file the published folder may hold.
+AGE_SEX_FILE = "population/ons_mye2_mid2023_Persons.csv"
+
+
+def age_sex_population_note(published_dir: str | os.PathLike | None = None) -> str:
+    """Why the borough's missing children by age and sex are not set against its child
+    population: the ONS single-year-of-age estimate is not readable in the published folder
+    (in the folder this project is tested with, the file is empty), and the 0 to 17 totals
+    give no age or sex."""
+    from safeguarding import config
+    directory = config.published_dir(published_dir)
+    path = None if directory is None else Path(directory) / AGE_SEX_FILE
+    if path is None or not path.is_file():
+        state = "is not in the published statistics folder"
+    elif path.stat().st_size == 0:
+        state = "in the published statistics folder is empty"
+    else:
+        state = "in the published statistics folder is not yet read by this project"
+    return ("Age and sex are not set against the borough's child population: the ONS estimate of children by single "
+            f"year of age and sex (MYE2) {state}, and the 0 to 17 totals used elsewhere give no age or sex. So the "
+            "shares below say who went missing, not which ages or which sex are more likely to go missing.")
+
+
 def child_population_series(area, published_dir: str | os.PathLike | None = None) -> pd.DataFrame:
     """ONS mid-year estimates of children aged 0 to 17 for one area, every year.
 

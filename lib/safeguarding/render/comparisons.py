@@ -418,9 +418,12 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     if published_text is not None and own_symbol:
         sentence += (f" DfE's published figure for {name} for {b.period_label} is not shown: it would give the hidden "
                      "figure back.")
-    elif published_text is not None:
+    elif published_text is not None and published_text != "x":
         sentence += (f" The {b.period_label} figure is from {name}'s own records; DfE published {published_text} "
                      f"for {b.period_label}.")
+    elif published_text is not None:
+        sentence += (f" The {b.period_label} figure is from {name}'s own records; DfE has not published a figure "
+                     f"for {name} for {b.period_label}.")
     series = {name: list(trend["borough"]), "England": list(trend["england"]), region: list(trend["region"]),
               "Statistical neighbours (median)": list(trend["sn_median"])}
     symbols = {name: list(trend["borough_symbol"]), "England": list(trend["england_symbol"]),

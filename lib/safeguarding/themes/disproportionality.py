@@ -26,6 +26,7 @@ from safeguarding.text import plural
 from safeguarding.themes.disproportionality_groups import GroupSections
 from safeguarding.themes.disproportionality_journey import JourneySections
 from safeguarding.themes.disproportionality_stages import StageSections
+from safeguarding.themes.disproportionality_trend import TrendSections
 from safeguarding.themes.disproportionality_words import (
     CLEAR,
     COMPARED,
@@ -38,7 +39,7 @@ from safeguarding.themes.disproportionality_words import (
 RRI_IDS = (f"{m.THEME}.rri_white_british", f"{m.THEME}.rri_all_others")
 
 
-class DisproportionalityView(JourneySections, StageSections, GroupSections):
+class DisproportionalityView(JourneySections, StageSections, GroupSections, TrendSections):
     """Key findings and sections of the disproportionality briefing, from protected results."""
 
     def __init__(self, b):

@@ -9,7 +9,7 @@ from safeguarding.measures import exclusions as m
 from safeguarding.measures.registry import get as spec
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
-from safeguarding.render.comparisons import comparison_block, pick, symbol_of
+from safeguarding.render.comparisons import pick, symbol_of
 from safeguarding.render.count_rate_tables import count_rate_cells, wide_by_group
 from safeguarding.render.formats import format_interval, format_number_for_unit
 from safeguarding.render.sentences import lower_first, upper_first
@@ -24,7 +24,7 @@ GROUP_COLUMNS = (("perm", "exclusions.permanent_rate", "Permanent exclusions (pe
 
 
 class GroupSections:
-    """Sections 'overview', 'groups' and 'social_care' of :class:`~safeguarding.themes.exclusions.ExclusionsView`."""
+    """Sections 'overview' and 'groups' of :class:`~safeguarding.themes.exclusions.ExclusionsView`."""
 
     def section_overview(self) -> HtmlBlock:
         b, h = self.b, self.r["headline"]
@@ -130,106 +130,6 @@ class GroupSections:
             "group). The disproportionality briefing compares every group with White British pupils."))
         parts.append(self._group_block("ethnicity_minor", chart=False))
         return join_blocks(*parts)
-
-    def section_social_care(self) -> HtmlBlock:
-        b, sources, sc = self.b, set(self.b.meta["social_care_sources"]), self.r["social_care"]
-        missing = []
-        if "CLA" not in sources:
-            missing.append("the SSDA903 Header and Episodes tables (for looked-after children)")
-        if "CIN" not in sources or "CP" not in sources:
-            missing.append("the CIN census children table with UPNs, CIN details and child protection plans")
-        intro = (f"Pupils on the roll in {self.label} are linked by their UPN (unique pupil number) to children's social care "
-                 "records, and each pupil is counted once, in the first group that applies: looked after (the UPN is in the "
-                 "SSDA903 Header and the child had an episode of care open at any time in the school year); on a child "
-                 "protection plan (the UPN is in the CIN census and a plan was open at any time in the school year); other "
-                 "children in need (a CIN episode open at any time in the school year, not a referral closed with no further "
-                 "action); otherwise not known to children's social care. These are counted in pupils, out of pupils on roll "
-                 "in the same group.")
-        parts = [paragraph(intro)]
-        if missing:
-            parts.append(paragraph("Not provided: " + "; and ".join(missing) + ". Groups that need them are shown as x (not "
-                                   "available); their pupils are counted in the next group that could be found, or as not known."))
-        susp = sc[sc["measure_id"] == "exclusions.social_care_one_plus_sus_pct"].copy()
-        allp = pick(susp, "exclusions.social_care_one_plus_sus_pct", m.ALL_PUPILS)
-        chart_rows = susp[susp["group"] != m.ALL_PUPILS]
-        reference = None if symbol_of(allp) else allp["value"]
-        shown = chart_rows[(chart_rows["symbol"].fillna("") == "") & chart_rows["value"].notna()]
-        title = "Pupils suspended at least once, by children's social care group"
-        if len(shown) and shown["value"].max() > 0:
-            top = shown.loc[shown["value"].idxmax()]
-            pct = format_number_for_unit(top["value"], "percent", None, 1)
-            title = f"{pct} of {pupils_in('social_care', top['group'])} were suspended at least once, the highest share"
-        parts.append(charts.bar_chart_with_intervals(
-            list(chart_rows["group"]), list(chart_rows["value"]), list(chart_rows["lower"]), list(chart_rows["upper"]),
-            symbols=list(chart_rows["symbol"]), unit="percent", decimals=1, reference=reference, reference_label="All pupils",
-            threshold=b.threshold, counts="pupils", title=title,
-            note="The dashed line is the figure for all pupils." if reference is not None else None,
-            value_label="% of the group suspended at least once",
-            alt=f"Bar chart with 95% intervals of the percentage of pupils suspended at least once in {self.label}, by "
-                "children's social care group: " + "; ".join(
-                    f"{g}: {format_number_for_unit(v, 'percent', s or None, 1)}"
-                    for g, v, s in zip(chart_rows["group"], chart_rows["value"], chart_rows["symbol"])) + "."))
-        wide = wide_by_group(sc, {"exclusions.social_care_perm_pct": "perm", "exclusions.social_care_one_plus_sus_pct": "one"})
-        wide, used = count_rate_cells(wide, (("perm", 2, True), ("one", 1, True)))
-        parts.append(html_table(wide, {"group": "Group", "pupils": "Pupils on roll",
-                                       "perm": "Permanently excluded (% of the group)",
-                                       "one": "Suspended at least once (% of the group)"},
-                                caption=f"Pupils permanently excluded and suspended, by children's social care group, {self.label}",
-                                units={"pupils": "count"}, threshold=b.threshold, counts="pupils",
-                                note=self._legend(used, "The groups count pupils on the roll only; 'All pupils' counts every "
-                                                        "pupil excluded that year, as in the overview.")))
-        parts.append(HtmlBlock("<h3>Against published figures</h3>"))
-        parts.append(self._published_social_care(sc))
-        return join_blocks(*parts)
-
-    def _published_social_care(self, sc) -> HtmlBlock:
-        b = self.b
-        rows, blocks, years = [], [], set()
-        for (group, kind), cid in m.SOCIAL_CARE_COMPARISONS.items():
-            generic = "exclusions.social_care_perm_pct" if kind == "perm" else "exclusions.social_care_one_plus_sus_pct"
-            own = pick(sc, generic, group)
-            comp = self._published(spec(cid).published_id)
-            if comp is None:
-                continue
-            years.add(comp.year_label)
-            short = {m.CLA: "Looked after", m.CP: "On a child protection plan", m.CIN: "Other children in need"}[group]
-            what = "permanently excluded" if kind == "perm" else "suspended at least once"
-            rows.append({"measure": f"{short}: {what}", "year": comp.year_label,
-                         "own": own["value"], "own_symbol": symbol_of(own) or "",
-                         "published": comp.value, "published_symbol": comp.symbol or "",
-                         "england": comp.england, "england_symbol": comp.england_symbol or "",
-                         "london": comp.region, "london_symbol": comp.region_symbol or "",
-                         "sn": comp.sn_median, "sn_symbol": "" if not pd.isna(comp.sn_median) else "x"})
-            if kind == "sus":
-                if cid not in b.used_measures:
-                    b.used_measures.append(cid)
-                blocks += [HtmlBlock(f"<h4>{spec(cid).label}</h4>"),
-                           comparison_block(b, cid, own["value"], symbol_of(own), borough_n=own["denominator"],
-                                            borough_k=own["numerator"], period_label=self.label,
-                                            reason=own.get("reason"))]
-        if not rows:
-            return paragraph("Published figures for children in need, on plans and looked after are not available.")
-        older = sorted(y for y in years if y != self.label)
-        when = (f"for {self.label}, the same school year" if not older else
-                f"for {self.label} where published, and otherwise for the latest year published ({', '.join(older)}: "
-                "the year is given on each row)")
-        text = paragraph(
-            f"The Department for Education publishes these figures by local authority (Outcomes for children in need, "
-            f"carried on in its Local Authority Interactive Tool): here {when}. Its groups are counted at 31 March "
-            "(children looked after for 12 months; on a plan; other children in need) rather than at any time in the "
-            "school year as here, so read the comparison as a guide to scale, not an exact match. The borough's own "
-            f"figures are for {self.label}.")
-        frame = pd.DataFrame(rows)
-        table = html_table(frame, {"measure": "Pupils", "year": "Published year", "own": f"{b.area.name} {self.label}",
-                                   "published": f"{b.area.name} published", "england": "England",
-                                   "london": "London", "sn": "Neighbours (median)"},
-                           caption=f"Children's social care groups (%): {b.area.name}'s own figures for {self.label} and "
-                                   "published figures for the year on each row",
-                           units={c: "number" for c in ("own", "published", "england", "london", "sn")}, decimals=2,
-                           threshold=b.threshold, counts="pupils",
-                           source="Department for Education, Outcomes for children in need, including children looked after by "
-                                  "local authorities in England; Open Government Licence v3.0.")
-        return join_blocks(text, table, *blocks)
 
 
 def pupils_in(key: str, group: str) -> str:

@@ -200,8 +200,9 @@ class MissingView(ReturnInterviewSections, LengthAndTrendSections):
 
     def section_who(self) -> HtmlBlock:
         b = self.b
+        from safeguarding.published.population import age_sex_population_note
         parts = [paragraph("Children are counted once, in the group recorded at their first episode in the year. "
-                           "Shares are of all children who went missing.")]
+                           "Shares are of all children who went missing. " + age_sex_population_note(b.published_dir))]
         for key, label in (("age_band", "Age at first episode"), ("sex", "Sex")):
             frame = self.r[key].copy()
             if key == "sex":

@@ -240,6 +240,37 @@ class NeetSections(ComparatorSections):
                       body, table]
         return join_blocks(*parts)
 
+    #: Further published series over time, per band: (own measure, published id, label, phrase, note).
+    OTHER_TRENDS = (
+        ("neet.accommodation_suitable_pct", None, "In suitable accommodation", "share of care leavers {band} in "
+         "suitable accommodation", ""),
+        ("neet.no_contact_pct", "care_leavers.19_21.not_in_touch_pct", "Not in touch", "share of care leavers {band} "
+         "the council was not in touch with", "DfE's figure (from its Local Authority Interactive Tool) leaves out young "
+         "people whose activity a third party reported; the borough's own figure counts everyone not in touch, "
+         "including those who refused contact or no longer needed it, so it can be a little higher."),
+    )
+
+    def _other_trends(self, band: str) -> list[HtmlBlock]:
+        """Suitable accommodation and (aged 19 to 21, the only band DfE publishes) not in touch:
+        the borough's own latest figure and the published series, against its comparators."""
+        out = []
+        for mid, published, label, phrase, note in self.OTHER_TRENDS:
+            pid = published or m.published_id(mid, band)
+            if published and not published.startswith(f"care_leavers.{band.replace('-', '_')}."):
+                continue
+            row = self.row(mid, band)
+            if row is None:
+                continue
+            # the year-on-year test needs the published counts of last year (EES files, not LAIT)
+            change = None if published else self._year_on_year(mid, band)["test"]
+            out.append(HtmlBlock(f"<h4>{label}, {m.BAND_WORDS[band]}</h4>"))
+            if note:
+                out.append(paragraph(note))
+            out.append(published_trend_block(self.b, spec(mid), pid, row, label=f"{label}, {m.BAND_WORDS[band]}",
+                                             phrase=phrase.format(band=m.BAND_WORDS[band]),
+                                             within_noise=None if change is None else bool(change.within_noise)))
+        return out
+
     def section_comparators(self) -> HtmlBlock:
         b = self.b
         parts = [paragraph("How the borough compares with England, London and its ten statistical neighbours (the most similar "
@@ -257,5 +288,6 @@ class NeetSections(ComparatorSections):
             parts.append(published_trend_block(b, spec("neet.neet_pct"), m.published_id("neet.neet_pct", band), row,
                                                label=label, phrase=phrase,
                                                within_noise=None if test is None else bool(test.within_noise)))
+            parts += self._other_trends(band)
         parts += [HtmlBlock("<h3>Other measures against comparators</h3>"), self._summary_table()]
         return join_blocks(*parts)

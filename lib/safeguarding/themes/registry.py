@@ -69,6 +69,8 @@ class ThemeRecord:
     headline_measures: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
     method_notes: tuple[str, ...] = ()
+    #: Terms of :data:`safeguarding.render.glossary.EXTRA` the briefing needs beyond the common ones.
+    glossary: tuple[str, ...] = ()
     #: Rows of the first-page table ('At a glance'), in order.
     glance: tuple[Glance, ...] = ()
 
@@ -125,6 +127,7 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
             Glance("missing.rhi_completed_pct", "scope", "All children", "Return interviews completed"),
             Glance("missing.cla_missing_pct", label="Looked-after children who went missing"),
         ),
+        glossary=("Episode", "Return home interview"),
         method_notes=(_SN_NOTE,)),
     ThemeRecord(
         "disproportionality", 20, "Disproportionality by ethnicity", "disproportionality", "disproportionality",
@@ -149,7 +152,9 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
                      "disproportionality.cp_plan_after_s47_pct", "disproportionality.cp_plan_after_referral_pct")),
             Section("minor_groups", "Smaller ethnic groups", ("disproportionality.rri_white_british",)),
             Section("intersections", "Ethnicity with sex and school phase", ("disproportionality.rri_white_british",)),
+            Section("over_time", "Over the years", ("disproportionality.rri_white_british",)),
         ),
+        glossary=("Relative rate index (RRI)", "Over-represented"),
         method_notes=("Relative rate indices: the ratio of two groups' rates, with a log-scale (Katz) 95% interval, or an "
                       "exact conditional method when either count is below 10; a verdict needs at least 10 children in "
                       "both groups, otherwise it says 'too few to say'.",)),
@@ -185,6 +190,7 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
             Glance("exclusions.social_care_one_plus_sus_pct", "social_care", "Other children in need",
                    "Other pupils in need suspended at least once", published_id="exclusions.cino.one_plus_sus_pct"),
         ),
+        glossary=("Suspension",),
         method_notes=(_SN_NOTE,)),
     ThemeRecord(
         "neet", 40, "Care leavers in education, employment or training", "care_leavers", "neet",
@@ -216,6 +222,7 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
             Glance("neet.accommodation_suitable_pct", "age_band", "19-21", "In suitable accommodation, aged 19 to 21",
                    "care_leavers.19_21.accommodation_suitable_pct", change_from_published=True),
         ),
+        glossary=("NEET",),
         method_notes=(_SN_NOTE,)),
 )}
 
