@@ -174,3 +174,31 @@ def test_shipped_csv_matches_a_rebuild():
     spec.loader.exec_module(module)
     rebuilt = module.build(config.published_dir()).to_csv(index=False, lineterminator="\n")
     assert rebuilt == areas.AREAS_CSV.read_text(encoding="utf-8"), "areas.csv is stale: run scripts/build_reference_tables.py"
+
+
+@pytest.mark.parametrize("short, name", [("kingston", "Kingston upon Thames"), ("richmond", "Richmond upon Thames"),
+                                         ("Hammersmith", "Hammersmith and Fulham"), ("hull", "Kingston upon Hull, City of"),
+                                         ("BCP", "Bournemouth, Christchurch and Poole")])
+def test_everyday_short_names_resolve(short, name):
+    assert resolve_area(short).name == name
+
+
+def test_region_names_the_region_not_london():
+    assert resolve_area("manchester").region == "North West"
+    assert resolve_area("hounslow").region == "London"
+
+
+def test_no_theme_or_renderer_writes_london_for_every_borough():
+    """Headings and tables name the borough's own region: 'London' is never hard-coded."""
+    import re
+    from pathlib import Path
+
+    import safeguarding
+    root = Path(safeguarding.__file__).parent
+    offenders = []
+    for path in [*root.glob("themes/*.py"), *root.glob("render/*.py"), root / "briefing.py"]:
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("#", 1)[0]
+            if re.search(r"England, London\b|\"London\"(?!,\s*\")", code) and "palette" not in path.name:
+                offenders.append(f"{path.name}:{n}: {line.strip()}")
+    assert not offenders, "\n".join(offenders)

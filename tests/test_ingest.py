@@ -255,16 +255,19 @@ def test_unrecognised_and_unreadable_files_are_reported_not_fatal(tmp_path):
     (raw / "eps typo.csv").write_text("CHILD,DECOMM,RNE,LS,CIN,PLACE,DEC,REC\nC1,01/04/2024,S,C2,N1,U4,,\n")
     (raw / "empty.csv").write_text("")
     (raw / "broken.xml").write_text("<Message><Children>")
-    (raw / "workbook.xlsx").write_bytes(b"PK\x03\x04")
+    (raw / "workbook.xlsx").write_bytes(b"PK\x03\x04")   # a damaged workbook
+    (raw / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0")       # the old Excel format
     (raw / "2024-25").mkdir()
     (raw / "2024-25" / "eps.csv").write_text(FILES["eps.csv"])
     (raw / ".hidden.csv").write_text("x\n")
     report = ingest(raw, tmp_path / "out")
     assert report.tables["cla_header"].shape[0] == 3
-    assert sorted(report.unrecognised) == ["2024-25/", "broken.xml", "empty.csv", "eps typo.csv", "workbook.xlsx"]
+    assert sorted(report.unrecognised) == ["2024-25/", "broken.xml", "empty.csv", "eps typo.csv", "old.xls",
+                                           "workbook.xlsx"]
     codes = dict(zip(report.issues["source"], report.issues["code"]))
     assert codes["eps typo.csv"] == "unrecognised" and codes["empty.csv"] == "unreadable"
-    assert codes["broken.xml"] == "unreadable" and codes["workbook.xlsx"] == "spreadsheet"
+    assert codes["broken.xml"] == "unreadable" and codes["workbook.xlsx"] == "unreadable"
+    assert codes["old.xls"] == "spreadsheet"
     assert codes["2024-25"] == "subfolder"
     typo = report.issues[report.issues["source"] == "eps typo.csv"]["message"].iat[0]
     assert "closest is SSDA903 Episodes, which lacks DECOM" in typo
@@ -276,7 +279,7 @@ def test_empty_or_missing_folder_is_an_input_error(tmp_path):
     with pytest.raises(InputError, match="not found"):
         ingest(tmp_path / "nowhere", tmp_path / "out")
     (tmp_path / "book.xlsx").write_bytes(b"PK")
-    with pytest.raises(InputError, match="save each sheet as CSV"):
+    with pytest.raises(InputError, match="(?i)save each sheet as CSV"):
         ingest(tmp_path, tmp_path / "out")
 
 
@@ -335,3 +338,103 @@ def test_cli_subprocess_has_no_traceback(tmp_path):
     assert run.returncode == 2
     assert "Traceback" not in run.stderr
     assert run.stderr.count("\n") == 1 and "eps.csv" in run.stderr
+
+
+# ---- the same table twice ----------------------------------------------------------------
+def test_a_second_copy_of_a_file_is_refused_naming_both(raw_dir, tmp_path):
+    """'ssd_missing (1).csv' beside the original doubled every figure with no warning."""
+    original = raw_dir / "missing_episodes_export.csv"
+    (raw_dir / "missing_episodes_export (1).csv").write_bytes(original.read_bytes())
+    with pytest.raises(InputError) as err:
+        ingest(raw_dir, tmp_path / "out")
+    text = str(err.value)
+    assert "'missing_episodes_export (1).csv' and 'missing_episodes_export.csv' are the same file" in text
+    assert "Nothing was written" in text and not (tmp_path / "out").exists()
+
+
+def test_an_overlapping_export_is_refused(raw_dir, tmp_path):
+    """A copy re-saved by a spreadsheet (different bytes) that repeats most rows is a second copy."""
+    original = (raw_dir / "missing_episodes_export.csv").read_text().splitlines()
+    (raw_dir / "Episodes - Copy.csv").write_text("\r\n".join(original[:4]) + "\r\n")  # 3 of 4 rows again
+    with pytest.raises(InputError, match=r"share 3 of the 3 distinct rows of the smaller"):
+        read_raw_dir(raw_dir)
+
+
+def test_a_table_split_across_files_is_not_a_copy(raw_dir, tmp_path):
+    original = (raw_dir / "missing_episodes_export.csv").read_text().splitlines()
+    (raw_dir / "missing_episodes_export.csv").write_text("\n".join(original[:3]) + "\n")
+    (raw_dir / "missing_episodes_later.csv").write_text("\n".join([original[0], *original[3:]]) + "\n")
+    report = ingest(raw_dir, tmp_path / "out")
+    kept = report.summary[report.summary["table"] == "missing_episodes"]
+    assert kept["rows_read"].sum() == 4 and len(kept) == 2
+
+
+@pytest.mark.parametrize("header, name", [
+    ("CHILD,DOB,DATE_INT,DATE_MATCH,FOSTER_CARE,NB_ADOPTR,SEX_ADOPTR,LS_ADOPTR", "SSDA903 AD1 (adoptions)"),
+    ("CHILD,DOB,SDQ_SCORE,SDQ_REASON,CONVICTED,HEALTH_CHECK,IMMUNISATIONS,TEETH_CHECK", "SSDA903 OC2"),
+    ("CHILD,DOB,DATE_PLACED,DATE_PLACED_CEASED,REASON_PLACED_CEASED", "SSDA903 PlacedAdoption"),
+    ("CHILD,DOB,PREV_PERM,LA_PERM,DATE_PERM", "SSDA903 PrevPerm"),
+    ("CHILD,SW_ID,SW_DECOM,SW_DEC,SW_REASON", "SSDA903 SWEpisodes"),
+])
+def test_tables_no_briefing_uses_are_named_as_such(raw_dir, header, name):
+    (raw_dir / "extra.csv").write_text(header + "\n" + ",".join("1" for _ in header.split(",")) + "\n")
+    results, notes, unrecognised = read_raw_dir(raw_dir)
+    note = [n for n in notes if n.source.endswith("extra.csv")]
+    assert len(note) == 1 and note[0].code == "not_used" and note[0].severity == "info"
+    assert name in note[0].message and "closest is" not in note[0].message
+    assert "extra.csv" in unrecognised
+
+
+# ---- formats: Excel workbooks, UTF-16 text, a workbook with a .csv name ----------------------
+def _workbook(path):
+    import datetime as dt
+
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "Header"
+    sheet.append(["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"])
+    sheet.append(["X1", "M", dt.datetime(2010, 6, 15), "WBRI", None, None, None])
+    sheet.append([None] * 7)                                                       # a blank row
+    sheet.append(["X2", "F", dt.datetime(2012, 2, 1), "BAFR", None, 1, dt.datetime(2025, 2, 1)])
+    oc2 = book.create_sheet("OC2")
+    oc2.append(["CHILD", "DOB", "SDQ_SCORE", "SDQ_REASON", "CONVICTED"])
+    oc2.append(["X1", dt.datetime(2010, 6, 15), 12, "SDQ1", 0])
+    book.save(path)
+
+
+def test_an_xlsx_workbook_is_read_sheet_by_sheet(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _workbook(raw / "SSDA903_2024-25.xlsx")
+    results, notes, unrecognised = read_raw_dir(raw)
+    header = [r for r in results if r.table == "cla_header"]
+    assert len(header) == 1 and header[0].n_read == 2 and header[0].n_kept == 2 and header[0].reconciles()
+    frame = header[0].frame.set_index("CHILD")
+    assert str(frame.loc["X1", "DOB"].date()) == "2010-06-15"                         # a date cell, not text
+    assert header[0].source.endswith("SSDA903_2024-25.xlsx#Header")
+    assert any(n.code == "not_used" and "OC2" in n.message for n in notes)             # the other sheet, named
+    assert any(n.code == "blank_rows" for n in notes + [i for r in results for i in []]) or \
+        (header[0].issues["code"] == "blank_rows").any()
+
+
+def test_a_workbook_saved_with_a_csv_name_says_so(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _workbook(raw / "header.csv")
+    (raw / "ok.csv").write_text(FILES["SSDA903_2024-25_Header.csv"])
+    results, notes, unrecognised = read_raw_dir(raw)
+    note = [n for n in notes if n.source.endswith("header.csv")][0]
+    assert "Excel workbook saved with a .csv name" in note.message and "PK" not in note.message
+    assert "header.csv" in unrecognised
+
+
+def test_utf16_unicode_text_is_read(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = FILES["SSDA903_2024-25_Header.csv"].replace(",", "\t")
+    (raw / "header.txt").write_bytes(text.encode("utf-16"))
+    results, notes, unrecognised = read_raw_dir(raw)
+    (header,) = [r for r in results if r.table == "cla_header"]
+    assert header.n_read == 4 and header.reconciles()
+    assert (header.issues["code"] == "encoding").any()

@@ -51,6 +51,8 @@ class BriefingJob:
     seconds: float = 0.0
     message: str = ""
     peak_rss_mb: float = 0.0
+    #: When the briefing was produced (the start of its run, UTC, ISO 8601).
+    produced: str = ""
 
 
 def execute_briefing(notebook: Path, parameters: dict, kernel_name: str = "python3", log_path: Path | None = None):
@@ -185,10 +187,14 @@ def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIO
               ingest_first: bool = True, demo: bool = False, seed: int = 2025, data_dir=None,
               progress: bool = True) -> int:
     """Run briefings; see module docstring. Returns the process exit code (0 all ok, 1 any failed)."""
+    from safeguarding import params
     from safeguarding.codes.areas import DEMO_BOROUGHS, resolve_area
+    # every parameter is checked before any ingest or kernel start
+    period_end, threshold = params.check_period_end(period_end), params.check_threshold(threshold)
+    params.check_published(published)
     areas = [resolve_area(b) for b in (boroughs or DEMO_BOROUGHS)]
     theme_keys = [resolve_theme(t).key for t in themes] if themes else available_themes()
-    out_root = config.outputs_dir(outputs) / period_folder(period_end)
+    out_root = params.check_outputs(config.outputs_dir(outputs)) / period_folder(period_end)
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
 
@@ -225,44 +231,126 @@ def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIO
         bar = tqdm(total=len(job_list), desc="briefings", unit="briefing", file=sys.stderr,
                    disable=not sys.stderr.isatty() and not os.environ.get("SAFEGUARDING_PROGRESS"))
         bar.update(len(job_list) - len(todo))
-    done: dict[tuple, BriefingJob] = {}
-    if workers == 1:
-        for job in todo:
-            done[(job.borough, job.theme)] = run_job(job)
-            if bar:
-                bar.update(1)
-    else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(run_job, job): job for job in todo}
-            for fut in as_completed(futures):
-                job = futures[fut]
-                try:
-                    result = fut.result()
-                except Exception as exc:  # a worker died
-                    job.status, job.message = "failed", _failure_message(exc)
-                    result = job
-                done[(result.borough, result.theme)] = result
-                if bar:
-                    bar.update(1)
+    done, interrupted = run_jobs(todo, workers, bar)
     if bar:
         bar.close()
     final = [done.get((j.borough, j.theme), j) for j in job_list]
     for j in final:
-        if j.status == "failed":
+        if j.status == "pending":  # never started, or stopped part-way: nothing half-written is kept
+            j.status, j.message = "cancelled", f"not produced: the run was {interrupted or 'stopped'}"
+    for j in final:
+        if j.status in ("failed", "cancelled"):
             stale = Path(j.output)
             if stale.exists():
                 stale.unlink()  # never leave an out-of-date briefing beside a failed run
     elapsed = time.perf_counter() - t0
-    write_manifest(out_root, final, started, elapsed, dict(period_end=period_end, threshold=threshold,
+    for j in final:
+        j.produced = started.isoformat(timespec="seconds")
+    listed, listed_areas, earlier = merge_earlier_runs(out_root, final, areas)
+    write_manifest(out_root, listed, started, elapsed, dict(period_end=period_end, threshold=threshold,
                    published_dir=str(published_dir) if published_dir else None, jobs=workers, themes=theme_keys,
-                   boroughs=[a.slug for a in areas]), areas, data_dir, audits)
-    write_index(out_root, final, areas, period_end)
+                   boroughs=[a.slug for a in areas]), areas, data_dir, audits, earlier)
+    write_index(out_root, listed, listed_areas, period_end)
     failed = [j for j in final if j.status != "ok"]
     print(f"{len(final) - len(failed)} of {len(final)} briefing(s) written to {out_root} in {elapsed:.1f}s "
           f"({workers} parallel). Index: {out_root / 'index.html'}")
     for j in failed:
-        print(f"FAILED {j.borough} / {j.theme}: {j.message}", file=sys.stderr)
+        print(f"{'CANCELLED' if j.status == 'cancelled' else 'FAILED'} {j.borough} / {j.theme}: {j.message}",
+              file=sys.stderr)
+    if interrupted:
+        print(f"Stopped: the run was {interrupted}; the manifest and index list what finished.", file=sys.stderr)
+        return 130
     return 1 if failed else 0
+
+
+def run_jobs(todo: list[BriefingJob], workers: int, bar=None, runner=None) -> tuple[dict, str | None]:
+    """Run briefing jobs (``runner``, default :func:`run_job`) on ``workers`` processes. Ctrl-C
+    or SIGTERM cancels the queue and stops the running briefings and their kernels at once.
+    Returns the finished jobs by (borough, theme) and, when stopped, why."""
+    runner = runner or run_job
+    done: dict[tuple, BriefingJob] = {}
+    interrupted = None
+    with _stop_on_sigterm():
+        try:
+            if workers == 1:
+                for job in todo:
+                    done[(job.borough, job.theme)] = runner(job)
+                    if bar:
+                        bar.update(1)
+            else:
+                pool = ProcessPoolExecutor(max_workers=workers, initializer=_own_process_group)
+                try:
+                    futures = {pool.submit(runner, job): job for job in todo}
+                    for fut in as_completed(futures):
+                        job = futures[fut]
+                        try:
+                            result = fut.result()
+                        except Exception as exc:  # a worker died
+                            job.status, job.message = "failed", _failure_message(exc)
+                            result = job
+                        done[(result.borough, result.theme)] = result
+                        if bar:
+                            bar.update(1)
+                except BaseException:
+                    _stop_pool(pool)
+                    raise
+                pool.shutdown()
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (see _stop_on_sigterm)
+            interrupted = str(exc) or "interrupted (Ctrl-C)"
+    return done, interrupted
+
+
+def _own_process_group() -> None:
+    """Each briefing worker leads its own process group, so that stopping it stops the kernel
+    it started too (no orphan kernels writing briefings after the batch has stopped)."""
+    import signal
+    try:
+        os.setpgrp()
+    except OSError:  # pragma: no cover - not on this platform
+        pass
+    # a forked worker inherits the batch's SIGTERM handler: it must die on SIGTERM, not go on
+    # to the next briefing in the queue
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel every queued briefing and stop the running ones with their kernels, now."""
+    import signal
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in workers:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)  # the worker and the kernel it started
+        except (OSError, AttributeError):
+            try:
+                proc.terminate()
+            except OSError:  # pragma: no cover - already gone
+                pass
+    for proc in workers:
+        proc.join(timeout=10)
+        if proc.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+class _stop_on_sigterm:
+    """While the batch runs, SIGTERM stops it as Ctrl-C does (KeyboardInterrupt in the main
+    process), so the queue is cancelled and the manifest and index are still written."""
+
+    def __enter__(self):
+        import signal
+        import threading
+        self.previous = None
+        if threading.current_thread() is threading.main_thread():
+            def stop(signum, frame):
+                raise KeyboardInterrupt("stopped by SIGTERM")
+            self.previous = signal.signal(signal.SIGTERM, stop)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)
+        return False
 
 
 def _build_one(slug: str, period_end: str, threshold: int, published, data_dir) -> dict:
@@ -298,14 +386,48 @@ def build_all_results(areas, period_end: str, threshold: int, published, data_di
     return out
 
 
-def write_manifest(out_root: Path, jobs_done, started, elapsed, parameters, areas, data_dir=None, audits=None) -> Path:
+def merge_earlier_runs(out_root: Path, jobs_done: list[BriefingJob], areas) -> tuple[list[BriefingJob], list, dict]:
+    """This run's briefings plus every earlier briefing of the period still on disk that this run
+    did not redo (a single ``brief`` adds its line to the batch's index instead of replacing
+    it). Returns the briefings to list, their areas, and the earlier manifest (or {})."""
+    from safeguarding.codes.areas import resolve_area
+    path = out_root / "run_manifest.json"
+    try:
+        earlier = json.loads(path.read_text()) if path.exists() else {}
+    except (OSError, ValueError):
+        earlier = {}  # an unreadable manifest is replaced, not trusted
+    redone = {(j.borough, j.theme) for j in jobs_done}
+    kept = []
+    for entry in earlier.get("briefings", []):
+        key = (entry.get("borough"), entry.get("theme"))
+        output = out_root / str(entry.get("output", ""))
+        if key in redone or entry.get("status") != "ok" or not output.is_file():
+            continue  # redone now, failed then, or no longer on disk
+        kept.append(BriefingJob(entry["borough"], entry["theme"], entry.get("period_end", ""), str(output), {},
+                                status="ok", seconds=float(entry.get("seconds", 0.0)), message=entry.get("message", ""),
+                                peak_rss_mb=float(entry.get("peak_rss_mb", 0.0)),
+                                produced=entry.get("produced") or earlier.get("started", "")))
+    order = {key: i for i, key in enumerate(THEMES)}
+    boroughs = list(dict.fromkeys([j.borough for j in jobs_done] + [j.borough for j in kept]))
+    listed = sorted(jobs_done + kept, key=lambda j: (boroughs.index(j.borough), order.get(j.theme, 99), j.theme))
+    by_slug = {a.slug: a for a in areas}
+    listed_areas = [by_slug.get(slug) or resolve_area(slug) for slug in boroughs]
+    return listed, listed_areas, earlier
+
+
+def write_manifest(out_root: Path, jobs_done, started, elapsed, parameters, areas, data_dir=None, audits=None,
+                   earlier: dict | None = None) -> Path:
+    """run_manifest.json: this run's parameters, versions and timings, and every briefing of the
+    period on disk (earlier runs' entries keep their own ``produced`` time)."""
+    earlier = earlier or {}
     manifest = {
         "started": started.isoformat(timespec="seconds"),
         "seconds": round(elapsed, 2),
         "parameters": parameters,
         "versions": _versions(),
-        "data_fingerprints": {a.slug: _fingerprint(config.processed_dir(a.slug, data_dir)) for a in areas},
-        "disclosure": audits or {},
+        "data_fingerprints": {**earlier.get("data_fingerprints", {}),
+                              **{a.slug: _fingerprint(config.processed_dir(a.slug, data_dir)) for a in areas}},
+        "disclosure": {**earlier.get("disclosure", {}), **(audits or {})},
         "briefings": [{k: v for k, v in asdict(j).items() if k != "parameters"} | {"output": str(Path(j.output).relative_to(out_root))}
                       for j in jobs_done],
     }
@@ -325,7 +447,8 @@ def write_index(out_root: Path, jobs_done, areas, period_end) -> Path:
         for j in [j for j in jobs_done if j.borough == slug]:
             title = html.escape(THEMES[j.theme].title) if j.theme in THEMES else html.escape(j.theme)
             if j.status == "ok":
-                cells.append(f'<li><a href="{html.escape(slug)}/{html.escape(j.theme)}.html">{title}</a></li>')
+                when = f" <small>(produced {j.produced[:10]})</small>" if j.produced else ""
+                cells.append(f'<li><a href="{html.escape(slug)}/{html.escape(j.theme)}.html">{title}</a>{when}</li>')
             else:
                 cells.append(f"<li>{title}: <strong>not produced</strong> ({html.escape(j.message[:200])})</li>")
         rows.append(f"<section><h2>{html.escape(by_area[slug].name)}</h2><ul>{''.join(cells)}</ul></section>")

@@ -171,6 +171,19 @@ def _briefing_options(p):
     p.add_argument("--no-ingest", action="store_true", help="use data/processed as it is (skip ingest)")
 
 
+def _check_args(args) -> None:
+    """Refuse bad parameters before any work (see :mod:`safeguarding.params`)."""
+    from safeguarding import params
+    if getattr(args, "period_end", None) is not None:
+        args.period_end = params.check_period_end(args.period_end)
+    if getattr(args, "threshold", None) is not None:
+        args.threshold = params.check_threshold(args.threshold)
+    if getattr(args, "published", None):
+        params.check_published(args.published)
+    if args.command in ("brief", "batch"):
+        params.check_outputs(config.outputs_dir(args.outputs))
+
+
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -178,6 +191,7 @@ def main(argv=None) -> int:
         parser.print_help()
         return 0
     try:
+        _check_args(args)
         return args.func(args)
     except InputError as exc:
         print(f"safeguarding {args.command}: {exc}", file=sys.stderr)

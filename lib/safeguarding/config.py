@@ -33,6 +33,9 @@ def published_dir(override: str | os.PathLike | None = None) -> Path | None:
     """
     candidates = []
     if override:
+        if not Path(override).is_dir():  # never silently replaced by the default
+            from safeguarding.params import check_published
+            check_published(override)
         candidates.append(Path(override))
     if os.environ.get(ENV_PUBLISHED):
         candidates.append(Path(os.environ[ENV_PUBLISHED]))
@@ -40,8 +43,6 @@ def published_dir(override: str | os.PathLike | None = None) -> Path | None:
     for path in candidates:
         if path.is_dir():
             return path.resolve()
-    if override:
-        raise FileNotFoundError(f"Published statistics directory not found: {override}")
     return None
 
 

@@ -29,7 +29,7 @@ from safeguarding.codes.lists import collection_year
 from safeguarding.config import DEFAULT_PERIOD_END
 from safeguarding.issues import InputError, Issue, ReadResult, issues_frame
 from safeguarding.readers import SPEC_BY_NAME, closest_table, identify_table
-from safeguarding.readers.base import file_sha256, load_delimited, read_rows
+from safeguarding.readers.base import file_sha256, load_delimited, load_workbook_sheets, read_rows
 from safeguarding.readers.cin import read_cin_xml
 from safeguarding.readers.exclusions import _finish
 
@@ -90,6 +90,27 @@ def xml_collection_year(tables: dict[str, ReadResult]) -> int | None:
     return next((r.year for r in tables.values() if r.year is not None), None)
 
 
+#: SSDA903 tables no briefing uses yet, by the columns only they have: named as such, not as
+#: a near miss of a table that is used.
+UNUSED_TABLES = {
+    "SSDA903 AD1 (adoptions)": {"DATE_INT", "DATE_MATCH"},
+    "SSDA903 OC2 (outcomes of children looked after for 12 months)": {"SDQ_SCORE"},
+    "SSDA903 PlacedAdoption (placed for adoption)": {"DATE_PLACED"},
+    "SSDA903 PrevPerm (previous permanence)": {"PREV_PERM"},
+    "SSDA903 SWEpisodes (social worker episodes)": {"SW_ID"},
+}
+
+
+def unused_table(header: list[str]) -> str | None:
+    """The name of a known table no briefing uses, when the header is one (else None)."""
+    from safeguarding.readers.base import fold_header
+    folded = {fold_header(h).upper() for h in header}
+    for name, marks in UNUSED_TABLES.items():
+        if {fold_header(m).upper() for m in marks} <= folded:
+            return name
+    return None
+
+
 def _closest_hint(header: list[str]) -> str:
     """' (closest is SSDA903 Episodes, which lacks DECOM)' for a header that nearly fits."""
     spec, missing = closest_table(header)
@@ -98,8 +119,10 @@ def _closest_hint(header: list[str]) -> str:
     return f" (closest is {spec.title}, which lacks {', '.join(missing)})"
 
 
-#: File types ingest reads (``.txt`` for delimited exports saved with that extension).
-READABLE_SUFFIXES = (".csv", ".xml", ".txt")
+#: File types ingest reads (``.txt`` for delimited exports saved with that extension; each sheet
+#: of an .xlsx workbook is read as a table).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+READABLE_SUFFIXES = (".csv", ".xml", ".txt", *WORKBOOK_SUFFIXES)
 
 
 def read_raw_dir(raw_dir, period_end: str = DEFAULT_PERIOD_END) -> tuple[list[ReadResult], list[Issue], list[str]]:
@@ -116,11 +139,11 @@ def read_raw_dir(raw_dir, period_end: str = DEFAULT_PERIOD_END) -> tuple[list[Re
     files = [p for p in entries if p.is_file() and p.suffix.lower() in READABLE_SUFFIXES]
     # Never skip silently: spreadsheets and subfolders are listed as not used, with the fix.
     for path in entries:
-        if path.is_file() and path.suffix.lower() in (".xlsx", ".xls", ".xlsm", ".ods"):
+        if path.is_file() and path.suffix.lower() in (".xls", ".ods"):
             unrecognised.append(path.name)
             notes.append(Issue(str(path), "", None, None, None, "spreadsheet", "warning",
-                               "spreadsheet files are not read: save each sheet as CSV (UTF-8) in this folder; "
-                               "file not used"))
+                               f"{path.suffix} spreadsheets are not read (.xlsx workbooks are): save it as .xlsx, or "
+                               "each sheet as CSV (UTF-8), in this folder; file not used"))
         elif path.is_dir() and any(q.suffix.lower() in READABLE_SUFFIXES for q in path.rglob("*")):
             unrecognised.append(path.name + "/")
             notes.append(Issue(str(path), "", None, None, None, "subfolder", "warning",
@@ -147,25 +170,90 @@ def read_raw_dir(raw_dir, period_end: str = DEFAULT_PERIOD_END) -> tuple[list[Re
                                        f"says {stated}; the XML header was used"))
                 results.extend(xml.values())
                 continue
-            header, rows, numbers, file_issues = load_delimited(path)
+            if path.suffix.lower() in WORKBOOK_SUFFIXES:
+                sheets = [(f"{path}#{name}", *rest) for name, *rest in load_workbook_sheets(path)]
+            else:
+                sheets = [(str(path), *load_delimited(path))]
         except InputError as exc:  # one unreadable file does not stop the others
             unrecognised.append(path.name)
             notes.append(Issue(str(path), "", None, None, None, "unreadable", "warning",
                                f"{str(exc).removeprefix(path.name + ': ').rstrip('.')}; file not used"))
             continue
-        spec = identify_table(header)
-        if spec is None:
-            unrecognised.append(path.name)
-            found = ", ".join(h for h in header[:12] if h) + (" ..." if len(header) > 12 else "")
-            notes.append(Issue(str(path), "", None, None, found, "unrecognised", "warning",
-                               f"columns match no known table{_closest_hint(header)}; file not used"))
-            continue
-        result = read_rows(header, rows, numbers, spec, str(path), year=year if spec.name in _YEARLY else None,
-                           file_issues=file_issues, sha256=file_sha256(path))
-        if spec.name in ("exclusions", "pupils"):
-            result = _finish(result, check_reason=spec.name == "exclusions")
-        results.append(result)
+        digest = file_sha256(path)
+        for source, header, rows, numbers, file_issues in sheets:
+            result = _read_sheet(Path(source), header, rows, numbers, file_issues, year, digest, notes, unrecognised)
+            if result is not None:
+                results.append(result)
+    check_no_second_copies(results)
     return results, notes, unrecognised
+
+
+def _read_sheet(path: Path, header, rows, numbers, file_issues, year, digest, notes, unrecognised):
+    """One delimited file or workbook sheet: identified by its columns, validated, or noted as not used."""
+    spec = identify_table(header)
+    unused = unused_table(header) if spec is None else None
+    if unused:
+        unrecognised.append(path.name)
+        notes.append(Issue(str(path), "", None, None, None, "not_used", "info",
+                           f"this is the {unused} table, which no briefing uses yet; file not used"))
+        return None
+    if spec is None:
+        unrecognised.append(path.name)
+        found = ", ".join(h for h in header[:12] if h) + (" ..." if len(header) > 12 else "")
+        notes.append(Issue(str(path), "", None, None, found, "unrecognised", "warning",
+                           f"columns match no known table{_closest_hint(header)}; file not used"))
+        return None
+    result = read_rows(header, rows, numbers, spec, str(path), year=year if spec.name in _YEARLY else None,
+                       file_issues=file_issues, sha256=digest if "#" not in path.name else f"{digest}#{path.name}")
+    if spec.name in ("exclusions", "pupils"):
+        result = _finish(result, check_reason=spec.name == "exclusions")
+    return result
+
+
+
+
+#: Share of the smaller file's rows that, found again in another file of the same table and
+#: year, mark it as a second copy (an export saved twice, 'Episodes - Copy.csv').
+COPY_SHARE = 0.5
+#: Columns the reader adds (where a row came from); rows are compared without them.
+_PROVENANCE = ("source_file", "source_row")
+
+
+def _row_hashes(frame: pd.DataFrame) -> pd.Series:
+    columns = [c for c in frame.columns if c not in _PROVENANCE]
+    return pd.util.hash_pandas_object(frame[columns].astype(str), index=False)
+
+
+def check_no_second_copies(results: list[ReadResult]) -> None:
+    """Refuse a folder holding the same table twice: the same file under two names, or two files
+    of one table and year that share most of their rows. Counting both would double every
+    figure with no data-quality warning, so nothing is written until one of them is removed.
+    Files that split a table (one per year, or a partial export with no rows in common) pass."""
+    problems = []
+    by_table: dict[tuple[str, int | None], list[ReadResult]] = {}
+    for r in results:
+        by_table.setdefault((r.table, r.year), []).append(r)
+    for (table, year), group in by_table.items():
+        hashes = {id(r): set(_row_hashes(r.frame)) if len(r.frame) else set() for r in group}
+        for i, a in enumerate(group):
+            for b in group[i + 1:]:
+                if Path(a.source) == Path(b.source):
+                    continue  # one file read as several tables (CIN XML) is not a copy
+                names = f"'{Path(a.source).name}' and '{Path(b.source).name}'"
+                if a.sha256 and a.sha256 == b.sha256:
+                    problems.append(f"{names} are the same file (identical contents): the {table} table twice")
+                    continue
+                shared = len(hashes[id(a)] & hashes[id(b)])
+                smaller = min(len(hashes[id(a)]), len(hashes[id(b)]))
+                if smaller and shared >= COPY_SHARE * smaller:
+                    problems.append(f"{names} are both the {table} table" + (f" for {year}" if year else "")
+                                    + f" and share {shared:,} of the {smaller:,} distinct rows of the smaller: a second "
+                                    "copy or an overlapping export")
+    if problems:
+        folder = Path(results[0].source).parent
+        raise InputError("The same data is in the folder twice, so every figure would be counted twice: "
+                         + "; ".join(problems) + f". Remove or move the extra copy out of {folder} (keep the "
+                         "complete, latest export) and run again. Nothing was written.")
 
 
 def _concat(results: list[ReadResult], table: str) -> pd.DataFrame | None:

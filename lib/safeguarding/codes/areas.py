@@ -118,6 +118,11 @@ class Area:
     def is_london(self) -> bool:
         return self.region_code == LONDON_CODE
 
+    @property
+    def region(self) -> str:
+        """The region's name for headings and tables ('London', 'North West'); 'Region' when unknown."""
+        return self.region_name or "Region"
+
     def __str__(self) -> str:
         return self.name
 
@@ -199,7 +204,26 @@ def _indexes() -> tuple[tuple[Area, ...], dict[str, Area]]:
         keys |= {name_key(area.slug)}
         for key in keys:
             index[key] = area
+    # Short names in everyday use (never overriding a full name): 'kingston' is Kingston upon
+    # Thames, as London partnerships say it; Hull already answers to 'hull'.
+    by_name = {name_key(a.name): a for a in areas if a.status == "live"}
+    for short, full in SHORT_NAMES.items():
+        if name_key(short) not in index and name_key(full) in by_name:
+            index[name_key(short)] = by_name[name_key(full)]
     return areas, index
+
+
+#: Everyday short names -> the DfE name they mean.
+SHORT_NAMES = {
+    "kingston": "Kingston upon Thames", "richmond": "Richmond upon Thames", "barking": "Barking and Dagenham",
+    "hammersmith": "Hammersmith and Fulham", "lbhf": "Hammersmith and Fulham", "kensington": "Kensington and Chelsea",
+    "rbkc": "Kensington and Chelsea", "tower hamlets": "Tower Hamlets", "brighton": "Brighton and Hove",
+    "windsor": "Windsor and Maidenhead", "telford": "Telford and Wrekin", "redcar": "Redcar and Cleveland",
+    "stockton": "Stockton-on-Tees", "southend": "Southend-on-Sea", "newcastle": "Newcastle upon Tyne",
+    "bath": "Bath and North East Somerset", "banes": "Bath and North East Somerset",
+    "bcp": "Bournemouth, Christchurch and Poole", "north lincs": "North Lincolnshire",
+    "ne lincs": "North East Lincolnshire", "east riding": "East Riding of Yorkshire",
+}
 
 
 def all_areas(include_terminated: bool = False) -> list[Area]:

@@ -116,7 +116,10 @@ def file_sha256(path: Path) -> str:
 
 
 def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode file bytes: UTF-8 (with or without BOM), else Windows-1252. Returns (text, encoding)."""
+    """Decode file bytes: UTF-16 with a byte-order mark (Excel's 'Unicode text'), UTF-8 (with or
+    without BOM), else Windows-1252. Returns (text, encoding)."""
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16"), "utf-16"
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
@@ -155,9 +158,16 @@ def load_delimited(path: Path) -> tuple[list[str], list[list[str]], list[int], l
     path = Path(path)
     if not path.is_file():
         raise InputError(f"File not found: {path}")
-    text, encoding = decode_bytes(path.read_bytes())
+    data = path.read_bytes()
+    if is_workbook(data):
+        raise InputError(f"{path.name}: this is an Excel workbook saved with a {path.suffix} name, not a text file. "
+                         "Rename it to .xlsx (each sheet is then read as a table) or save the sheet as CSV (UTF-8).")
+    text, encoding = decode_bytes(data)
     issues: list[Issue] = []
-    if encoding != "utf-8":
+    if encoding == "utf-16":
+        issues.append(Issue(str(path), "", None, None, None, "encoding", "info",
+                            "file is UTF-16 ('Unicode text'); read as such"))
+    elif encoding != "utf-8":
         issues.append(Issue(str(path), "", None, None, None, "encoding", "info",
                             "file is not UTF-8; read as Windows-1252"))
     text = text.replace("\x00", "")
@@ -190,6 +200,66 @@ def load_delimited(path: Path) -> tuple[list[str], list[list[str]], list[int], l
         issues.append(Issue(str(path), "", None, None, None, "blank_rows", "info",
                             f"{plural(blank, 'empty row')} ignored"))
     return header, rows, numbers, issues
+
+
+def is_workbook(data: bytes) -> bool:
+    """True for the bytes of an .xlsx/.xlsm workbook (a ZIP archive)."""
+    return data[:4] == b"PK\x03\x04"
+
+
+def _cell_text(value) -> str:
+    """A spreadsheet cell as the text a CSV export would hold: dates as dd/mm/YYYY (with the
+    time when there is one), whole numbers without '.0', blanks as ''."""
+    import datetime as dt
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%d/%m/%Y %H:%M" if (value.hour, value.minute, value.second) != (0, 0, 0) else "%d/%m/%Y")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def load_workbook_sheets(path: Path) -> list[tuple[str, list[str], list[list[str]], list[int], list[Issue]]]:
+    """Every non-empty sheet of an .xlsx workbook as (sheet, header, rows, row numbers, issues),
+    read with openpyxl (values, not formulas); row numbers are the sheet's own."""
+    from openpyxl import load_workbook
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # a damaged or password-protected workbook
+        raise InputError(f"{path.name}: cannot be read as an Excel workbook ({exc}). Save each sheet as CSV (UTF-8) "
+                         "and try again.") from None
+    out = []
+    try:
+        for sheet in book.worksheets:
+            header, rows, numbers, blank = None, [], [], 0
+            for line_no, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = [_cell_text(v) for v in values]
+                if not any(cells):
+                    if header is not None:
+                        blank += 1
+                    continue
+                if header is None:
+                    header = [c.replace("\ufeff", "").strip() for c in cells]
+                    while header and not header[-1]:
+                        header.pop()
+                    continue
+                rows.append(cells[:len(header)] + [""] * (len(header) - len(cells)))
+                numbers.append(line_no)
+            if header is None:
+                continue
+            source = f"{path}#{sheet.title}"
+            issues = [Issue(source, "", None, None, None, "workbook", "info",
+                            f"read from sheet '{sheet.title}' of an Excel workbook")]
+            if blank:
+                issues.append(Issue(source, "", None, None, None, "blank_rows", "info",
+                                    f"{plural(blank, 'empty row')} ignored"))
+            out.append((sheet.title, header, rows, numbers, issues))
+    finally:
+        book.close()
+    return out
 
 
 def match_columns(header: list[str], spec: TableSpec) -> dict[int, str]:

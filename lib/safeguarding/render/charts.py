@@ -685,7 +685,7 @@ def comparator_chart(
     threshold: int = DEFAULT_SUPPRESSION_THRESHOLD,
     counts: str = "children",
 ) -> Chart:
-    """Dots for the borough, England, London, inner/outer London, the SN median and each neighbour.
+    """Dots for the borough, England, the region, inner/outer London, the SN median and each neighbour.
 
     Parameters
     ----------

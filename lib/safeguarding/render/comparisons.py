@@ -44,7 +44,7 @@ def symbol_of(row) -> str | None:
 def comparator_frame(comp, borough_label: str, borough_value: float, borough_symbol=None,
                      show_published: bool = True) -> pd.DataFrame:
     """Rows for a comparator chart/table: the borough, its published figure (unless
-    ``show_published`` is False), England, London, Inner/Outer London, the neighbour median
+    ``show_published`` is False), England, the region, Inner/Outer London, the neighbour median
     and each neighbour."""
     rows = [{"label": borough_label, "value": borough_value, "symbol": borough_symbol or "", "role": "borough"}]
     if show_published and (not math.isnan(comp.value) or comp.symbol):
@@ -240,7 +240,7 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
     frame = comparator_frame(comp, f"{b.area.name} ({period_label})", borough_value, own_symbol,
                              show_published=not same_period_hidden)
     title = comparison_title(spec.label, b.area.name, np.nan if own_symbol else borough_value, comp.england,
-                             within_noise=near_england, decimals=spec.decimals)
+                             within_noise=near_england, decimals=spec.decimals, region=b.area.region)
     alt = (f"Dot chart of {lower_first(spec.label)}: {b.area.name} {_fmt(borough_value, unit, own_symbol, spec.decimals)}, "
            f"England {_fmt(comp.england, unit, comp.england_symbol, spec.decimals)}, "
            f"statistical neighbours' median {_fmt(comp.sn_median, unit, None, spec.decimals)}, and each neighbour.")
@@ -359,7 +359,7 @@ def published_trend_frame(area, published_id: str, published_dir=None, up_to: in
 
 def published_trend_block(b, spec, published_id: str, current, *, label: str, phrase: str | None = None,
                           within_noise: bool | None = None) -> HtmlBlock:
-    """Sentence, trend chart and table: the borough against England, London and its
+    """Sentence, trend chart and table: the borough against England, its region and its
     neighbours' median over every published year up to the briefing's, with the borough's
     own figure for the briefing period in place of (or after) its published one.
 
@@ -411,7 +411,7 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     trend["borough_symbol"] = [symbol_of({"symbol": s}) or "" for s in trend["borough_symbol"]]
     trend["sn_symbol"] = ["x" if pd.isna(v) else "" for v in trend["sn_median"]]
     periods, name = list(trend["period"]), b.area.name
-    region = b.area.region_name or "London"
+    region = b.area.region
     sentence = describe_trend(phrase or label, periods, list(trend["borough"]), spec.polarity, spec.unit,
                               symbols=list(trend["borough_symbol"]), within_noise=within_noise, area_name=name,
                               decimals=spec.decimals, threshold=b.threshold, counts=spec.counts)
@@ -431,7 +431,7 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     roles = {name: "borough", "England": "england", region: "london", "Statistical neighbours (median)": "sn_median"}
     shown = [(p, v) for p, v, s in zip(periods, trend["borough"], trend["borough_symbol"]) if not s and not pd.isna(v)]
     if len(shown) < 2 or shown[-1][0] != periods[-1]:
-        title = f"{label}: {name} against England, London and statistical neighbours"
+        title = f"{label}: {name} against England, {region} and statistical neighbours"
     else:
         (p0, v0), (p1, v1) = shown[-2], shown[-1]
         same = round(v0, spec.decimals) == round(v1, spec.decimals)

@@ -11,28 +11,25 @@ import pandas as pd
 #: Term -> what it means, in plain words.
 TERMS: dict[str, str] = {
     "95% interval": (
-        "The range the true figure is likely to lie in, given how few children a figure rests on. Wide ranges mean "
-        "small numbers: a figure of 2 in 10 and one of 200 in 1,000 are both 20%, but the first could easily have "
-        "been 5% or 50%. (Percentages use the Wilson method; rates use an exact Poisson method.)"),
+        "The range the true figure is likely to lie in, given how many children it rests on: 2 in 10 and 200 in "
+        "1,000 are both 20%, but the first could easily have been 5% or 50%. (Wilson method for percentages; exact "
+        "Poisson for rates.)"),
     "Could be chance": (
-        "A difference (between two years, or from England) that is small enough, for the numbers involved, to "
-        "arise by chance alone. It may still be real, but the figures do not show it."),
+        "A difference small enough, for the numbers involved, to arise by chance alone. It may be real, but the "
+        "figures do not show it."),
     "Funnel plot": (
-        "A chart with a dot for every local authority, its figure against how many children it rests on. The "
-        "funnel-shaped lines show how far from England's figure an authority of that size could be by chance; "
-        "small authorities have wider funnels. Authorities outside the lines differ by more than chance."),
+        "A dot for every local authority, its figure against how many children it rests on. The funnel lines show "
+        "how far from England an authority of that size could be by chance; dots outside them differ by more."),
     "Usual spread between authorities": (
-        "Authorities differ from each other by more than chance alone would give (different populations, services "
-        "and recording), which statisticians call over-dispersion. Where they do, the funnel's lines are widened "
-        "to allow for it (Spiegelhalter's method), and the chart's note says so. A figure beyond what chance alone "
-        "would give, but inside the widened lines, is 'within the usual spread between authorities': unusual, but "
-        "no more than authorities usually are."),
+        "Authorities differ by more than chance alone gives (over-dispersion). Where they do, the funnel lines are "
+        "widened to allow for it (Spiegelhalter's method): a figure beyond chance but inside the widened lines is "
+        "unusual, but no more than authorities usually are."),
     "Statistical neighbours": (
-        "The ten local authorities most like this one on DfE's model (deprivation, population and other "
-        "characteristics). Their median is the middle figure of those that publish one."),
+        "The ten authorities most like this one in DfE's model; their median is the middle figure of those that "
+        "publish one."),
     "Suppressed figures (c)": (
-        "A count from 1 to the threshold is replaced by 'c' so that no child can be identified, and so is any "
-        "other figure that would let it be worked out. 'x' means not available; 'z' not applicable."),
+        "A count from 1 to the threshold, and any figure that would let one be worked out, is shown as 'c'. "
+        "'x' means not available; 'z' not applicable."),
 }
 #: Terms every briefing uses.
 COMMON = ("95% interval", "Could be chance", "Funnel plot", "Usual spread between authorities",
@@ -40,16 +37,15 @@ COMMON = ("95% interval", "Could be chance", "Funnel plot", "Usual spread betwee
 #: Terms only some themes use (listed in their theme records).
 EXTRA: dict[str, str] = {
     "Relative rate index (RRI)": (
-        "How many times as likely one group is as another to reach a stage: a group's rate divided by White "
-        "British children's rate. 1 means the same; 2 means twice as likely; 0.5 half as likely. 'Higher' or "
-        "'lower' is given only when the 95% interval of the ratio does not include 1."),
+        "A group's rate divided by White British children's: 1 means equally likely, 2 twice as likely, 0.5 half "
+        "as likely. 'Higher' or 'lower' only when the ratio's 95% interval leaves out 1."),
     "Over-represented": (
-        "A group's rate is clearly higher than the comparison group's: the difference is more than chance would "
-        "give. 'Under-represented' is the reverse."),
+        "A group's rate is higher than the comparison group's by more than chance would give; 'under-represented' "
+        "is the reverse."),
     "Episode": "One period of going missing, from when a child was reported missing to when they were found or returned.",
     "Return home interview": (
-        "A conversation with an independent person after a child returns from going missing, to find out why they "
-        "went and whether they are at risk; it should be offered within 72 hours of their return."),
+        "A talk with an independent person after a child returns, to learn why they went and whether they are at "
+        "risk; it should be offered within 72 hours."),
     "NEET": "Not in education, employment or training.",
     "Suspension": "A pupil being excluded from school for a fixed period (formerly a 'fixed-period exclusion').",
 }

@@ -281,11 +281,11 @@ def versus_words(value, comparator, comparator_name: str = "England", *, within_
 
 
 def comparison_title(label: str, area_name: str, value, comparator, comparator_name: str = "England", *,
-                     within_noise: bool | None = None, decimals: int | None = None) -> str:
+                     within_noise: bool | None = None, decimals: int | None = None, region: str = "its region") -> str:
     """A chart title that agrees with :func:`describe_comparison`: 'higher/lower than England'
     only when the difference is more than chance (or, untested, more than a whisker)."""
     if is_missing(value) or is_missing(comparator):
-        return f"{label}: {area_name} against {comparator_name}, London and statistical neighbours"
+        return f"{label}: {area_name} against {comparator_name}, {region} and statistical neighbours"
     words = versus_words(value, comparator, comparator_name, within_noise=within_noise, decimals=decimals)
     return f"{label}: {area_name} is {words}"
 

@@ -150,6 +150,41 @@ def _load_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return {p.stem: pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))}
 
 
+#: Where each kind of processed table says which year a row belongs to, and how that year is named.
+_YEAR_COLUMNS = (("collection_year", "collection years (SSDA903, CIN census)"),
+                 ("financial_year", "years of the missing log"),
+                 ("AcademicYear", "school years (exclusions, school roll)"))
+
+
+def check_period_has_data(area: Area, period_end: str, tables: dict[str, pd.DataFrame]) -> None:
+    """Refuse a period none of the borough's processed tables holds, naming the years they do
+    hold (a briefing of '0 children went missing in 2029-30' would be wrong, not empty). A
+    school year ending in the summer before the period's 31 March counts as covering it."""
+    from safeguarding.codes.lists import academic_year_label, collection_year, period_label
+    year = collection_year(period_end)
+    held: dict[str, set[int]] = {}
+    for frame in tables.values():
+        for column, words in _YEAR_COLUMNS:
+            if column in frame and len(frame):
+                held.setdefault(words, set()).update(
+                    int(y) for y in pd.to_numeric(frame[column], errors="coerce").dropna().unique())
+    if not held:
+        return  # nothing says which year a row is (e.g. hand-made tables): the themes decide
+    if any(year in ys for ys in held.values()) or year - 1 in held.get(_YEAR_COLUMNS[2][1], set()):
+        return
+
+    def span(words, ys):
+        name = academic_year_label if words.startswith("school") else (lambda y: period_label(f"{y}-03-31"))
+        ys = sorted(ys)
+        return f"{words}: {name(ys[0])}" + (f" to {name(ys[-1])}" if len(ys) > 1 else "")
+    latest = max(max(ys) for ys in held.values())
+    raise InputError(f"No data for {area.name} in {period_label(period_end)} (the year ending "
+                     f"{pd.Timestamp(period_end):%d %B %Y}). The processed tables hold "
+                     + "; ".join(span(w, ys) for w, ys in held.items())
+                     + f". Choose a period end inside them, e.g. --period-end {latest}-03-31, or ingest files for "
+                       "that year.")
+
+
 def compute_all(ctx: Context, themes=None) -> tuple[dict[str, ThemeResults], dict[str, str]]:
     """Run each theme's ``compute``; a theme whose required tables are absent is unavailable."""
     from safeguarding.themes.registry import THEMES
@@ -212,6 +247,7 @@ def build_results(area: Area, period_end: str, processed: Path, published: Path 
     ctx = Context(area=area, period_end=period_end, tables=_load_tables(processed), published_dir=published,
                   threshold=threshold, validation=pd.read_csv(report, dtype=str) if report.exists() else pd.DataFrame())
     write = write and themes is None
+    check_period_has_data(area, period_end, ctx.tables)
     themes, unavailable = compute_all(ctx, themes)
     protected, plan = protect_all(themes, threshold, area, published)
     key = results_key(processed, period_end, threshold, published)

@@ -113,7 +113,7 @@ class SocialCareSections:
         frame = pd.DataFrame(rows)
         table = html_table(frame, {"measure": "Pupils", "year": "Published year", "own": f"{b.area.name} {self.label}",
                                    "published": f"{b.area.name} published", "england": "England",
-                                   "london": "London", "sn": "Neighbours (median)"},
+                                   "london": b.area.region, "sn": "Neighbours (median)"},
                            caption=f"Children's social care groups (%): {b.area.name}'s own figures for {self.label} and "
                                    "published figures for the year on each row",
                            units={c: "number" for c in ("own", "published", "england", "london", "sn")}, decimals=2,

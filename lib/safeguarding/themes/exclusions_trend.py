@@ -38,7 +38,7 @@ class TrendSections:
         periods = [m.year_label(x) for x in self.years]
         parts = [paragraph(
             f"The borough's own figures for each school year in the data ({periods[0]} to {periods[-1]}), beside the rates "
-            "the Department for Education publishes for England, London and the borough's statistical neighbours (Local "
+            f"the Department for Education publishes for England, {self.b.area.region} and the borough's statistical neighbours (Local "
             "Authority Interactive Tool). Published rates count pupils in all state-funded primary, secondary and special "
             "schools in each area, per 100 pupils; the borough's come from its own extract and pupil roll, so a small gap "
             "between its own and its published figure can come from coverage alone.")]
@@ -47,7 +47,7 @@ class TrendSections:
             parts.append(self._trend_block(mid, kind, periods))
         table = self._trend_table(periods)
         parts.append(table)
-        parts.append(HtmlBlock(f"<h3>Against England, London and statistical neighbours, {self.label}</h3>"))
+        parts.append(HtmlBlock(f"<h3>Against England, {self.b.area.region} and statistical neighbours, {self.label}</h3>"))
         parts.append(paragraph(
             "In the funnel plots below, the published rates come without pupil numbers, so each other area's number of pupils "
             f"is estimated as {m.PUPILS_PER_CHILD_ESTIMATE:g} times its ONS estimate of children aged 0 to 17 (about the "
@@ -66,12 +66,13 @@ class TrendSections:
         own = y[y["measure_id"] == mid].set_index("period").reindex(periods)
         series = {b.area.name: list(own["value"])}
         symbols = {b.area.name: list(own["symbol"].fillna(""))}
-        for who in ("England", "London", "Statistical neighbours (median)"):
+        region = b.area.region
+        for who in ("England", region, "Statistical neighbours (median)"):
             series[who], symbols[who] = [], []
         for year in self.years:
             comp = self._published(LAIT[mid], year)
             ok = comp is not None and comp.year == year
-            for who, value, sym in (("England", "england", "england_symbol"), ("London", "region", "region_symbol"),
+            for who, value, sym in (("England", "england", "england_symbol"), (region, "region", "region_symbol"),
                                     ("Statistical neighbours (median)", "sn_median", None)):
                 series[who].append(getattr(comp, value) if ok else np.nan)
                 symbols[who].append((getattr(comp, sym) or "") if ok and sym else ("" if ok else "x"))

@@ -256,7 +256,7 @@ class MissingView(ReturnInterviewSections, LengthAndTrendSections):
         trend = published_trend_block(b, spec("missing.cla_missing_pct"), "cla_missing.pct_missing", row,
                                       label="Looked-after children who went missing",
                                       phrase="percentage of looked-after children who went missing")
-        return join_blocks(text, block, HtmlBlock("<h3>Over the years, against England, London and neighbours</h3>"),
+        return join_blocks(text, block, HtmlBlock(f"<h3>Over the years, against England, {b.area.region} and neighbours</h3>"),
                            trend, HtmlBlock("<h3>Incidents per looked-after child who went missing</h3>"), inc_block)
 
 

@@ -68,7 +68,7 @@ class ComparatorSections:
                              "better": {"higher_better": "Higher", "lower_better": "Lower"}.get(spec(mid).polarity, "Neither")})
         name, period = self.b.area.name, self.b.period_label
         columns = {"measure": "Measure, age", "value": period, "last_year": prev_period or "Year before",
-                   "england": "England", "region": "London", "sn_median": "Neighbours", "better": "Better if"}
+                   "england": "England", "region": self.b.area.region, "sn_median": "Neighbours", "better": "Better if"}
         units = {c: "percent" for c in ("value", "last_year", "england", "region", "sn_median")}
         verdict = (f"The change from {prev_period} is larger than chance would usually give for: {'; '.join(beyond)}."
                    if beyond else f"No change from {prev_period} is larger than chance would usually give for groups this size.")
@@ -76,7 +76,7 @@ class ComparatorSections:
                                                                "comparators (percentages of all care leavers in the age group)",
                            units=units, decimals={c: 0 for c in units}, symbol_columns=("value",), threshold=self.b.threshold,
                            counts=COUNTS, note=f"{name}: {period} from its own records, {prev_period} as published. "
-                                               f"England, London and Neighbours (the median of the ten statistical neighbours' published figures, shown when at least four publish one): "
+                                               f"England, {self.b.area.region} and Neighbours (the median of the ten statistical neighbours' published figures, shown when at least four publish one): "
                                                f"published figures for {self._published_year()}. Chance: Newcombe interval for "
                                                "the difference between two percentages.",
                            source="Department for Education, Children looked after in England including adoptions; own records.")

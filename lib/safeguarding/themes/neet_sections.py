@@ -273,7 +273,7 @@ class NeetSections(ComparatorSections):
 
     def section_comparators(self) -> HtmlBlock:
         b = self.b
-        parts = [paragraph("How the borough compares with England, London and its ten statistical neighbours (the most similar "
+        parts = [paragraph(f"How the borough compares with England, {b.area.region} and its ten statistical neighbours (the most similar "
                            "areas in DfE's model). The latest year uses the borough's own records; earlier years and other "
                            "areas are DfE's published figures. In the funnel plot each dot is a local authority: areas outside "
                            "the dashed lines differ from England by more than chance would usually give.")]

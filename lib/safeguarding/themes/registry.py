@@ -115,7 +115,7 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
                     ("missing.rhi_offered_pct", "missing.rhi_offered_within_72h_pct", "missing.rhi_accepted_pct",
                      "missing.rhi_declined_pct", "missing.rhi_completed_pct", "missing.rhi_completed_within_72h_pct",
                      "missing.median_hours_to_rhi", "missing.rhi_time_to_interview_pct")),
-            Section("looked_after", "Looked-after children who went missing: England, London and neighbours",
+            Section("looked_after", "Looked-after children who went missing: England, the region and neighbours",
                     ("missing.cla_missing_pct", "missing.cla_incidents_per_child")),
         ),
         glance=(
@@ -208,7 +208,7 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
                     ("neet.accommodation_suitable_pct", "neet.accommodation_unsuitable_pct",
                      "neet.accommodation_not_known_pct", "neet.accommodation_type_pct")),
             Section("groups", "By sex and ethnicity", ("neet.neet_pct",)),
-            Section("comparators", "Against England, London and statistical neighbours over the years",
+            Section("comparators", "Against England, the region and statistical neighbours over the years",
                     ("neet.neet_pct", "neet.eet_pct", "neet.activity_not_known_pct", "neet.higher_education_pct",
                      "neet.accommodation_suitable_pct")),
         ),

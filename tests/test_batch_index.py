@@ -1,0 +1,102 @@
+"""The batch index and manifest list every briefing of the period on disk: a single ``brief``
+adds its line instead of replacing the batch's index."""
+
+from __future__ import annotations
+
+import json
+
+from safeguarding.batch import BriefingJob, merge_earlier_runs, write_index
+from safeguarding.codes.areas import resolve_area
+
+
+def _job(borough, theme, root, status="ok", produced="2026-12-04T10:00:00+00:00"):
+    return BriefingJob(borough, theme, "2025-03-31", str(root / borough / f"{theme}.html"), {}, status=status,
+                       produced=produced)
+
+
+def test_a_single_brief_keeps_the_batch_s_other_briefings(tmp_path):
+    for borough, theme in (("hounslow", "missing"), ("hounslow", "neet"), ("harrow", "missing")):
+        (tmp_path / borough).mkdir(exist_ok=True)
+        (tmp_path / borough / f"{theme}.html").write_text("<html></html>")
+    earlier = {"started": "2026-12-01T09:00:00+00:00", "briefings": [
+        {"borough": "hounslow", "theme": "missing", "status": "ok", "output": "hounslow/missing.html"},
+        {"borough": "hounslow", "theme": "neet", "status": "ok", "output": "hounslow/neet.html",
+         "produced": "2026-12-02T09:00:00+00:00"},
+        {"borough": "harrow", "theme": "missing", "status": "ok", "output": "harrow/missing.html"},
+        {"borough": "harrow", "theme": "exclusions", "status": "ok", "output": "harrow/exclusions.html"},  # deleted
+        {"borough": "westminster", "theme": "neet", "status": "failed", "output": "westminster/neet.html"},
+    ]}
+    (tmp_path / "run_manifest.json").write_text(json.dumps(earlier))
+    now = [_job("hounslow", "missing", tmp_path)]      # 'safeguarding brief hounslow missing'
+    listed, areas, old = merge_earlier_runs(tmp_path, now, [resolve_area("hounslow")])
+    keys = [(j.borough, j.theme) for j in listed]
+    assert keys == [("hounslow", "missing"), ("hounslow", "neet"), ("harrow", "missing")]
+    assert listed[0] is now[0]                                     # this run's entry, not the old one
+    assert listed[1].produced == "2026-12-02T09:00:00+00:00"       # earlier entries keep their time
+    assert listed[2].produced == "2026-12-01T09:00:00+00:00"
+    assert [a.slug for a in areas] == ["hounslow", "harrow"] and old["started"].startswith("2026-12-01")
+    page = write_index(tmp_path, listed, areas, "2025-03-31").read_text()
+    assert page.count("<li>") == 3 and "Harrow" in page and "produced 2026-12-02" in page
+
+
+def test_an_unreadable_manifest_is_replaced_not_trusted(tmp_path):
+    (tmp_path / "run_manifest.json").write_text("{not json")
+    now = [_job("hounslow", "missing", tmp_path)]
+    listed, areas, old = merge_earlier_runs(tmp_path, now, [resolve_area("hounslow")])
+    assert listed == now and old == {}
+
+
+# ---- stopping a batch ------------------------------------------------------------------------
+def _slow_job(job):
+    """A stand-in briefing: starts a 'kernel' (a child process) and takes a long time."""
+    import subprocess
+    import sys
+    import time
+    kernel = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    with open(job.output, "w") as f:
+        f.write(str(kernel.pid))
+    time.sleep(60)
+    job.status = "ok"
+    return job
+
+
+def _alive(pid: int) -> bool:
+    import os
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # a zombie (finished, not yet reaped) is not running
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split()[2] != "Z"
+    except OSError:
+        return True
+
+
+def test_sigterm_cancels_the_queue_and_stops_workers_and_their_kernels(tmp_path):
+    import os
+    import signal
+    import threading
+    import time
+
+    import pytest
+    from safeguarding.batch import run_jobs
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach only the main thread")
+    jobs = [BriefingJob("hounslow", f"t{i}", "2025-03-31", str(tmp_path / f"t{i}.pid"), {}) for i in range(5)]
+    timer = threading.Timer(4.0, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    timer.start()
+    started = time.perf_counter()
+    try:
+        done, why = run_jobs(jobs, workers=2, runner=_slow_job)
+    finally:
+        timer.cancel()
+    assert why == "stopped by SIGTERM" and done == {}
+    assert time.perf_counter() - started < 30          # stopped, not waited for
+    kernels = [int(p.read_text()) for p in tmp_path.glob("*.pid") if p.read_text()]
+    assert len(kernels) == 2                            # two were running, three never started
+    deadline = time.time() + 10
+    while any(_alive(pid) for pid in kernels) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in kernels), "a kernel outlived the batch"
+    assert signal.getsignal(signal.SIGTERM) is not None  # the previous handler is back
