@@ -84,7 +84,7 @@ def test_sigterm_cancels_the_queue_and_stops_workers_and_their_kernels(tmp_path)
     if threading.current_thread() is not threading.main_thread():
         pytest.skip("signals reach only the main thread")
     jobs = [BriefingJob("hounslow", f"t{i}", "2025-03-31", str(tmp_path / f"t{i}.pid"), {}) for i in range(5)]
-    timer = threading.Timer(4.0, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    timer = threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGTERM))
     timer.start()
     started = time.perf_counter()
     try:

@@ -438,3 +438,26 @@ def test_utf16_unicode_text_is_read(tmp_path):
     (header,) = [r for r in results if r.table == "cla_header"]
     assert header.n_read == 4 and header.reconciles()
     assert (header.issues["code"] == "encoding").any()
+
+
+def test_cin_xml_with_a_namespace_is_read(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "cin.xml").write_text(CIN_XML.replace("<Message>", '<Message xmlns="http://www.dfe.gov.uk/CIN">'))
+    results, notes, unrecognised = read_raw_dir(raw)
+    tables = {r.table: r for r in results}
+    assert tables["cin_details"].n_kept == 1 and tables["cin_section47"].n_kept == 1
+    assert not unrecognised
+
+
+def test_an_ssda903_xml_export_is_named_not_read_as_an_empty_cin_census(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "903.xml").write_text(
+        '<?xml version="1.0"?><Message><Header><CollectionDetails><Collection>SSDA903</Collection><Year>2025</Year>'
+        "</CollectionDetails></Header><Children><Child><CHILD>1</CHILD><EPISODES><EPISODE><DECOM>2024-04-01</DECOM>"
+        "</EPISODE></EPISODES></Child></Children></Message>")
+    (raw / "h.csv").write_text(FILES["SSDA903_2024-25_Header.csv"])
+    results, notes, unrecognised = read_raw_dir(raw)
+    note = [n for n in notes if n.source.endswith("903.xml")][0]
+    assert "SSDA903 (children looked after) XML export" in note.message and "903.xml" in unrecognised

@@ -111,6 +111,13 @@ def read_cin_xml(path, year: int | None = None) -> dict[str, ReadResult]:
         raise InputError(f"{path.name}: not well-formed XML ({exc}). Check the file is a complete CIN census export.") from exc
     except Exception as exc:  # defusedxml refuses entity expansion and the like
         raise InputError(f"{path.name}: XML refused ({exc}).") from exc
+    for element in root.iter():  # a namespace on <Message> (xmlns="...") is not part of the names
+        if isinstance(element.tag, str) and element.tag.startswith("{"):
+            element.tag = element.tag.split("}", 1)[1]
+    collection = _text(root.find("Header/CollectionDetails"), "Collection").upper()
+    if "903" in collection or root.find(".//EPISODES") is not None or root.find(".//DECOM") is not None:
+        raise InputError(f"{path.name}: this is an SSDA903 (children looked after) XML export, which is not read yet. "
+                         "Export the SSDA903 tables as CSV files (Header, Episodes, Missing, OC3, ...) into this folder.")
     children = root.findall("./Children/Child") or root.findall(".//Child")
     if year is None:
         ref = _text(root.find("Header/CollectionDetails"), "Year") or _text(root.find("Header"), "Year")
