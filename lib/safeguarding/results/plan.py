@@ -103,8 +103,13 @@ def _bounds(value: float, status: str, threshold: int, known: tuple[float, float
         low, high = 1.0, float(threshold)
     elif status == UNSEEN:
         low, high = 0.0, None
+    elif value > threshold:
+        low, high = float(threshold) + 1.0, None
     else:
-        low, high = (float(threshold) + 1.0, None) if value > threshold else (0.0, None)
+        # A hidden zero's 'c' says 'hidden so that another figure cannot be worked out', so a
+        # reader knows it is 0 or above the threshold; that is not a range a linear programme
+        # can hold, so the audit takes the reader to know it is 0 (which names no child).
+        low, high = 0.0, 0.0
     if known is not None:
         low = max(low, known[0])
         high = known[1] if high is None else min(high, known[1])
@@ -274,7 +279,8 @@ def _audit_component(cells: list[str], equations: list[Equation], values: dict[s
         lowest, highest = model.feasible_range(c)
         public = known.get(c)
         bounds = None if public is None else _bounds(values[c], status[c], threshold, public)
-        protected = c in exempt or _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden, bounds)
+        protected = (c in exempt or (status[c] == SECONDARY and values[c] == 0)
+                     or _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden, bounds))
         if not protected and public_cells:
             low, high = _public_range(c, equations, values, status, threshold, known)
             protected = bool(highest - lowest >= high - low - 1e-6)  # what we show adds nothing
