@@ -682,3 +682,35 @@ def test_glossary_terms_are_defined_once_and_every_theme_term_exists():
     assert "Relative rate index (RRI)" in THEMES["disproportionality"].glossary
     with pytest.raises(KeyError, match="not defined"):
         glossary_frame(("Gini coefficient",))
+
+
+def test_hidden_words_for_each_reason():
+    """A primary figure is small; a secondary one protects another; blended words (the plan's
+    'either') say both, because saying which would narrow a small neighbour down."""
+    from safeguarding.render.hidden import hidden_summary, hidden_words
+    assert hidden_words("primary", 5, "care leavers") == "is hidden: fewer than 6 care leavers"
+    assert hidden_words("secondary", 5, "care leavers") == "is hidden so that another figure cannot be worked out"
+    assert hidden_words("either", 5, "care leavers") == (
+        "is hidden: fewer than 6 care leavers, or hidden so that another figure cannot be worked out")
+    assert "fewer than 6 care leavers, or hidden" in hidden_words("either denominator", 5, "care leavers")
+    assert hidden_summary(["either"], 5, "pupils") == (
+        "fewer than 6 pupils, or hidden so that another figure cannot be worked out")
+    assert hidden_summary(["primary"], 5, "pupils") == "fewer than 6 pupils"
+
+
+def test_apply_plan_gives_blended_cells_the_either_reason():
+    from safeguarding.results.cells import EITHER, apply_plan, register_cells
+    from safeguarding.results.plan import plan_disclosure
+    from safeguarding.results.relations import Components, cell_key, expand
+    frame = pd.DataFrame({"measure_id": ["x.n_pct"] * 3, "breakdown": ["age"] * 3, "group": ["ill", "other", "par"],
+                          "period": ["2024-25"] * 3, "numerator": [6.0, 22.0, 4.0], "denominator": [32.0] * 3,
+                          "value": [18.75, 68.75, 12.5], "lower": [0.0] * 3, "upper": [1.0] * 3,
+                          "num_cell": [cell_key(g, "age", "19-21", "2024-25") for g in ("ill", "other", "par")],
+                          "den_cell": [cell_key("neet", "age", "19-21", "2024-25")] * 3})
+    values = {k: v for k, v in zip(frame["num_cell"], frame["numerator"])} | {frame["den_cell"][0]: 32.0}
+    equations = expand([Components("neet", ("ill", "other", "par"))], values.keys(), values)
+    plan = plan_disclosure(values, equations, 5, known={frame["den_cell"][0]: (32.0, 32.0),
+                                                         frame["num_cell"][1]: (22.0, 22.0)})
+    out = apply_plan(frame, plan)
+    assert list(out["reason"]) == [EITHER, "", EITHER]
+    assert list(out["symbol"]) == ["c", "", "c"] and out["numerator"].isna().tolist() == [True, False, True]

@@ -136,7 +136,8 @@ def test_fewer_cells_hidden_than_table_by_table(results, slug):
 @pytest.mark.xdist_group("hounslow")
 def test_tidy_results_name_every_hidden_reason(results):
     tidy = results["hounslow"].tidy()
-    reasons = ["primary", "secondary", "primary denominator", "secondary denominator", "small group"]
+    reasons = ["primary", "secondary", "primary denominator", "secondary denominator", "small group",
+               "either", "either denominator"]
     assert set(tidy.loc[tidy["symbol"] == "c", "reason"]) <= set(reasons)
     assert np.isin(tidy["reason"].fillna("").unique(), ["", *reasons]).all()
 

@@ -260,8 +260,10 @@ class Briefing:
             "everywhere, and where a hidden count could be worked out from other figures (a total, other groups, another "
             "table or briefing, or a figure DfE publishes for the borough), another figure is hidden too, choosing the "
             "smallest that protects it. Each hidden figure is checked: the figures shown, with DfE's, leave its value "
-            "open. A count DfE publishes is not hidden to protect another. Rates and percentages built on a hidden "
-            "count are hidden.",
+            "open. A count DfE publishes is not hidden to protect another. Where saying why a figure is hidden would "
+            "itself narrow a small one down, its words do not say which reason applies ('fewer than "
+            f"{self.threshold + 1}, or hidden so that another figure cannot be worked out'). Rates and percentages "
+            "built on a hidden count are hidden.",
             MAPPING_NOTE,
             "Checks run on the data: " + "; ".join(f"{lower_first(c.title)}" for code, c in CHECKS.items()
                                                    if code.startswith(("DQ", self.record.check_prefix))) + ".",

@@ -5,13 +5,18 @@ The plan (:mod:`safeguarding.results.plan`) gives every hidden row a ``reason``:
 another figure cannot be worked out), or either followed by `` denominator`` (the row is a
 share of a hidden total); a measures module may also recode the parts of a group of 1 to
 the threshold as not published (:data:`safeguarding.results.cells.SMALL_GROUP`): each is then
-smaller still. Sentences say which, never "too few" for a secondary figure.
+smaller still. Sentences say which, never "too few" for a secondary figure. Where saying which
+would give a figure away, the plan blends the words (:data:`~safeguarding.results.cells.EITHER`):
+'fewer than 6, or hidden so that another figure cannot be worked out'.
 """
 
 from __future__ import annotations
 
 from safeguarding.render.formats import smallest_shown_count
-from safeguarding.results.cells import SMALL_GROUP
+from safeguarding.results.cells import EITHER, SMALL_GROUP
+
+#: Why a figure hidden to protect another is hidden.
+PROTECTS = "so that another figure cannot be worked out"
 
 
 def hidden_words(reason: object, threshold: int, counts: str) -> str:
@@ -26,8 +31,12 @@ def hidden_words(reason: object, threshold: int, counts: str) -> str:
     if reason == "primary denominator":
         return f"is hidden: it is a share of {small}"
     if reason == "secondary denominator":
-        return "is hidden: its total is hidden so that another figure cannot be worked out"
-    return "is hidden so that another figure cannot be worked out"
+        return f"is hidden: its total is hidden {PROTECTS}"
+    if reason == EITHER:
+        return f"is hidden: {small}, or hidden {PROTECTS}"
+    if reason == f"{EITHER} denominator":
+        return f"is hidden: its total is {small}, or hidden {PROTECTS}"
+    return f"is hidden {PROTECTS}"
 
 
 def hidden_summary(reasons, threshold: int, counts: str) -> str:
@@ -35,8 +44,8 @@ def hidden_summary(reasons, threshold: int, counts: str) -> str:
     figure cannot be worked out', naming only the reasons that occur."""
     reasons = {"primary" if r == SMALL_GROUP else str(r).split(" ")[0] for r in reasons if r}
     parts = []
-    if "primary" in reasons:
+    if reasons & {"primary", EITHER}:
         parts.append(f"fewer than {smallest_shown_count(threshold)} {counts}")
-    if "secondary" in reasons:
-        parts.append("hidden so that another figure cannot be worked out")
+    if reasons & {"secondary", EITHER}:
+        parts.append(f"hidden {PROTECTS}")
     return ", or ".join(parts) or "hidden"

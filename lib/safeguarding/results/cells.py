@@ -33,6 +33,9 @@ NO_CELL_SYMBOLS = {"x", "z"}
 #: of has from 1 to the threshold (so the count is that small too): parts of a hidden small
 #: whole would narrow each other down, which no secondary suppression can prevent.
 SMALL_GROUP = "small group"
+#: The reason of a hidden cell whose words do not say which reason hides it (the plan's
+#: "Blended words"): 'fewer than 6, or hidden so that another figure cannot be worked out'.
+EITHER = "either"
 
 
 def _resolve(concept: str, breakdown: str, group: str, period: str) -> str:
@@ -162,6 +165,11 @@ def apply_plan(frame: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     for col in DEPENDENT:
         if col in out:
             out[col] = out[col].astype(float).mask(any_hidden)
+    if len(out) and plan.blended:
+        num_hidden = np.where(np.isin(out["num_cell"].to_numpy(dtype=object), list(plan.blended)) & hide_num,
+                              EITHER, num_hidden).astype(object)
+        den_hidden = np.where(np.isin(out["den_cell"].to_numpy(dtype=object), list(plan.blended)) & hide_den,
+                              EITHER, den_hidden).astype(object)
     reason[hide_num] = num_hidden[hide_num]
     only_den = hide_den & ~hide_num
     reason[only_den] = np.array([f"{s} denominator" for s in den_hidden[only_den]], dtype=object)

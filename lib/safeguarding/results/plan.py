@@ -30,6 +30,16 @@ Audit
     must then not be pinned to one value (e.g. 'c' + 'c' = 'c' leaves each part open). The audit frame (cell, status, value,
     lowest, highest, protected) is the analyst-only report; it never goes in a briefing.
 
+Blended words
+    A secondary cell's words ("hidden so that another figure cannot be worked out") tell a
+    reader it is not from 1 to the threshold, and a hidden zero's tell them it is 0 or above the
+    threshold. Usually that gives nothing away, but a small cell hidden beside a secondary
+    one in a sum a reader knows (a total DfE publishes) can be narrowed by it: 10 = 'c' (at
+    least 6) + 'c' (1 to 5) leaves the small one 1 to 4. When no more shown cells can protect
+    a cell, the hidden cells of its group are *blended*: each 'c' there says "fewer than 6, or
+    hidden so that another figure cannot be worked out", so a reader knows only that it is 0
+    or more. A hidden cell's words are blended only when the plan needs it.
+
 Public figures
     DfE publishes some of the same counts for the borough and year (care leavers NEET, looked-after
     children who went missing, ...), and other briefings print them. Where the borough's own count
@@ -38,7 +48,10 @@ Public figures
     ranges as bounds, so a cell they help pin down is caught and protected like any other. A
     hidden cell is judged against what public figures already say about it: a count DfE has
     published exactly is already public, and hiding it protects nothing (its audit says
-    ``public``); a primary cell a published rate narrows to 3 to 5 must still span 3 to 5.
+    ``public``); a primary cell a published rate narrows to 3 to 5 must still span 3 to 5. A
+    hidden cell is also protected when everything shown leaves it as wide as DfE's figures
+    alone do (the briefings add nothing to what DfE published); "alone" means without our
+    symbols, which are ours to publish and can narrow a cell as much as a figure can.
 
 This protects against exact and interval recovery by adding and subtracting figures
 shown anywhere in the borough's briefings for the period.
@@ -76,6 +89,8 @@ class Plan:
     equations: list[Equation]
     status: dict[str, str] = field(default_factory=dict)
     known: Known = field(default_factory=dict)
+    #: hidden cells whose words do not say which reason hides them (see "Blended words")
+    blended: set[str] = field(default_factory=set)
     audit: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=AUDIT_COLUMNS))
 
     @property
@@ -92,14 +107,17 @@ class Plan:
 
     def summary(self) -> dict:
         return {"cells": len(self.values), "equations": len(self.equations), "hidden_primary": self.n_primary,
-                "hidden_secondary": self.n_secondary, "audit_failures": len(self.failures),
+                "hidden_secondary": self.n_secondary, "blended": len(self.blended),
+                "audit_failures": len(self.failures),
                 "threshold": self.threshold}
 
 
-def _bounds(value: float, status: str, threshold: int, known: tuple[float, float] | None = None
-            ) -> tuple[float, float | None]:
+def _bounds(value: float, status: str, threshold: int, known: tuple[float, float] | None = None,
+            blended: bool = False) -> tuple[float, float | None]:
     """What a reader knows of a hidden cell from its symbol, narrowed by published figures."""
-    if status == PRIMARY:
+    if blended:  # 'fewer than 6, or hidden so that another figure cannot be worked out'
+        low, high = 0.0, None
+    elif status == PRIMARY:
         low, high = 1.0, float(threshold)
     elif status == UNSEEN:
         low, high = 0.0, None
@@ -184,13 +202,12 @@ class _ComponentLP:
     (HiGHS through highspy, warm-started: thousands of small solves stay fast)."""
 
     def __init__(self, cells: list[str], equations: list[Equation], values: dict[str, float],
-                 status: dict[str, str], threshold: int, known: Known | None = None):
+                 status: dict[str, str], threshold: int, known: Known | None = None,
+                 blended: set[str] | frozenset = frozenset()):
         import highspy
         self.cells = cells
         col = {c: i for i, c in enumerate(cells)}
         known = known or {}
-        # a shown count DfE also publishes exactly adds nothing a reader did not know
-        public = {c for c, (lo, hi) in known.items() if lo == hi}
         rows, lower, upper, pinned_by_shown = [], [], [], []
         for eq in equations:
             coef: dict[int, float] = {}
@@ -204,7 +221,8 @@ class _ComponentLP:
             if not coef:
                 continue
             rows.append(coef)
-            pinned_by_shown.append(any(c not in col and c not in public
+            # a figure shown, or published by DfE: either fixes the sum for a reader
+            pinned_by_shown.append(any(c not in col or known.get(c, (0, None))[0] == known.get(c, (0, None))[1]
                                        for c in (*eq.parts, eq.total)))
             lower.append(-const if eq.exact else -highspy.kHighsInf)
             upper.append(-const)
@@ -212,7 +230,7 @@ class _ComponentLP:
         self.only_hidden = {c for c in cells
                             if all(not shown for coef, shown in zip(rows, pinned_by_shown) if col[c] in coef)}
         inf = highspy.kHighsInf
-        bounds = [_bounds(values[c], status[c], threshold, known.get(c)) for c in cells]
+        bounds = [_bounds(values[c], status[c], threshold, known.get(c), c in blended) for c in cells]
         h = _new_highs()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = len(cells), len(rows)
@@ -263,9 +281,11 @@ class _ComponentLP:
 
 def _audit_component(cells: list[str], equations: list[Equation], values: dict[str, float],
                      status: dict[str, str], threshold: int, only: set[str] | None = None,
-                     exempt: set[str] | frozenset = frozenset(), known: Known | None = None) -> list[dict]:
+                     exempt: set[str] | frozenset = frozenset(), known: Known | None = None,
+                     blended: set[str] | frozenset = frozenset()) -> list[dict]:
     known = known or {}
-    model = _ComponentLP(cells, equations, values, status, threshold, known)
+    model = _ComponentLP(cells, equations, values, status, threshold, known, blended)
+    public_model = None
     public_cells = any(c in known for eq in equations for c in (*eq.parts, eq.total))
     n_eq = {c: 0 for c in cells}
     for eq in equations:
@@ -278,11 +298,13 @@ def _audit_component(cells: list[str], equations: list[Equation], values: dict[s
             continue
         lowest, highest = model.feasible_range(c)
         public = known.get(c)
-        bounds = None if public is None else _bounds(values[c], status[c], threshold, public)
+        bounds = None if public is None else _bounds(values[c], status[c], threshold, public, c in blended)
         protected = (c in exempt or (status[c] == SECONDARY and values[c] == 0)
                      or _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden, bounds))
         if not protected and public_cells:
-            low, high = _public_range(c, equations, values, status, threshold, known)
+            if public_model is None:
+                public_model = _public_model(equations, values, threshold, known)
+            low, high = public_model.feasible_range(c)
             protected = bool(highest - lowest >= high - low - 1e-6)  # what we show adds nothing
             if protected:
                 public = (low, high)
@@ -293,27 +315,29 @@ def _audit_component(cells: list[str], equations: list[Equation], values: dict[s
     return out
 
 
-def _public_range(c: str, equations: list[Equation], values: dict[str, float], status: dict[str, str],
-                  threshold: int, known: Known) -> tuple[float, float]:
-    """The range of hidden cell ``c`` for a reader who has the published figures and our
-    symbols but none of the figures we show (every shown cell of the equations unknown). When
-    everything shown leaves ``c`` as wide as this, the briefings reveal nothing about it that
-    DfE has not published: e.g. DfE's 'activity not known: 1' with a hidden 'not in touch'."""
+def _public_model(equations: list[Equation], values: dict[str, float], threshold: int,
+                  known: Known) -> _ComponentLP:
+    """What a reader who has only DfE's published figures knows of the cells of ``equations``:
+    no figure or symbol of ours, so every cell is 0 or more, within what DfE's figures allow.
+    When everything we show leaves a hidden cell as wide as this, the briefings reveal
+    nothing about it that DfE has not published: e.g. DfE's 'activity not known: 1' with a
+    hidden 'not in touch'. Built once per component and solved per failing cell."""
     cells = sorted({x for eq in equations for x in (*eq.parts, eq.total)})
-    seen = {x: status.get(x, UNSEEN) for x in cells}
-    return _ComponentLP(cells, equations, values, seen, threshold, known).feasible_range(c)
+    return _ComponentLP(cells, equations, values, {x: UNSEEN for x in cells}, threshold, known)
 
 
 def audit(values: dict[str, float], equations: list[Equation], status: dict[str, str], threshold: int,
-          exempt: set[str] | frozenset = frozenset(), known: Known | None = None) -> pd.DataFrame:
+          exempt: set[str] | frozenset = frozenset(), known: Known | None = None,
+          blended: set[str] | frozenset = frozenset()) -> pd.DataFrame:
     """The feasible range of every hidden cell given everything shown (see module docstring).
     ``exempt`` cells are hidden only because their denominator is: they need no protection
     of their own (a reader who can work one out learns a count of a group whose size is hidden).
-    ``known``: ranges published figures give for some cells (see :func:`consistent_known`)."""
+    ``known``: ranges published figures give for some cells (see :func:`consistent_known`).
+    ``blended``: hidden cells whose words do not say which reason hides them."""
     hidden = sorted(status)
     rows: list[dict] = []
     for cells, eqs in _components(hidden, equations):
-        rows += _audit_component(cells, eqs, values, status, threshold, exempt=exempt, known=known)
+        rows += _audit_component(cells, eqs, values, status, threshold, exempt=exempt, known=known, blended=blended)
     frame = pd.DataFrame(rows, columns=AUDIT_COLUMNS)
     return frame.sort_values("cell", ignore_index=True)
 
@@ -363,6 +387,7 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
     # changed, the cells that changed and those still failing; then hides one more cell in
     # every component that still has a failing cell.
     results: dict[str, dict] = {}
+    blended: set[str] = set()
     changed = set(status)
     for _ in range(max_rounds):
         failing_before = {c for c, r in results.items() if not r["protected"]}
@@ -374,7 +399,7 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
             if changed & cellset:
                 todo = (changed | failing_before) & cellset
                 for row in _audit_component(cells, eqs, values, status, threshold, only=todo, exempt=exempt,
-                                            known=known):
+                                            known=known, blended=blended):
                     results[row["cell"]] = row
         failing = sorted((c for c, r in results.items() if not r["protected"]), key=lambda c: (values[c], c))
         if not failing:
@@ -383,22 +408,34 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
         for c in failing:
             if component_of[c] in handled:
                 continue
+            group = set(_component_of(c, status, eqs_of, equations)[0])
             chosen = _protector(c, values, equations, eqs_of, status, threshold, cost,
-                                (results[c]["lowest"], results[c]["highest"]), twins, known)
-            if chosen is not None:
+                                (results[c]["lowest"], results[c]["highest"]), twins, known, blended,
+                                zeros=bool(group & blended))
+            if chosen is None and not group <= blended:
+                # no shown cell left to hide: the words of the group's hidden cells stop
+                # saying which reason hides each one (see "Blended words")
+                blended |= group
+                changed |= group
+            elif chosen is not None:
                 for x in twins.get(chosen, (chosen,)):
                     if x not in status:
                         status[x] = SECONDARY
                         changed.add(x)
-                handled.add(component_of[c])
+                        if group & blended:
+                            blended.add(x)
+            handled.add(component_of[c])
         if not changed:
             break  # nothing more can be hidden: the audit records the failure
     else:  # pragma: no cover - guard against a runaway loop
         raise RuntimeError("secondary suppression did not converge")
     if not failing:  # a failing plan is kept as it is: the batch refuses it anyway
-        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt, twins, known)
-    plan = Plan(threshold=threshold, values=values, equations=equations, status=status, known=known)
-    plan.audit = audit(values, equations, status, threshold, exempt, known)
+        _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt, twins, known, blended)
+        _unblend_unneeded(values, equations, eqs_of, status, threshold, exempt, known, blended)
+    blended &= status.keys()
+    plan = Plan(threshold=threshold, values=values, equations=equations, status=status, known=known,
+                blended=blended)
+    plan.audit = audit(values, equations, status, threshold, exempt, known, blended)
     return plan
 
 
@@ -455,14 +492,15 @@ def _equal_groups(equations: list[Equation]) -> dict[str, tuple[str, ...]]:
 
 
 def _protector(c, values, equations, eqs_of, status, threshold, cost, current=None, twins=None,
-               known=None) -> str | None:
+               known=None, blended=frozenset(), zeros: bool = False) -> str | None:
     """The shown cell to hide so that hidden cell ``c`` may be protected.
 
     Candidates are the cells of an equation with ``c`` or with a hidden cell linked to ``c``
     through hidden cells (a hidden neighbour that its own parts still pin down is freed by
     hiding one of them, which often costs far less than hiding the total they share). Of
     the cheapest few, the first whose hiding widens ``c``'s feasible range (``current``) is
-    chosen; if none does, the cheapest; with no candidate, as a last resort, a shown zero."""
+    chosen; if none does, the cheapest; with no candidate and ``zeros`` (the group's words are
+    blended, so a hidden zero could be anything), as a last resort, a shown zero."""
     cluster = set(_component_of(c, status, eqs_of, equations)[0])  # hidden cells linked to c
     near = _linked(cluster, eqs_of, equations)
     known = known or {}
@@ -470,8 +508,10 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
     near = {m for m in near if m not in known or known[m][0] != known[m][1]}
     candidates = sorted((m for m in near if m not in status and values[m] > threshold), key=lambda m: (cost(m), m))
     if not candidates:
-        zeros = sorted((m for m in near if m not in status and values[m] == 0), key=lambda m: (cost(m), m))
-        return zeros[0] if zeros else None
+        if not zeros:
+            return None
+        shown_zeros = sorted((m for m in near if m not in status and values[m] == 0), key=lambda m: (cost(m), m))
+        return shown_zeros[0] if shown_zeros else None
     twins = twins or {}
     if current is not None:
         tried: set[str] = set()
@@ -486,7 +526,9 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
             n_tried += 1
             trial = {**status, **{x: SECONDARY for x in group}}
             cells, eqs = _component_of(c, trial, eqs_of, equations)
-            row = _audit_component(cells, eqs, values, trial, threshold, only={c}, known=known)[0]
+            trial_blend = set(blended) | set(group) if set(cells) & set(blended) else blended
+            row = _audit_component(cells, eqs, values, trial, threshold, only={c}, known=known,
+                                   blended=trial_blend)[0]
             if row["highest"] - row["lowest"] > current[1] - current[0]:
                 return m
     return candidates[0]  # no single cell frees c (it takes two or more): the next round goes on
@@ -526,7 +568,7 @@ def _hide_dependents(status: dict[str, str], dependents: dict[str, set[str]]) ->
 
 
 def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt=frozenset(), twins=None,
-                     known=None) -> None:
+                     known=None, blended=frozenset()) -> None:
     """Show again every secondary cell that the plan can do without (most costly first):
     the greedy step may have hidden a cell that a later choice made unnecessary. A numerator
     of a small hidden denominator (``exempt``) stays hidden; equal cells are shown together."""
@@ -549,9 +591,22 @@ def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt=
             cells, eqs = _component_of(start, status, eqs_of, equations)
             seen.update(cells)
             if not all(r["protected"] for r in _audit_component(cells, eqs, values, status, threshold, exempt=exempt,
-                                                                known=known)):
+                                                                known=known, blended=blended)):
                 ok = False
                 break
         if not ok:
             for x in group:
                 status[x] = SECONDARY
+
+
+def _unblend_unneeded(values, equations, eqs_of, status, threshold, exempt, known, blended: set[str]) -> None:
+    """Give each blended group its own words again wherever the audit passes without the blend
+    (cells shown again may have made it unnecessary)."""
+    for cells, eqs in _components(sorted(status), equations):
+        group = set(cells) & blended
+        if not group:
+            continue
+        rows = _audit_component(cells, eqs, values, status, threshold, exempt=exempt, known=known,
+                                blended=blended - group)
+        if all(r["protected"] for r in rows):
+            blended -= group

@@ -19,6 +19,8 @@ from safeguarding.measures.registry import get as spec
 from safeguarding.render.comparisons import pick, symbol_of, within_funnel
 from safeguarding.render.count_rate_tables import legend
 from safeguarding.render.formats import format_number_for_unit
+from safeguarding.render.hidden import PROTECTS
+from safeguarding.results.cells import EITHER
 from safeguarding.render.sentences import describe_comparison, upper_first
 from safeguarding.themes.exclusions_groups import GroupSections, pupils_in
 from safeguarding.themes.exclusions_social_care import SocialCareSections
@@ -57,7 +59,9 @@ class ExclusionsView(GroupSections, SocialCareSections, TrendSections):
             return f"{fewer}: not shown for the group because the whole group it belongs to had {fewer}"
         if reason == "primary denominator":
             return f"hidden because it is out of {fewer}"
-        return "hidden so that another figure cannot be worked out"
+        if reason.startswith(EITHER):
+            return f"{fewer}, or hidden {PROTECTS}"
+        return f"hidden {PROTECTS}"
 
     def _count(self, row, column="numerator", noun=""):
         """A count in words; its reason for being hidden when it is."""
@@ -67,6 +71,8 @@ class ExclusionsView(GroupSections, SocialCareSections, TrendSections):
                 reason = str(row.get("reason", "") or "")
                 if reason in ("primary", m.SMALL_GROUP):
                     return f"fewer than {self.b.threshold + 1}{noun}"
+                if reason.startswith(EITHER):
+                    return f"a number of{noun} ({self._hidden(row)})"
                 return f"a number of{noun} {self._hidden(row)}"
             return f"an unknown number of{noun}"
         return f"{int(row[column]):,}{noun}"
