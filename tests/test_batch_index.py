@@ -100,3 +100,71 @@ def test_sigterm_cancels_the_queue_and_stops_workers_and_their_kernels(tmp_path)
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in kernels), "a kernel outlived the batch"
     assert signal.getsignal(signal.SIGTERM) is not None  # the previous handler is back
+
+
+def test_two_runs_into_one_outputs_folder_fail_clearly(tmp_path, capsys):
+    """A second batch (or brief) into an outputs folder another run is writing refuses at once,
+    before any ingest or kernel start, with exit code 2 and one readable line."""
+    import subprocess
+    import sys
+
+    from safeguarding.cli import main
+    period = tmp_path / "outputs" / "2024-25"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import time; from safeguarding.locks import held\n"
+        f"with held({str(period)!r}, 'writing briefings into'):\n    print('held', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        code = main(["brief", "hounslow", "missing", "--outputs", str(tmp_path / "outputs"), "--no-ingest"])
+        err = capsys.readouterr().err
+        assert code == 2
+        assert "Another run is already writing briefings into" in err and "2024-25" in err
+        assert "Traceback" not in err and not (period / "hounslow").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def _slow_build(slug, period_end, threshold, published, data_dir):
+    """Stands in for a borough's results stage: starts a child process (as a kernel would) and waits."""
+    import subprocess
+    import sys
+    import time
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    with open(data_dir / f"{slug}.pid", "w") as f:
+        f.write(str(child.pid))
+    time.sleep(60)
+    return {}
+
+
+def test_sigterm_while_building_results_stops_every_worker(tmp_path, monkeypatch):
+    """SIGTERM during the results stage (before any briefing): the pool's workers and anything
+    they started are stopped at once, and the run is reported as stopped."""
+    import os
+    import signal
+    import threading
+    import time
+
+    import pytest
+    import safeguarding.batch as batch
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("signals reach only the main thread")
+    monkeypatch.setattr(batch, "_build_one", _slow_build)
+    areas = [resolve_area(b) for b in ("hounslow", "harrow", "hillingdon")]
+    timer = threading.Timer(2.0, lambda: os.kill(os.getpid(), signal.SIGTERM))
+    timer.start()
+    started = time.perf_counter()
+    try:
+        with pytest.raises(KeyboardInterrupt, match="stopped by SIGTERM"):
+            with batch._stop_on_sigterm():
+                batch.build_all_results(areas, "2025-03-31", 5, None, tmp_path, jobs=2)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - started < 30
+    children = [int(p.read_text()) for p in tmp_path.glob("*.pid") if p.read_text()]
+    assert len(children) == 2
+    deadline = time.time() + 10
+    while any(_alive(pid) for pid in children) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in children), "a results worker's child outlived the batch"

@@ -461,3 +461,102 @@ def test_an_ssda903_xml_export_is_named_not_read_as_an_empty_cin_census(tmp_path
     results, notes, unrecognised = read_raw_dir(raw)
     note = [n for n in notes if n.source.endswith("903.xml")][0]
     assert "SSDA903 (children looked after) XML export" in note.message and "903.xml" in unrecognised
+
+
+def test_the_same_child_in_two_cin_files_of_a_year_is_flagged(raw_dir, tmp_path):
+    """A second CIN census file for 2024-25 (another extract, not a copy) holding a child the
+    first file has: flagged at ingest (file, row, child) and in the briefing's data quality."""
+    from safeguarding.quality import check_cin_links
+    # (recorded a little differently: a copy of the same rows is refused outright, see above)
+    second = (CIN_XML.replace("<PersonBirthDate>2015-05-01", "<UPN>A123456789012</UPN><PersonBirthDate>2015-05-01")
+              .replace("<Ethnicity>WBRI</Ethnicity></ChildCharacteristics>\n    <CINdetails>",
+                       "<Ethnicity>WIRI</Ethnicity></ChildCharacteristics>\n    <CINdetails>")
+              .replace("2024-06-01", "2024-10-01").replace("2024-06-02", "2024-10-02")
+              .replace("2024-06-03", "2024-10-03").replace("2024-06-18", "2024-10-18")
+              .replace("</Children>", "<Child><ChildIdentifiers><LAchildID>RC7</LAchildID>"
+                                      "<PersonBirthDate>2016-05-01</PersonBirthDate><Sex>M</Sex></ChildIdentifiers>"
+                                      "<ChildCharacteristics><Ethnicity>WBRI</Ethnicity></ChildCharacteristics>"
+                                      "<CINdetails><CINreferralDate>2024-09-01</CINreferralDate></CINdetails></Child>"
+                                      "</Children>"))
+    (raw_dir / "CIN census 2024-25 resubmission.xml").write_text(second, encoding="utf-8")
+    report = ingest(raw_dir, tmp_path / "out")
+    flagged = report.issues[report.issues["code"] == "child_in_several_files"]
+    assert flagged[["source", "table", "column", "value"]].values.tolist() == [
+        ["CIN census 2024-25 resubmission.xml", "cin_child_identifiers", "LAchildID", "RC1"]]
+    assert "CIN census 2023-24.xml" in flagged["message"].iat[0]   # the file it was first found in
+    findings = check_cin_links(report.issues)
+    assert [f["code"] for f in findings][:1] == ["DIS05"] and findings[0]["affected"] == 1
+    # nothing is dropped: both files' rows are kept and counted
+    assert report.summary.loc[report.summary["table"] == "cin_child_identifiers", "rows_read"].sum() == 3
+
+
+# ---- partial exports ---------------------------------------------------------------------
+def test_a_cut_short_episodes_file_leaves_orphans_flagged(raw_dir, tmp_path):
+    """An Episodes file cut short: Header children and Missing rows with no episode that year
+    are each flagged (file, row, CHILD) rather than passing as 'no data-quality problems'."""
+    eps = (raw_dir / "eps.csv").read_text().splitlines()
+    (raw_dir / "eps.csv").write_text("\n".join([eps[0], *eps[2:]]) + "\n")   # C1's episode is lost
+    report = ingest(raw_dir, tmp_path / "out")
+    orphans = report.issues[report.issues["code"] == "no_episode"]
+    assert sorted(orphans[["table", "row", "value"]].values.tolist()) == [
+        ["cla_header", 2, "C1"], ["cla_missing", 2, "C1"], ["cla_missing", 3, "C1"]]   # file lines
+    assert "is the Episodes file complete?" in orphans["message"].iat[0]
+    # a care leaver (OC3) in the Header with no episode is not an orphan
+    assert not report.issues["value"].isin(["L1", "L2"]).any()
+
+
+# ---- atomic and locked ---------------------------------------------------------------------
+def test_ingest_swaps_in_a_complete_folder_and_keeps_results(raw_dir, tmp_path):
+    out = tmp_path / "out"
+    ingest(raw_dir, out)
+    (out / "results" / "2025-03-31_t5").mkdir(parents=True)
+    (out / "results" / "2025-03-31_t5" / "manifest.json").write_text("{}")
+    (out / "stale_table.parquet").write_text("from an older run")
+    ingest(raw_dir, out)
+    assert not (out / "stale_table.parquet").exists()             # a new folder, not files written over the old
+    assert (out / "results" / "2025-03-31_t5" / "manifest.json").exists()   # results kept: their key decides reuse
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")) == [".out.lock"]   # no leftovers
+
+
+def test_a_killed_ingest_leaves_the_old_folder_whole(raw_dir, tmp_path, monkeypatch):
+    """Killed part-way through writing (here: the fourth table fails): the folder is the last
+    complete ingest, never some new tables beside old ones and the previous manifest."""
+    import safeguarding.prepare as prep
+    out = tmp_path / "out"
+    ingest(raw_dir, out)
+    before = _fingerprints(out)
+    calls = {"n": 0}
+    real = pd.DataFrame.to_parquet
+
+    def dying(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", dying)
+    with pytest.raises(KeyboardInterrupt):
+        prep.ingest(raw_dir, out)
+    monkeypatch.undo()
+    assert _fingerprints(out) == before
+    assert [p.name for p in tmp_path.iterdir() if ".ingest-" in p.name or ".old-" in p.name] == []
+
+
+def test_a_second_run_on_the_same_folder_fails_clearly(raw_dir, tmp_path):
+    """Another process holds the borough's lock (a run in progress): ingest refuses at once,
+    naming the folder; the lock goes with the process that held it."""
+    out = tmp_path / "out"
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from safeguarding.locks import held\n"
+        f"with held({str(out)!r}, 'ingesting into'):\n    print('held', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(InputError, match=r"Another run is already ingesting into .*out: wait for it"):
+            ingest(raw_dir, out)
+        assert not out.exists()
+    finally:
+        holder.kill()
+        holder.wait()
+    ingest(raw_dir, out)   # the holder is gone (killed, not tidied up): its lock went with it
+    assert (out / "manifest.json").exists()

@@ -217,3 +217,36 @@ def test_data_quality_counts_from_one_to_the_threshold_are_not_printed(three_chi
     found = {x["code"]: x for x in quality.check_missing_log(f, END, threshold=5)}
     assert found["MIS07"]["message"].startswith("Fewer than 6 episodes") and pd.isna(found["MIS07"]["affected"])
     assert found["MIS03"]["message"].startswith("Fewer than 6")  # A4 has no end date
+
+
+def _episodes(n_open: int, n_closed: int = 0) -> pd.DataFrame:
+    rows = [{"CHILD": f"C{i}", "DECOM": pd.Timestamp("2024-06-01"), "DEC": pd.NaT, "collection_year": 2025}
+            for i in range(n_open)]
+    rows += [{"CHILD": f"D{i}", "DECOM": pd.Timestamp("2024-06-01"), "DEC": pd.Timestamp("2025-01-01"),
+              "collection_year": 2025} for i in range(n_closed)]
+    return pd.DataFrame(rows)
+
+
+def test_cla_at_31_march_counts_children_in_care_at_the_year_end():
+    frame = pd.concat([_episodes(3, 2), _episodes(1).assign(collection_year=2024)], ignore_index=True)
+    assert quality.cla_at_31_march(frame, 2025) == 3     # open at 31 March 2025; ended ones and 2024's left out
+
+
+@pytest.mark.skipif(__import__("safeguarding.config", fromlist=["x"]).published_dir() is None,
+                    reason="needs ../shared/data/published")
+def test_files_far_below_the_published_count_are_flagged():
+    """A cut-short Episodes file: 23 children looked after at 31 March in the files against the
+    263 DfE published for Hounslow in 2025 (cla_number_and_rate_per_10k_children.csv)."""
+    from safeguarding import config
+    from safeguarding.codes.areas import resolve_area
+    hounslow, pub = resolve_area("hounslow"), config.published_dir()
+    found = quality.check_against_published({"cla_episodes": _episodes(23)}, hounslow, 2025, pub)
+    assert [f["code"] for f in found] == ["DQ06"] and found[0]["affected"] == 240
+    assert "The files hold 23 children looked after at 31 March of 2024-25; DfE published 263" in found[0]["message"]
+    # within half again either way: a difference of definition, not a partial export
+    assert quality.check_against_published({"cla_episodes": _episodes(200)}, hounslow, 2025, pub) == []
+    assert quality.check_against_published({"cla_episodes": _episodes(400)}, hounslow, 2025, pub)[0]["message"] \
+        .count("far more") == 1
+    # a year DfE has not published: nothing said
+    assert quality.check_against_published({"cla_episodes": _episodes(23).assign(collection_year=2031)},
+                                           hounslow, 2031, pub) == []

@@ -307,8 +307,9 @@ def test_missing_file_with_cla_group_column(tmp_path):
 def test_missing_filter_column_names_file_and_column(tmp_path):
     (tmp_path / "cla").mkdir()
     write(tmp_path / cat.F_CLA, EES_HEADER + ",population_group,children_count\n2025,Reporting year,National,E92000001,England,,,,,,x,1\n")
-    with pytest.raises(InputError, match=r"cla_number_and_rate_per_10k_children\.csv.*population_type"):
+    with pytest.raises(InputError, match=r"cla/cla_number_and_rate_per_10k_children\.csv could not be read") as err:
         figures("cla.count_31mar", published_dir=tmp_path)
+    assert "population_type" in err.value.detail   # the analyst's detail names the column
 
 
 # ============================================================================ catalogue
@@ -677,3 +678,49 @@ def test_age_sex_population_note_says_why(tmp_path):
     assert "is empty" in age_sex_population_note(tmp_path)
     (tmp_path / AGE_SEX_FILE).write_text("age,persons\n0,100\n")
     assert "not yet read" in age_sex_population_note(tmp_path)
+
+
+def _release_with(tmp_path, relative: str, text: str | None):
+    """A published folder: every real file linked in, ``relative`` replaced (or removed: None)."""
+    root = tmp_path / "published"
+    for rel in cat.files_used():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if rel != relative:
+            target.symlink_to(PUBLISHED / rel)
+        elif text is not None:
+            target.write_text(text)
+    return root
+
+
+@needs_published
+def test_an_older_wide_release_is_named_not_an_internal_error(tmp_path):
+    """An older wide release (one column per figure) in place of the long EES file: one plain
+    message naming the release file, no local path; briefings say comparisons are not available."""
+    from safeguarding.published.figures import PublishedUnavailable, clear_cache, unreadable_files
+    from safeguarding.render.comparisons import _not_available
+    rel = "care_leavers/la_care_leavers_activity.csv"
+    root = _release_with(tmp_path, rel, "LA_code,LA_name,Total_17,EET_17,NEET_17\n313,Hounslow,100,60,30\n")
+    clear_cache()
+    with pytest.raises(PublishedUnavailable) as err:
+        figures("care_leavers.17_18.neet_pct", root)
+    text = str(err.value)
+    assert text.startswith(f"DfE's published file {rel} could not be read: it is not laid out")
+    assert str(tmp_path) not in text and "columns are" not in text
+    assert "Total_17" in err.value.detail                     # the analyst's detail is kept
+    assert [p.file for p in unreadable_files(root)] == [rel]   # the batch says so once, before it starts
+    words = _not_available("Published comparators", err.value)
+    assert words.endswith("Figures from it are not available.") and str(tmp_path) not in words
+
+
+@needs_published
+def test_a_published_file_missing_from_the_folder_is_named(tmp_path):
+    from safeguarding.published.figures import PublishedUnavailable, clear_cache, unreadable_files
+    rel = "cla/la_cla_placement_stability.csv"
+    root = _release_with(tmp_path, rel, None)
+    clear_cache()
+    with pytest.raises(PublishedUnavailable, match="it is not in the published folder"):
+        figures("cla.placements_3plus_pct", root)
+    assert [str(p) for p in unreadable_files(root)] == [
+        f"DfE's published file {rel} could not be read: it is not in the published folder. "
+        "Figures from it are not available"]

@@ -862,3 +862,16 @@ def test_raw_readme_documents_every_table_and_column():
     processed = (TEMPLATES_DIR.parent / "data" / "processed" / "README.md").read_text(encoding="utf-8")
     from safeguarding.prepare import PROCESSED_TABLES
     assert all(f"`{name}`" in processed for name in PROCESSED_TABLES)
+
+
+def test_cin_xml_reads_an_initial_conference_dated_on_cindetails(tmp_path):
+    """A child moving in on a plan has an initial conference with no section 47 enquiry: CIN
+    census item N00110 sits on CINdetails. It is read, not dropped."""
+    xml = CIN_XML.format(year=2025).replace(
+        "<CINclosureDate>2025-01-10</CINclosureDate></CINdetails>",
+        "<CINclosureDate>2025-01-10</CINclosureDate><DateOfInitialCPC>2024-11-20</DateOfInitialCPC></CINdetails>")
+    details = read_cin_xml(write(tmp_path, "cin.xml", xml))["cin_details"]
+    assert_reconciles(details)
+    frame = details.frame
+    assert pd.isna(frame["DateOfInitialCPC"].iat[0])
+    assert frame["DateOfInitialCPC"].iat[1] == pd.Timestamp("2024-11-20")

@@ -699,7 +699,7 @@ def test_hidden_words_for_each_reason():
 
 
 def test_apply_plan_gives_blended_cells_the_either_reason():
-    from safeguarding.results.cells import EITHER, apply_plan, register_cells
+    from safeguarding.results.cells import EITHER, apply_plan
     from safeguarding.results.plan import plan_disclosure
     from safeguarding.results.relations import Components, cell_key, expand
     frame = pd.DataFrame({"measure_id": ["x.n_pct"] * 3, "breakdown": ["age"] * 3, "group": ["ill", "other", "par"],

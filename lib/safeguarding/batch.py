@@ -195,9 +195,21 @@ def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIO
     areas = [resolve_area(b) for b in (boroughs or DEMO_BOROUGHS)]
     theme_keys = [resolve_theme(t).key for t in themes] if themes else available_themes()
     out_root = params.check_outputs(config.outputs_dir(outputs)) / period_folder(period_end)
+    from safeguarding.locks import held
+    with held(out_root, "writing briefings into"):
+        return _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first, demo,
+                          seed, data_dir, progress)
+
+
+def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first, demo, seed,
+               data_dir, progress) -> int:
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
 
+    from safeguarding.published.figures import unreadable_files
+    for problem in unreadable_files(published):
+        print(f"Note: {problem}; the briefings say so where they would compare with it. ({problem.detail})",
+              file=sys.stderr)
     prep_errors = {}
     if ingest_first or demo:
         for area in areas:
@@ -206,8 +218,13 @@ def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIO
                 prep_errors[area.slug] = err
 
     published_dir = config.published_dir(published)
-    audits = build_all_results([a for a in areas if a.slug not in prep_errors], period_end, threshold, published,
-                               data_dir, jobs)
+    stopped = None
+    try:
+        with _stop_on_sigterm():
+            audits = build_all_results([a for a in areas if a.slug not in prep_errors], period_end, threshold,
+                                       published, data_dir, jobs)
+    except KeyboardInterrupt as exc:  # stopped while building results: no briefing is started
+        stopped, audits = str(exc) or "interrupted (Ctrl-C)", {}
     for slug, audit in audits.items():
         if "error" in audit:
             prep_errors[slug] = audit["error"]
@@ -223,7 +240,7 @@ def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIO
                 job.status, job.message = "failed", f"data not ready: {prep_errors[area.slug]}"
             job_list.append(job)
 
-    todo = [j for j in job_list if j.status == "pending"]
+    todo = [] if stopped else [j for j in job_list if j.status == "pending"]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(todo) or 1))
     bar = None
     if progress:
@@ -232,6 +249,7 @@ def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIO
                    disable=not sys.stderr.isatty() and not os.environ.get("SAFEGUARDING_PROGRESS"))
         bar.update(len(job_list) - len(todo))
     done, interrupted = run_jobs(todo, workers, bar)
+    interrupted = stopped or interrupted
     if bar:
         bar.close()
     final = [done.get((j.borough, j.theme), j) for j in job_list]
@@ -375,10 +393,15 @@ def build_all_results(areas, period_end: str, threshold: int, published, data_di
         for a in areas:
             out[a.slug] = _build_one(a.slug, period_end, threshold, published, data_dir)
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=_own_process_group)
+        try:
             futures = {pool.submit(_build_one, a.slug, period_end, threshold, published, data_dir): a.slug for a in areas}
             for fut in as_completed(futures):
                 out[futures[fut]] = fut.result()
+        except BaseException:  # Ctrl-C or SIGTERM: no worker is left running
+            _stop_pool(pool)
+            raise
+        pool.shutdown()
     for slug, audit in out.items():
         if audit.get("audit_failures"):
             audit["error"] = (f"the disclosure audit found {audit['audit_failures']} hidden figure(s) that could be "

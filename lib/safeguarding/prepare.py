@@ -16,9 +16,12 @@ Raw files are never written. Minimisation: postcodes are not kept.
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -28,8 +31,14 @@ from safeguarding import derive
 from safeguarding.codes.lists import collection_year
 from safeguarding.config import DEFAULT_PERIOD_END
 from safeguarding.issues import InputError, Issue, ReadResult, issues_frame
+from safeguarding.locks import held
 from safeguarding.readers import SPEC_BY_NAME, closest_table, identify_table
-from safeguarding.readers.base import file_sha256, load_delimited, load_workbook_sheets, read_rows
+from safeguarding.readers.base import (
+    file_sha256,
+    load_delimited,
+    load_workbook_sheets,
+    read_rows,
+)
 from safeguarding.readers.cin import read_cin_xml
 from safeguarding.readers.exclusions import _finish
 
@@ -311,6 +320,7 @@ def build_tables(results: list[ReadResult], period_end: str = DEFAULT_PERIOD_END
             tables[name] = frame
     ident = _concat(results, "cin_child_identifiers")
     if ident is not None:
+        issues.extend(_child_in_several_cin_files(ident))
         chars = _concat(results, "cin_child_characteristics")
         children = ident if "Ethnicity" in ident else ident.assign(Ethnicity=pd.NA)
         if chars is not None:  # ChildCharacteristics wins over an Ethnicity column in the identifiers file
@@ -355,17 +365,62 @@ def build_tables(results: list[ReadResult], period_end: str = DEFAULT_PERIOD_END
             tables[name] = pd.concat([frame, derive.ethnic_groups(frame["Ethnicity"])], axis=1)
 
     issues.extend(_cin_episodes_without_referral(tables))
-    if "cla_episodes" in tables and "cla_header" in tables:
-        known = set(tables["cla_header"]["CHILD"])
-        orphan = tables["cla_episodes"][~tables["cla_episodes"]["CHILD"].isin(known)]
-        for _, r in orphan.iterrows():
-            issues.append(Issue(r["source_file"], "cla_episodes", int(r["source_row"]), "CHILD", str(r["CHILD"]),
-                                "no_header", "warning", "child has episodes but no row in the Header table"))
+    issues.extend(_ssda903_orphans(tables))
     return tables, issues
 
 
+def _ssda903_orphans(tables: dict[str, pd.DataFrame]) -> list[Issue]:
+    """Rows of one SSDA903 table with no partner in another for the same year: the sign of a
+    partial export (an Episodes file cut short leaves most Header children and Missing rows
+    with no episode). One warning per row, in the validation report; the briefing's data
+    quality section counts them."""
+    out: list[Issue] = []
+
+    def keys(frame: pd.DataFrame) -> pd.Series:
+        year = frame["collection_year"].astype(str) if "collection_year" in frame else ""
+        return frame["CHILD"].astype(str) + "|" + year
+
+    def orphans(name: str, other: str, code: str, message: str, also: str | None = None) -> None:
+        frame, partner = tables.get(name), tables.get(other)
+        if frame is None or partner is None or frame.empty:
+            return
+        known = set(keys(partner)) | (set(keys(tables[also])) if also in tables else set())
+        for r in frame[~keys(frame).isin(known)].itertuples(index=False):
+            out.append(Issue(r.source_file, name, int(r.source_row), "CHILD", str(r.CHILD), code, "warning", message))
+
+    orphans("cla_episodes", "cla_header", "no_header", "child has episodes but no row in the Header table")
+    # a care leaver (OC3) is in the Header with no episode that year
+    orphans("cla_header", "cla_episodes", "no_episode", "child in the Header table has no episode that year and "
+            "is not a care leaver in OC3: is the Episodes file complete?", also="cla_oc3")
+    orphans("cla_missing", "cla_episodes", "no_episode", "missing or away episode of a child with no episode of "
+            "care that year: is the Episodes file complete?")
+    return out
+
+
+#: The folder of built results inside a processed folder (see safeguarding.results.store).
+RESULTS = "results"
 #: Issue code of an assessment, enquiry or plan whose CIN episode has no referral record.
 NO_REFERRAL = "no_referral"
+#: Issue code of a child found in more than one CIN census file of the same year.
+SEVERAL_FILES = "child_in_several_files"
+
+
+def _child_in_several_cin_files(ident: pd.DataFrame) -> list[Issue]:
+    """A child in two CIN census files of one collection year (a resubmission or an overlapping
+    extract beside the original): their referrals, assessments and plans may be counted twice.
+    One warning per later row, naming the file the child was first found in."""
+    year = ident["collection_year"] if "collection_year" in ident else pd.Series(0, index=ident.index)
+    keyed = ident.assign(key_year=year.astype(str), key_id=ident["LAchildID"].astype(str))
+    first = keyed.drop_duplicates(["key_year", "key_id"]).set_index(["key_year", "key_id"])["source_file"]
+    out = []
+    for r in keyed[keyed.duplicated(["key_year", "key_id"])].itertuples(index=False):
+        where = first.get((r.key_year, r.key_id))
+        if where is None or where == r.source_file:
+            continue  # the same file twice is the reader's 'unique' rule, not this one
+        out.append(Issue(r.source_file, "cin_child_identifiers", int(r.source_row), "LAchildID", str(r.LAchildID),
+                         SEVERAL_FILES, "warning", f"the same child is in {Path(where).name} for the same year: "
+                         "their referrals, assessments and plans may be counted twice (keep one file per year)"))
+    return out
 
 
 def _cin_episodes_without_referral(tables: dict[str, pd.DataFrame]) -> list[Issue]:
@@ -398,9 +453,35 @@ def ingest(raw_dir, out_dir, period_end: str = DEFAULT_PERIOD_END) -> IngestRepo
         raise InputError(f"None of the files in {raw_dir} could be used: {reasons}. "
                          f"Check the column headers against data/raw/README.md.")
     tables, cross = build_tables(results, period_end)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in out_dir.glob("*.parquet"):
-        stale.unlink()
+    with held(out_dir, "ingesting into"):
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.ingest-", dir=out_dir.parent))
+        try:
+            report = _write_processed(tmp, raw_dir, out_dir, period_end, results, notes, cross, tables, unrecognised)
+            _swap_in(tmp, out_dir)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return report
+
+
+def _swap_in(new: Path, final: Path) -> None:
+    """Replace ``final`` with the complete folder ``new``: a killed ingest leaves either the old
+    folder or the new one, never a mix (the old one is set aside, then removed). Results built
+    from the old folder move across: each is keyed by the processed data it was built from, so
+    one the new data does not match is rebuilt, not reused."""
+    old = None
+    if (final / RESULTS).is_dir():
+        os.replace(final / RESULTS, new / RESULTS)
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(new, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _write_processed(out_dir: Path, raw_dir: Path, final: Path, period_end: str, results, notes, cross, tables,
+                     unrecognised) -> IngestReport:
+    """Write the processed tables, reports and manifest of one ingest into ``out_dir``."""
     for name, frame in tables.items():
         frame.to_parquet(out_dir / f"{name}.parquet", index=False)
     issue_frames = [r.issues for r in results if len(r.issues)] + [issues_frame(notes + cross)]
@@ -416,7 +497,7 @@ def ingest(raw_dir, out_dir, period_end: str = DEFAULT_PERIOD_END) -> IngestRepo
             summary.loc[at.to_numpy().nonzero()[0][0], column] += 1
     summary.to_csv(out_dir / "validation_summary.csv", index=False)
     manifest = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "safeguarding_version": safeguarding.__version__,
         "raw_dir": str(raw_dir),
         "period_end": period_end,
@@ -427,7 +508,7 @@ def ingest(raw_dir, out_dir, period_end: str = DEFAULT_PERIOD_END) -> IngestRepo
                    "warnings": int((issues["severity"] == "warning").sum())},
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str))
-    return IngestReport(raw_dir, out_dir, tables, summary, issues, unrecognised)
+    return IngestReport(raw_dir, final, tables, summary, issues, unrecognised)
 
 
 def load_processed(processed_dir, tables: tuple[str, ...]) -> dict[str, pd.DataFrame]:

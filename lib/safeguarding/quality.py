@@ -34,6 +34,7 @@ CHECKS = {c.code: c for c in (
     Check("DQ03", "More children than episodes", "problem"),
     Check("DQ04", "Shares do not add up to 100%", "problem"),
     Check("DQ05", "A percentage that cannot be formed from its counts", "problem"),
+    Check("DQ06", "The files hold far fewer or far more than DfE published for the same year", "problem"),
     Check("MIS01", "Return interview dated before the episode ended", "problem"),
     Check("MIS02", "Overlapping episodes for the same child", "problem"),
     Check("MIS03", "Episodes with no end date", "note"),
@@ -78,6 +79,62 @@ def rows_rejected(report: pd.DataFrame, tables: tuple[str, ...] | None = None) -
         top = "; ".join(f"{r} ({c:,})" for r, c in reasons.head(5).items())
         noun = "row(s) rejected" if severity == "error" else "value(s) flagged"
         out.append(finding(code, n, f"{n:,} {noun}. Main reasons: {top}. Full list: validation_report.csv beside the processed data."))
+    return out
+
+
+#: Own counts below ``1 / COMPLETENESS_RATIO`` or above ``COMPLETENESS_RATIO`` times DfE's
+#: published count for the same year are flagged (DQ06): a cut-short or doubled export,
+#: not a difference of definition (those stay within a few per cent).
+COMPLETENESS_RATIO = 1.5
+
+
+def cla_at_31_march(episodes: pd.DataFrame, year: int) -> int:
+    """Children with an episode of care open at the end of collection ``year`` (31 March)."""
+    end = pd.Timestamp(f"{year}-03-31")
+    frame = episodes if "collection_year" not in episodes else episodes[episodes["collection_year"] == year]
+    open_at = (frame["DECOM"] <= end) & (frame["DEC"].isna() | (frame["DEC"] > end))
+    return int(frame.loc[open_at, "CHILD"].nunique())
+
+
+def referrals_in_year(details: pd.DataFrame, year: int) -> int:
+    """Referrals (CIN episodes) starting in the year ending 31 March of ``year``."""
+    start, end = pd.Timestamp(f"{year - 1}-04-01"), pd.Timestamp(f"{year}-03-31")
+    dates = details["CINreferralDate"]
+    return int(((dates >= start) & (dates <= end)).sum())
+
+
+def check_against_published(tables: dict[str, pd.DataFrame], area, year: int, published_dir,
+                            counts: tuple[str, ...] = ("cla", "referrals")) -> list[dict]:
+    """DQ06: the borough's own count from its files against DfE's published count for the same
+    year: 'your files hold 23 children looked after at 31 March; DfE published 263'. Counts:
+    ``cla`` (children looked after at 31 March, SSDA903 Episodes) and ``referrals`` (CIN
+    census). Nothing is said where DfE has not published the year or the table is absent."""
+    from safeguarding.issues import InputError
+    from safeguarding.published.figures import figures
+    what = {"cla": ("cla_episodes", "cla.count_31mar", cla_at_31_march, "children looked after at 31 March",
+                    "the SSDA903 Episodes file"),
+            "referrals": ("cin_details", "cin.referrals", referrals_in_year, "referrals in the year",
+                          "the CIN census")}
+    out = []
+    for key in counts:
+        table, measure_id, count, noun, source = what[key]
+        if table not in tables or area is None:
+            continue
+        try:
+            pub = figures(measure_id, published_dir)
+        except (InputError, KeyError, OSError):
+            continue
+        row = pub[(pub["dfe_number"] == area.dfe_number) & (pub["year"] == year)]
+        if row.empty or pd.isna(row["value"].iloc[-1]) or row["value"].iloc[-1] <= 0:
+            continue
+        published, own = float(row["value"].iloc[-1]), count(tables[table], year)
+        if own * COMPLETENESS_RATIO < published or own > published * COMPLETENESS_RATIO:
+            direction = "fewer" if own < published else "more"
+            out.append(finding("DQ06", abs(int(published) - own),
+                               f"The files hold {own:,} {noun} of {year - 1}-{str(year)[2:]}; DfE published "
+                               f"{published:,.0f} for {area.name} that year. With far {direction} than published, "
+                               f"check that {source} is complete and not in the folder twice before relying on "
+                               "these figures."))
     return out
 
 
@@ -485,6 +542,7 @@ CHECKS.update({c.code: c for c in (
     Check("DIS02", "Excluded pupils missing from the pupil roll", "problem"),
     Check("DIS03", "Assessments, enquiries or plans that do not link to a referral", "problem"),
     Check("DIS04", "More children at a stage than the group's estimated population", "note"),
+    Check("DIS05", "The same child in more than one CIN census file for a year", "problem"),
 )})
 
 
@@ -501,17 +559,25 @@ def check_pupil_roll(n_not_on_roll: int, academic_year_label: str, threshold: in
 def check_cin_links(report: pd.DataFrame | None) -> list[dict]:
     """DIS03 from the ingest's validation report: assessments, section 47 enquiries and plans
     whose CIN episode has no referral record (found at ingest, one warning per row)."""
-    from safeguarding.prepare import NO_REFERRAL
+    from safeguarding.prepare import NO_REFERRAL, SEVERAL_FILES
     if report is None or report.empty or "code" not in report:
         return []
+    out = []
+    twice = report[report["code"] == SEVERAL_FILES]
+    if len(twice):
+        files = ", ".join(sorted(set(twice["source"].astype(str))))
+        out.append(finding("DIS05", len(twice), f"{len(twice):,} children are in more than one CIN census file for the "
+                                                f"same year (later file: {files}): their referrals, assessments and plans "
+                                                "may be counted twice. Keep one file per year (rows listed in the "
+                                                "validation report)."))
     rows = report[report["code"] == NO_REFERRAL]
     if rows.empty:
-        return []
+        return out
     words = {"cin_assessments": "assessment(s)", "cin_section47": "section 47 enquiry(ies)",
              "cin_cp_plans": "child protection plan(s)"}
     counts = rows["table"].value_counts()
     text = ", ".join(f"{n:,} {words.get(t, t)}" for t, n in counts.items())
-    return [finding("DIS03", len(rows), f"{text} belong to no referral in the CIN details table. They count at their "
+    return out + [finding("DIS03", len(rows), f"{text} belong to no referral in the CIN details table. They count at their "
                                         "own stage but cannot be followed from a referral (rows listed in the "
                                         "validation report).")]
 

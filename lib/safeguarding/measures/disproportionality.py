@@ -1372,6 +1372,8 @@ def compute(ctx: Context) -> ThemeResults:
     if j.academic_year is not None:
         checks += quality.check_pupil_roll(j.pupils_not_on_roll, academic_year_label(j.academic_year), ctx.threshold)
     checks += quality.check_cin_links(ctx.validation)
+    checks += quality.check_against_published(ctx.tables, ctx.area, pd.Timestamp(ctx.period_end).year,
+                                              ctx.published_dir)
     checks += quality.check_rates_within_population(j.stages)
     meta = {"stages": list(j.stages), "steps": list(j.steps), "unavailable": j.unavailable, "n_tests": j.n_tests,
             "academic_year": academic_year_label(j.academic_year) if j.academic_year is not None else None,

@@ -559,6 +559,7 @@ def compute(ctx: Context) -> ThemeResults:
     for key in ("age_band", "sex", "ethnicity"):
         checks += quality.shares_sum_to_100(tables[key], "missing.children_by_group")
     checks += quality.check_missing_log(eps, end, ctx.tables.get("cla_missing"), threshold=ctx.threshold)
+    checks += quality.check_against_published(ctx.tables, ctx.area, collection_year(end), ctx.published_dir, ("cla",))
     checks += quality.check_recording_breaks(distinct_breaks(breaks), EPISODE_TYPE_NAMES, SCOPE_WORDS,
                                              no_counts_in=_years_with_small_counts(tables["yearly"], ctx.threshold),
                                              threshold=ctx.threshold)

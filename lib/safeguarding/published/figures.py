@@ -182,6 +182,20 @@ def _reference(measure: cat.PublishedMeasure, ref: cat.Ref | None, frame: pd.Dat
     return pd.Series(merged[ref.column].to_numpy(dtype="float64"), index=rows.index)
 
 
+class PublishedUnavailable(InputError):
+    """A published file the catalogue needs could not be read (not in the folder, or laid out
+    differently, e.g. an older wide release). Its message is fit for a circulated briefing:
+    the release file's name, in plain words, no local path; ``detail`` keeps the reader's
+    own message (columns found, path) for the analyst."""
+
+    def __init__(self, relative: str, detail: str):
+        self.file, self.detail = relative, detail
+        missing = "not found" in detail and ("Published file" in detail or "LAIT file" in detail)
+        why = ("it is not in the published folder" if missing else
+               "it is not laid out as this version reads DfE's releases (an older or re-shaped release?)")
+        super().__init__(f"DfE's published file {relative} could not be read: {why}. Figures from it are not available")
+
+
 def _file_measure(measure: cat.PublishedMeasure, directory: str) -> pd.DataFrame:
     frame = _load(directory, measure.file)
     source = frame.attrs.get("source", measure.file)
@@ -375,10 +389,15 @@ def _cached_figures(measure_id: str, directory: str) -> pd.DataFrame:
         except Exception:  # a damaged cache file is rebuilt, never trusted
             pass
     measure = cat.get_measure(measure_id)
-    if measure.source_kind == "derived":
-        out = _derived_measure(measure, directory)
-    else:
-        out = _file_measure(measure, directory)
+    try:
+        if measure.source_kind == "derived":
+            out = _derived_measure(measure, directory)
+        else:
+            out = _file_measure(measure, directory)
+    except PublishedUnavailable:
+        raise
+    except (InputError, OSError, ValueError, KeyError, UnicodeError, pd.errors.ParserError) as exc:
+        raise PublishedUnavailable(measure.file or measure.id, str(exc)) from exc
     out = _sorted(out)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
@@ -388,6 +407,30 @@ def _cached_figures(measure_id: str, directory: str) -> pd.DataFrame:
         os.replace(tmp, cache)
     except OSError:
         pass  # a read-only cache folder only costs time
+    return out
+
+
+def unreadable_files(published_dir: str | os.PathLike | None = None) -> list[PublishedUnavailable]:
+    """Every published file the catalogue reads that cannot be read, once each (for a run to
+    say so once, before it starts): briefings then say those comparisons are not available."""
+    directory = config.published_dir(published_dir)
+    if directory is None:
+        return []
+    out = []
+    for rel in cat.files_used():
+        path = Path(directory) / rel
+        try:
+            if not path.exists():
+                raise InputError(f"Published file not found: {path}")
+            if rel.endswith(".csv"):  # its first rows: enough to see the layout, without parsing it all
+                head = cat.normalise_schema(pd.read_csv(path, nrows=20, dtype=str, encoding="utf-8-sig"))
+                need = {"time_period"} | {c for m in cat.CATALOGUE if m.file == rel
+                                          for c in (m.value, *m.filter_dict)}
+                missing = sorted(need - set(head.columns))
+                if missing:
+                    raise InputError(f"{path.name}: column(s) {missing} not found; columns are {list(head.columns)}")
+        except (InputError, OSError, ValueError, KeyError, UnicodeError, pd.errors.ParserError) as exc:
+            out.append(PublishedUnavailable(rel, str(exc)))
     return out
 
 

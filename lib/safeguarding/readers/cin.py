@@ -50,7 +50,10 @@ DETAILS = TableSpec(
      C("PrimaryNeedCode", "code", code_list=cl.PRIMARY_NEED, nullable=True, reject=False),
      C("CINclosureDate", "date", nullable=True, reject=False),
      C("ReasonForClosure", "text", nullable=True, reject=False, required=False),
-     C("ReferralNFA", "bool", nullable=True, reject=False, required=False)),
+     C("ReferralNFA", "bool", nullable=True, reject=False, required=False),
+     # an initial child protection conference with no section 47 enquiry in the episode (a
+     # child moving in on a plan from another authority) is dated on CINdetails itself
+     C("DateOfInitialCPC", "date", nullable=True, reject=False, required=False)),
     signature=("CINreferralDate",), unique=("LAchildID", "CINdetailsID"),
 )
 ASSESSMENTS = TableSpec(
@@ -152,7 +155,8 @@ def read_cin_xml(path, year: int | None = None) -> dict[str, ReadResult]:
             did = str(k)
             add(DETAILS, {"LAchildID": la_id, "CINdetailsID": did, **{
                 t: _text(details, t) for t in ("CINreferralDate", "ReferralSource", "PrimaryNeedCode",
-                                               "CINclosureDate", "ReasonForClosure", "ReferralNFA")}}, number,
+                                               "CINclosureDate", "ReasonForClosure", "ReferralNFA",
+                                               "DateOfInitialCPC")}}, number,
                 f", CINdetails {k}")
             for j, a in enumerate(details.findall("Assessments"), start=1):
                 factors = [f.text.strip() for f in a.iter("AssessmentFactors") if f.text and f.text.strip()]

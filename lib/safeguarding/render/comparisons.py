@@ -24,6 +24,14 @@ from safeguarding.render.sentences import (
 from safeguarding.render.tables import html_table
 
 
+
+def _not_available(what: str, exc: Exception) -> str:
+    """Why published figures are missing, fit for a circulated briefing (no local path)."""
+    from safeguarding.published.figures import PublishedUnavailable
+    if isinstance(exc, PublishedUnavailable):
+        return f"{what} are not available for this measure: {exc}."
+    return f"{what} are not available for this measure: DfE has not published them for this area and year."
+
 def pick(frame: pd.DataFrame, measure_id: str, group=None, period=None) -> pd.Series | None:
     """The single row of ``frame`` for a measure (and group/period), or None."""
     sub = frame[frame["measure_id"] == measure_id]
@@ -202,7 +210,7 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
         try:
             comp = b.compare(published_id)
         except InputError as exc:
-            return paragraph(f"Published comparators are not available for this measure: {exc}")
+            return paragraph(_not_available("Published comparators", exc))
     unit, noun, phrase = spec.unit, spec.counts, phrase or spec.label
     published_year = year_label(comp.year, comp.measure.year_kind)
     own_symbol = symbol_of({"symbol": borough_symbol})
@@ -386,7 +394,7 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     try:
         trend = published_trend_frame(b.area, published_id, b.published_dir, up_to=b.published_year)
     except InputError as exc:
-        return paragraph(f"Published figures over time are not available for this measure: {exc}")
+        return paragraph(_not_available("Published figures over time", exc))
     year = b.published_year
     scale = 100 if spec.unit == "percent" else 1
     lower, upper = stats.wilson_interval(trend["numerator"], trend["denominator"])

@@ -30,6 +30,7 @@ from pathlib import Path
 import pandas as pd
 
 from safeguarding.codes.areas import Area
+from safeguarding.issues import InputError
 from safeguarding.published import catalogue
 from safeguarding.published.ees import period_year
 from safeguarding.results.plan import Known
@@ -109,7 +110,7 @@ def published_ranges(frames: Iterable[tuple[pd.DataFrame, Counterpart]], area: A
             if (measure_id, year) not in cache:
                 try:
                     cache[measure_id, year] = _published_row(measure_id, area, year, published_dir)
-                except KeyError:
+                except (KeyError, InputError):  # not in the catalogue, or its file cannot be read
                     cache[measure_id, year] = None
             pub = cache[measure_id, year]
             if pub is None:

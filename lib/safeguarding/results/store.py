@@ -142,7 +142,8 @@ def results_key(folder: Path, period_end: str, threshold: int, published: Path |
 
 
 def results_folder(processed: Path, period_end: str, threshold: int) -> Path:
-    return processed / "results" / f"{period_end}_t{threshold}"
+    from safeguarding.prepare import RESULTS
+    return processed / RESULTS / f"{period_end}_t{threshold}"
 
 
 # ---- build -------------------------------------------------------------------------------
@@ -327,8 +328,26 @@ def load_results(area: Area, period_end: str, data_dir=None, published_dir=None,
                          f"(or 'safeguarding demo {area.slug}' first for demonstration data).")
     published = config.published_dir(published_dir)
     folder = results_folder(processed, period_end, int(threshold))
-    if not rebuild and (folder / "manifest.json").exists():
-        manifest = json.loads((folder / "manifest.json").read_text())
-        if manifest.get("key") == results_key(processed, period_end, int(threshold), published):
-            return _read(folder, area, period_end, int(threshold), manifest)
-    return build_results(area, period_end, processed, published, int(threshold))
+    current = _current(folder, processed, period_end, int(threshold), published, rebuild)
+    if current is not None:
+        return _read(folder, area, period_end, int(threshold), current)
+    from safeguarding.locks import held
+    # no ingest swaps the folder meanwhile; another process building the same results is
+    # waited for, and what it built is reused
+    with held(processed, "using the processed data in", wait=RESULTS_WAIT):
+        current = _current(folder, processed, period_end, int(threshold), published, rebuild)
+        if current is not None:
+            return _read(folder, area, period_end, int(threshold), current)
+        return build_results(area, period_end, processed, published, int(threshold))
+
+
+#: Seconds to wait for another process building the same borough's results.
+RESULTS_WAIT = 900.0
+
+
+def _current(folder: Path, processed: Path, period_end: str, threshold: int, published, rebuild: bool) -> dict | None:
+    """The manifest of results on disk that match the data and code, or None."""
+    if rebuild or not (folder / "manifest.json").exists():
+        return None
+    manifest = json.loads((folder / "manifest.json").read_text())
+    return manifest if manifest.get("key") == results_key(processed, period_end, threshold, published) else None
