@@ -530,9 +530,10 @@ def test_view_has_every_section_of_the_theme_record():
     from safeguarding.themes.exclusions import VIEW
     from safeguarding.themes.registry import THEMES
     record = THEMES["exclusions"]
-    assert record.section_ids == ("overview", "trend", "reasons", "groups", "social_care")
+    assert record.section_ids == ("overview", "trend", "reasons", "groups", "social_care", "concerns")
     assert all(callable(getattr(VIEW, f"section_{name}")) for name in record.section_ids)
-    assert record.tables == ("exclusions", "pupils") and record.optional_tables == m.SOCIAL_CARE_TABLES
+    assert record.tables == ("exclusions", "pupils")
+    assert set(record.optional_tables) == set(m.SOCIAL_CARE_TABLES) | set(m.CONCERN_TABLES)
 
 
 @pytest.mark.parametrize("slug", ["harrow", "city-of-london"])
@@ -639,3 +640,71 @@ def test_theme_needs_a_complete_academic_year(tmp_path):
     r = results_for(tmp_path, exc, pupils)
     assert "no academic year that ended by 31 March 2025" in r.unavailable["exclusions"]
     assert m.school_year(exc, pupils, "2025-03-31") is None
+
+
+# ------------------------------------------------------------------------------ missing and exploitation
+@pytest.fixture
+def concern_tables(social_care_tables):
+    """The pupils and children above, with (hand-made):
+
+    C1 (P01): assessment in the year with factors '3A,24A' (criminal exploitation)  -> concern
+    C2 (P02): assessment in the year with '3A' only                                 -> no concern
+    C4 (P04): assessment with '11A' on 31 Aug 2023, the day before the year         -> no concern
+    C6 (no UPN): assessment with '10A' in the year                                  -> cannot link
+    905 (P05): SSDA903 missing episode in March 2024                                -> went missing
+    missing log: person M1 (UPN P03) in the year; M2 (no UPN) in the year; M3 (UPN P07) in 2022
+    """
+    pupils, tables = social_care_tables
+    tables = {**tables,
+              "cin_assessments": pd.DataFrame({
+                  "LAchildID": ["C1", "C2", "C4", "C6"],
+                  "AssessmentActualStartDate": pd.to_datetime(["2024-02-01", "2024-03-01", "2023-08-31", "2024-01-10"]),
+                  "AssessmentFactors": ["3A,24A", "3A", "11A", "10A"]}),
+              "cla_missing": pd.DataFrame({"CHILD": ["905"], "MIS_START": pd.to_datetime(["2024-03-05"])}),
+              "missing_episodes": pd.DataFrame({
+                  "miss_person_id": ["M1", "M2", "M3"], "pers_upn": ["P03", None, "P07"],
+                  "miss_missing_episode_start_date": pd.to_datetime(["2024-05-01", "2024-06-01", "2022-01-01"])})}
+    return pupils, {k: tables.get(k) for k in m.CONCERN_TABLES}
+
+
+def test_link_concerns_definitions(concern_tables):
+    pupils, tables = concern_tables
+    link = m.link_concerns(pupils, Y, **tables)
+    status = link.status.set_index("UPN")
+    assert list(status.index[status[m.EXPLOITATION]]) == ["P01"]
+    assert list(status.index[status[m.MISSING]]) == ["P03", "P05"]
+    assert link.no_upn == {m.EXPLOITATION: 1, m.MISSING: 1}          # C6; M2
+    assert link.known == {m.EXPLOITATION: 1, m.MISSING: 2}           # P01; P05 and P03 (P07 went missing in 2022)
+    assert link.matched == {m.EXPLOITATION: 1, m.MISSING: 2}
+
+
+def test_concern_rates_hand_computed(concern_tables):
+    """P01 suspended, P03 permanently excluded, P08 suspended: of 1 pupil with an exploitation
+    concern, 1 suspended; of 7 without, 1 (P08); of 2 who went missing, 1 excluded permanently."""
+    pupils, tables = concern_tables
+    exclusions = pd.DataFrame({"UPN": ["P01", "P03", "P08"], "AcademicYear": [Y] * 3,
+                               "Category": ["SUSP", "PERM", "SUSP"]})
+    frame = m.concerns(exclusions, m.link_concerns(pupils, Y, **tables), "Testborough", Y)
+    got = {(r.breakdown, r.group, r.measure_id.split(".")[1]): (r.numerator, r.denominator)
+           for r in frame.itertuples()}
+    yes, no = m.CONCERN_GROUPS[m.EXPLOITATION]
+    went, not_went = m.CONCERN_GROUPS[m.MISSING]
+    assert got[m.EXPLOITATION, yes, "concern_one_plus_sus_pct"] == (1, 1)
+    assert got[m.EXPLOITATION, no, "concern_one_plus_sus_pct"] == (1, 7)
+    assert got[m.MISSING, went, "concern_perm_pct"] == (1, 2)
+    assert got[m.MISSING, not_went, "concern_perm_pct"] == (0, 6)
+
+
+def test_concern_windows_say_what_the_records_cover():
+    start = pd.Timestamp("2024-04-01")
+    assert m.covered_words((pd.Timestamp("2023-09-01"), pd.Timestamp("2024-08-31")), Y) == "the whole school year"
+    assert m.covered_words((start, pd.Timestamp("2024-08-31")), Y) == "1 April to 31 August 2024 only"
+    assert m.covered_words((pd.Timestamp("2023-09-01"), pd.Timestamp("2024-03-28")), Y) == \
+        "1 September 2023 to 28 March 2024 only"
+
+
+def test_no_linked_records_no_concern_table(social_care_tables):
+    pupils, _ = social_care_tables
+    link = m.link_concerns(pupils, Y)
+    assert link.windows == {} and m.concerns(pd.DataFrame(columns=["UPN", "AcademicYear", "Category"]), link,
+                                             "Testborough", Y).empty

@@ -163,7 +163,9 @@ def _write(folder: Path, style: fmt.FileStyle, t, la, cin, oc3, leavers, missing
     pe = missing.persons
     paths.append(fmt.write_csv(folder / style.missing("persons"), {
         "pers_person_id": tc(pe["pers_person_id"]), "pers_sex": tc(pe["pers_sex"]),
-        "pers_ethnicity": tc(pe["pers_ethnicity"]), "pers_dob": tc(pe["pers_dob"], "date")}, style))
+        "pers_ethnicity": tc(pe["pers_ethnicity"]), "pers_dob": tc(pe["pers_dob"], "date"),
+        # children known to social care (and so at school here) carry their UPN; others have none
+        "pers_upn": tc(pe["pers_person_id"].map(schools.upn_of))}, style))
 
     first, last = min(SCHOOL_YEARS), max(SCHOOL_YEARS)
     ex = schools.exclusions

@@ -177,6 +177,21 @@ MEASURES: tuple[MeasureSpec, ...] = (
                 denominator_cell=PUPILS),
 )
 
+MEASURES += (
+    MeasureSpec("exclusions.concern_perm_pct", THEME, "Share of pupils permanently excluded, by concern recorded",
+                "Pupils on the roll with at least one permanent exclusion in the academic year, as a percentage of pupils "
+                "on the roll with (or without) the concern: going missing or exploitation noted at a social care "
+                "assessment, or a recorded missing episode, in the same school year (linked by UPN). Descriptive: it "
+                "shows where exclusion and these risks meet, not that one causes the other.",
+                "percent", "pupils", "pupils with a permanent exclusion", "pupils on roll in the group",
+                ci_method="wilson", decimals=2, numerator_cell=PUPILS_PERMANENT, denominator_cell=PUPILS),
+    MeasureSpec("exclusions.concern_one_plus_sus_pct", THEME, "Share of pupils suspended at least once, by concern recorded",
+                "Pupils on the roll with one or more suspensions in the academic year, as a percentage of pupils on the "
+                "roll with (or without) the concern, linked by UPN (see the measure above). Descriptive.",
+                "percent", "pupils", "pupils with one or more suspensions", "pupils on roll in the group",
+                ci_method="wilson", decimals=1, numerator_cell=PUPILS_SUSPENDED, denominator_cell=PUPILS),
+)
+
 #: One comparison measure per published social-care group (published ids in the catalogue).
 SOCIAL_CARE_COMPARISONS = {
     (CLA, "perm"): "exclusions.cla_perm_pct", (CLA, "sus"): "exclusions.cla_one_plus_sus_pct",
@@ -573,6 +588,138 @@ def social_care(exclusions: pd.DataFrame, link: SocialCareLink, area: str, year:
     return out
 
 
+# ---------------------------------------------------------------------------------- missing and exploitation
+#: CIN census assessment factors that record a concern of going missing or of exploitation.
+CONCERN_FACTORS = {"10A": "going missing", "11A": "child sexual exploitation", "13A": "gangs",
+                   "24A": "child criminal exploitation"}
+#: The two linked concerns (breakdown -> (group with the concern, group without)).
+EXPLOITATION = "exploitation"
+MISSING = "went_missing"
+CONCERN_GROUPS = {
+    EXPLOITATION: ("Going missing or exploitation noted at an assessment", "No such concern noted"),
+    MISSING: ("Went missing (a recorded episode)", "No recorded missing episode"),
+}
+#: Tables the concerns are looked for in, when provided.
+CONCERN_TABLES = ("cin_children", "cin_assessments", "cla_header", "cla_missing", "missing_episodes")
+
+
+@dataclass(frozen=True)
+class ConcernLink:
+    """Which pupils on the roll of an academic year had each concern, linked by UPN.
+
+    ``status``: one row per pupil on the roll (UPN and one True/False column per concern
+    looked for). ``windows``: per concern, the dates the linked records cover within the
+    school year (a missing log that starts in April covers April to August of a school year
+    that began in September). ``known`` / ``matched``: children with the concern and a UPN,
+    and how many of them were found on the roll; ``no_upn``: children with the concern whose
+    UPN is not recorded (cannot be linked)."""
+
+    status: pd.DataFrame
+    windows: dict
+    known: dict
+    matched: dict
+    no_upn: dict
+
+
+def _covered(dates: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """The part of the school year a table's records cover (its first to last date, clipped)."""
+    dates = dates.dropna()
+    if dates.empty or dates.max() < start or dates.min() > end:
+        return None
+    return max(start, dates.min().normalize()), min(end, dates.max().normalize())
+
+
+def covered_words(window: tuple[pd.Timestamp, pd.Timestamp], year: int) -> str:
+    """What part of school ``year`` linked records cover, in words: 'the whole school year', or
+    '1 April to 31 August 2024 only' (a log that starts in April covers the end of the year)."""
+    start, end = academic_year_bounds(year)
+    if window[0] <= start and window[1] >= end.normalize():
+        return "the whole school year"
+    first = f"{window[0].day} {window[0]:%B}" + ("" if window[0].year == window[1].year else f" {window[0]:%Y}")
+    return f"{first} to {window[1].day} {window[1]:%B %Y} only"
+
+
+def link_concerns(pupils: pd.DataFrame, year: int, cin_children=None, cin_assessments=None, cla_header=None,
+                  cla_missing=None, missing_episodes=None) -> ConcernLink:
+    """Pupils on the roll in academic ``year`` (1 September to 31 August) with each concern:
+
+    * **Going missing or exploitation noted at an assessment**: the UPN is in the CIN census
+      children table and that child (LAchildID) had an assessment starting in the school year
+      with factor 10A (going missing), 11A (child sexual exploitation), 13A (gangs) or 24A
+      (child criminal exploitation).
+    * **Went missing**: a missing or away episode starting in the school year, for a child
+      whose UPN is known: looked-after children in the SSDA903 Missing table (UPN from the
+      Header) and children in the missing log whose person record has a UPN (``pers_upn``).
+
+    Only the part of the school year the linked records cover counts (``windows``); a pupil
+    outside every source is counted as having no such concern recorded, which is what the
+    groups' names say."""
+    start, end = academic_year_bounds(year)
+    roll = _in_year(pupils, year)
+    upns = normalise_upn(roll["UPN"])
+    found: dict[str, set] = {}
+    windows, no_upn = {}, {}
+    if cin_children is not None and cin_assessments is not None and "UPN" in cin_children \
+            and "AssessmentFactors" in cin_assessments:
+        when = cin_assessments["AssessmentActualStartDate"]
+        window = _covered(when, start, end)
+        if window is not None:
+            factors = cin_assessments["AssessmentFactors"].fillna("").astype(str).str.upper().str.split(",")
+            flagged = factors.map(lambda f: any(x.strip() in CONCERN_FACTORS for x in f))
+            ids = pd.Index(cin_assessments.loc[flagged & when.between(start, end), "LAchildID"].unique())
+            upn = normalise_upn(cin_children.drop_duplicates("LAchildID").set_index("LAchildID")["UPN"]).reindex(ids)
+            found[EXPLOITATION], no_upn[EXPLOITATION] = set(upn.dropna()), int(upn.isna().sum())
+            windows[EXPLOITATION] = window
+    went: set = set()
+    missing_no_upn, covered = 0, []
+    if cla_missing is not None and cla_header is not None and "UPN" in cla_header:
+        when = cla_missing["MIS_START"]
+        window = _covered(when, start, end)
+        if window is not None:
+            covered.append(window)
+            ids = pd.Index(cla_missing.loc[when.between(start, end), "CHILD"].unique())
+            upn = normalise_upn(cla_header.drop_duplicates("CHILD").set_index("CHILD")["UPN"]).reindex(ids)
+            went |= set(upn.dropna())
+            missing_no_upn += int(upn.isna().sum())
+    if missing_episodes is not None and "pers_upn" in missing_episodes:
+        when = missing_episodes["miss_missing_episode_start_date"]
+        window = _covered(when, start, end)
+        if window is not None:
+            covered.append(window)
+            rows = missing_episodes[when.between(start, end)].drop_duplicates("miss_person_id")
+            upn = normalise_upn(rows["pers_upn"])
+            went |= set(upn.dropna())
+            missing_no_upn += int(upn.isna().sum())
+    if covered:
+        found[MISSING], no_upn[MISSING] = went, missing_no_upn
+        windows[MISSING] = (min(w[0] for w in covered), max(w[1] for w in covered))
+    status = pd.DataFrame({"UPN": upns.to_numpy()})
+    for key, members in found.items():
+        status[key] = upns.isin(members).fillna(False).to_numpy(dtype=bool)
+    roll_upns = set(upns.dropna())
+    return ConcernLink(status, windows, {k: len(v) for k, v in found.items()},
+                       {k: len(v & roll_upns) for k, v in found.items()}, no_upn)
+
+
+def concerns(exclusions: pd.DataFrame, link: ConcernLink, area: str, year: int) -> pd.DataFrame:
+    """Pupils permanently excluded and pupils suspended at least once, among pupils on the roll
+    with and without each concern looked for (:func:`link_concerns`); breakdowns
+    ``exploitation`` and ``went_missing``, each adding up to the whole roll (breakdown 'all')."""
+    exc = _in_year(exclusions, year)
+    upn = pupil_ids(exc)
+    excluded = {"exclusions.concern_perm_pct": set(upn[exc["Category"].eq("PERM").to_numpy()].dropna()),
+                "exclusions.concern_one_plus_sus_pct": set(upn[exc["Category"].eq("SUSP").to_numpy()].dropna())}
+    status, period, frames = link.status, year_label(year), []
+    for key, groups in CONCERN_GROUPS.items():
+        if key not in status:
+            continue
+        masks = [status[key], ~status[key]]
+        for measure_id, who in excluded.items():
+            k = [int(status.loc[m, "UPN"].isin(who).sum()) for m in masks]
+            frames.append(percent_result(measure_id, area, key, list(groups), k, [int(m.sum()) for m in masks], period))
+    return combine(*frames) if frames else pd.DataFrame()
+
+
 # ---------------------------------------------------------------------------------- published
 def estimated_pupils_by_la(year: int, published_dir=None) -> pd.Series:
     """Approximate pupils on roll per local authority (index: DfE number) for a funnel plot:
@@ -623,7 +770,7 @@ RELATIONS = (
     # Every breakdown with a total: its groups add up to all pupils (exclusions to all exclusions
     # of the kind, reasons included; pupils on the roll of each school to the whole roll).
     *(Rollup(_COUNTS, breakdown, "all", ALL_PUPILS)
-      for breakdown in ("phase", "sex", "ethnicity", "sen", "fsm", "school", "social_care",
+      for breakdown in ("phase", "sex", "ethnicity", "sen", "fsm", "school", "social_care", EXPLOITATION, MISSING,
                         *(reason_breakdown(c) for c in CATEGORIES))),
     # Minor ethnic groups add up to their major group.
     Rollup(_COUNTS, "ethnicity_minor", "ethnicity", MINOR_TO_MAJOR),
@@ -641,7 +788,8 @@ RELATIONS = (
 )
 
 #: Breakdowns whose groups add up to all pupils (see RELATIONS).
-_UNDER_ALL = ("phase", "sex", "ethnicity", "sen", "fsm", "school", "social_care", *(reason_breakdown(c) for c in CATEGORIES))
+_UNDER_ALL = ("phase", "sex", "ethnicity", "sen", "fsm", "school", "social_care", EXPLOITATION, MISSING,
+              *(reason_breakdown(c) for c in CATEGORIES))
 
 
 def _ancestors(breakdown: str, group: str) -> list[tuple[str, str]]:
@@ -751,11 +899,17 @@ def compute(ctx: Context) -> ThemeResults:
     tables["other"] = other_or_unmapped(exc, name, years)
     link = link_social_care(roll, year, **{t: ctx.tables.get(t) for t in SOCIAL_CARE_TABLES})
     tables["social_care"] = social_care(exc, link, name, year)
+    concern_link = link_concerns(roll, year, **{t: ctx.tables.get(t) for t in CONCERN_TABLES})
+    concern = concerns(exc, concern_link, name, year)
+    if not concern.empty:
+        tables["concerns"] = concern
     tables = merge_small_groups(tables, ctx.threshold)
     checks = quality.check_exclusions(exc, roll, year, link, threshold=ctx.threshold)
     checks += quality.percent_consistent(tables["headline"])
     for cat in CATEGORIES:
         checks += quality.shares_sum_to_100(tables[f"reasons_{cat}"], "exclusions.reason_pct")
     meta = {"year": year, "label": year_label(year), "years": years,
-            "later_years": [y for y in in_data if y > year], "social_care_sources": sorted(link.sources)}
+            "later_years": [y for y in in_data if y > year], "social_care_sources": sorted(link.sources),
+            "concern_windows": {k: covered_words(w, year) for k, w in concern_link.windows.items()},
+            "concern_no_upn": concern_link.no_upn}
     return ThemeResults(tables, meta, checks)

@@ -34,7 +34,9 @@ EPISODES = TableSpec(
 PERSONS = TableSpec(
     "missing_persons", "person details (ssd_person)",
     (C("pers_person_id", "id", aliases=("pers_legacy_id",)), C("pers_sex", "code", code_list=cl.SEX, nullable=True, reject=False),
-     C("pers_ethnicity", "ethnicity", nullable=True, reject=False), C("pers_dob", "date", nullable=True, reject=False)),
+     C("pers_ethnicity", "ethnicity", nullable=True, reject=False), C("pers_dob", "date", nullable=True, reject=False),
+     # the child's unique pupil number: links a missing episode to the school census by UPN
+     C("pers_upn", "id", required=False, nullable=True, aliases=("pers_single_unique_id_upn", "upn"))),
     signature=("pers_person_id",), unique=("pers_person_id",),
 )
 

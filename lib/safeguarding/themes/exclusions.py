@@ -20,14 +20,15 @@ from safeguarding.render.comparisons import pick, symbol_of, within_funnel
 from safeguarding.render.count_rate_tables import legend
 from safeguarding.render.formats import format_number_for_unit
 from safeguarding.render.hidden import PROTECTS
-from safeguarding.results.cells import EITHER
 from safeguarding.render.sentences import describe_comparison, upper_first
+from safeguarding.results.cells import EITHER
 from safeguarding.themes.exclusions_groups import GroupSections, pupils_in
+from safeguarding.themes.exclusions_concerns import ConcernSections
 from safeguarding.themes.exclusions_social_care import SocialCareSections
 from safeguarding.themes.exclusions_trend import FUNNEL_KIND, LAIT, TrendSections
 
 
-class ExclusionsView(GroupSections, SocialCareSections, TrendSections):
+class ExclusionsView(GroupSections, SocialCareSections, ConcernSections, TrendSections):
     """Key findings and sections of the exclusions briefing, from the borough's protected results."""
 
     def __init__(self, b):

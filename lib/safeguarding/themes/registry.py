@@ -161,7 +161,8 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
     ThemeRecord(
         "exclusions", 30, "Exclusions and suspensions", "exclusions", "exclusions",
         tables=("exclusions", "pupils"),
-        optional_tables=("cin_children", "cin_details", "cin_cp_plans", "cla_header", "cla_episodes"),
+        optional_tables=("cin_children", "cin_details", "cin_cp_plans", "cla_header", "cla_episodes", "cin_assessments",
+                         "cla_missing", "missing_episodes"),
         aliases=("suspensions", "exclusions_and_suspensions"), check_prefix="EXC", counts="pupils",
         headline_measures=("exclusions.permanent_rate@all", "exclusions.suspension_rate@all",
                            "exclusions.one_plus_suspension_pct@all"),
@@ -180,6 +181,8 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
                     ("exclusions.social_care_perm_pct", "exclusions.social_care_one_plus_sus_pct",
                      "exclusions.cla_perm_pct", "exclusions.cla_one_plus_sus_pct", "exclusions.cp_perm_pct",
                      "exclusions.cp_one_plus_sus_pct", "exclusions.cin_perm_pct", "exclusions.cin_one_plus_sus_pct")),
+            Section("concerns", "Going missing and exploitation",
+                    ("exclusions.concern_perm_pct", "exclusions.concern_one_plus_sus_pct")),
         ),
         glance=(
             Glance("exclusions.permanent_rate", "all", "All pupils", "Permanent exclusions per 100 pupils", kind="rate"),
