@@ -49,20 +49,28 @@ def printed_decimals(value: float, most: int = 6) -> int:
 
 
 def count_range(value: float, denominator: float, per: float, decimals: int) -> tuple[float, float] | None:
-    """Whole counts ``n`` whose ``n / denominator * per`` rounds to ``value`` at ``decimals``
-    places, as (lowest, highest); None when no count does or the denominator is unknown.
+    """Whole counts a reader takes ``value`` (a rate printed at ``decimals`` places) to mean with
+    the borough's own ``denominator``, as (lowest, highest); None when the denominator is unknown.
+
+    Every count whose ``n / denominator * per`` rounds to ``value``; and, since DfE's rate is
+    of its own roll, which differs a little from the borough's, the whole count nearest to
+    ``value * denominator / per`` too (a reader rounds it, and is right in practice: the
+    demo's 83 shown exclusion counts all equal DfE's rate times the own roll, rounded).
 
     >>> count_range(15.0, 39, 100, 0)   # 15% of 39: 5.655 to 6.045
     (6.0, 6.0)
-    >>> count_range(0.07723, 17069, 100, 5)
+    >>> count_range(0.07723, 17069, 100, 5)   # 13.18 exclusions: no count rounds to it exactly
+    (13.0, 13.0)
+    >>> count_range(0.08, 17069, 100, 2)   # 0.075 to 0.085 of 17,069: 12.8 to 14.5
+    (13.0, 14.0)
     """
     if not denominator or denominator <= 0 or pd.isna(value) or pd.isna(denominator):
         return None
     half = 0.5 * 10.0 ** (-decimals)
-    low = math.ceil((value - half) * denominator / per - 1e-9)
+    low = max(math.ceil((value - half) * denominator / per - 1e-9), 0)
     high = math.floor((value + half) * denominator / per + 1e-9)
-    low = max(low, 0)
-    return (float(low), float(high)) if low <= high else None
+    nearest = max(math.floor(value * denominator / per + 0.5), 0)
+    return float(min(low, nearest)), float(max(high, nearest))
 
 
 def _published_row(measure_id: str, area: Area, year: int, published_dir: Path | None) -> pd.Series | None:
