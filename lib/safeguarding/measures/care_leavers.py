@@ -148,6 +148,8 @@ PUBLISHED_KEYS = {
     "neet.training_employment_pct": "training_employment_pct",
     "neet.apprenticeship_pct": "apprenticeship_pct",
     "neet.accommodation_suitable_pct": "accommodation_suitable_pct",
+    "neet.accommodation_unsuitable_pct": "accommodation_unsuitable_pct",
+    "neet.accommodation_not_known_pct": "accommodation_not_known_pct",
 }
 
 #: ACTIV code -> detailed activity (in touch only).

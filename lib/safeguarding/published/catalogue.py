@@ -329,6 +329,21 @@ def _build() -> tuple[PublishedMeasure, ...]:
                 source=CLA_TITLE,
             )
         )
+        for key, breakdown, words, polarity in (
+                ("accommodation_unsuitable_pct", "Accommodation considered unsuitable", "in unsuitable accommodation",
+                 "lower_better"),
+                ("accommodation_not_known_pct", "No information", "whose accommodation is not known", "lower_better")):
+            add(
+                PublishedMeasure(
+                    f"care_leavers.{age_key}.{key}", f"Care leavers aged {age[:-6]}: % {words}", F_ACCOMMODATION,
+                    "care_leaver_percent", _f(care_leaver_age=age, breakdown=breakdown),
+                    numerator=Ref("care_leaver_count"),
+                    denominator=Ref("care_leaver_count", _f(breakdown="Suitability total")),
+                    unit="percent", polarity=polarity, decimals=0,
+                    description=f"% of care leavers aged {age[:-6]} {words}; published breakdown '{breakdown}'.",
+                    source=CLA_TITLE,
+                )
+            )
 
     add(PublishedMeasure(
         "care_leavers.19_21.not_in_touch_pct", "Care leavers aged 19 to 21: % the council was not in touch with",
