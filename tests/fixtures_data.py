@@ -63,3 +63,25 @@ def write_tiny_borough(folder: Path, n_children: int = 14, seed: int = 7, year_e
                   "MIS_END": [r["miss_missing_episode_end_date"][:10] for r in cla_rows]}).to_csv(folder / f"SSDA903_{year_end}_Missing.csv", index=False)
     return {"ids": ids, "dobs": [d.strftime("%d/%m/%Y") for d in dobs] + [d.strftime("%Y-%m-%d") for d in dobs],
             "upns": upns, "postcode": POSTCODE}
+
+
+def hold_lock(folder, doing: str):
+    """Another process holding ``folder``'s run lock (a run in progress), until killed: a context
+    manager that starts it, waits until it holds the lock, and kills it on leaving."""
+    import contextlib
+    import subprocess
+    import sys
+
+    @contextlib.contextmanager
+    def holding():
+        holder = subprocess.Popen([sys.executable, "-c", (
+            "import time; from safeguarding.locks import held\n"
+            f"with held({str(folder)!r}, {doing!r}):\n    print('held', flush=True); time.sleep(60)")],
+            stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "held"
+            yield holder
+        finally:
+            holder.kill()
+            holder.wait()
+    return holding()

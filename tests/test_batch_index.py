@@ -105,25 +105,15 @@ def test_sigterm_cancels_the_queue_and_stops_workers_and_their_kernels(tmp_path)
 def test_two_runs_into_one_outputs_folder_fail_clearly(tmp_path, capsys):
     """A second batch (or brief) into an outputs folder another run is writing refuses at once,
     before any ingest or kernel start, with exit code 2 and one readable line."""
-    import subprocess
-    import sys
-
+    from fixtures_data import hold_lock
     from safeguarding.cli import main
     period = tmp_path / "outputs" / "2024-25"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import time; from safeguarding.locks import held\n"
-        f"with held({str(period)!r}, 'writing briefings into'):\n    print('held', flush=True); time.sleep(60)")],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with hold_lock(period, "writing briefings into"):
         code = main(["brief", "hounslow", "missing", "--outputs", str(tmp_path / "outputs"), "--no-ingest"])
         err = capsys.readouterr().err
         assert code == 2
         assert "Another run is already writing briefings into" in err and "2024-25" in err
         assert "Traceback" not in err and not (period / "hounslow").exists()
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def _slow_build(slug, period_end, threshold, published, data_dir):

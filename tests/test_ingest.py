@@ -545,18 +545,11 @@ def test_a_killed_ingest_leaves_the_old_folder_whole(raw_dir, tmp_path, monkeypa
 def test_a_second_run_on_the_same_folder_fails_clearly(raw_dir, tmp_path):
     """Another process holds the borough's lock (a run in progress): ingest refuses at once,
     naming the folder; the lock goes with the process that held it."""
+    from fixtures_data import hold_lock
     out = tmp_path / "out"
-    holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys, time; from safeguarding.locks import held\n"
-        f"with held({str(out)!r}, 'ingesting into'):\n    print('held', flush=True); time.sleep(60)")],
-        stdout=subprocess.PIPE, text=True)
-    try:
-        assert holder.stdout.readline().strip() == "held"
+    with hold_lock(out, "ingesting into"):
         with pytest.raises(InputError, match=r"Another run is already ingesting into .*out: wait for it"):
             ingest(raw_dir, out)
         assert not out.exists()
-    finally:
-        holder.kill()
-        holder.wait()
     ingest(raw_dir, out)   # the holder is gone (killed, not tidied up): its lock went with it
     assert (out / "manifest.json").exists()
