@@ -564,6 +564,13 @@ def test_harrow_briefing_content(briefings):
     assert "Other" in html["reasons"] and "Recording:" in html["findings"]
     assert "Against all local authorities" in html["trend"]  # funnel plots drawn
     assert "Outcomes for children in need" in html["social_care"]
+    # each published release is cited once in the methods, with the figures quoted from it
+    assert b.cited and all(len(titles) == len(set(titles)) for titles in b.cited.values())
+    methods = html["methods"]
+    for release in b.cited:
+        assert methods.count(release + ":") == 1
+    # the going missing and exploitation section: its words and its table
+    assert "linked by their UPN" in html["concerns"] and "Suspended at least once (% of the group)" in html["concerns"]
 
 
 def test_social_care_published_trend_is_dfes_figure_for_each_year(briefings):

@@ -512,7 +512,7 @@ def test_borough_published_figure_left_out_when_its_own_figure_for_that_period_i
     from safeguarding.render.comparisons import published_comparison_block
     from safeguarding.published.comparators import compare
     b = SimpleNamespace(area=resolve_area("kensington-and-chelsea"), period_label="2024-25", threshold=5,
-                        published_dir=config.published_dir(), sources=[], published_year=2025)
+                        published_dir=config.published_dir(), sources=[], cited={}, published_year=2025)
     b.compare = lambda measure_id: compare(b.area, measure_id, year=2025, published_dir=b.published_dir)
     pid = cl.published_id("neet.neet_pct", "17-18")
     hidden = str(published_comparison_block(b, get("neet.neet_pct"), pid, float("nan"), "c", label="NEET, aged 17 to 18",
@@ -534,7 +534,7 @@ def test_funnel_says_why_a_shown_figure_is_not_placed():
     from safeguarding.render.comparisons import funnel_block
     spec = get("missing.cla_incidents_per_child")
     b = SimpleNamespace(area=resolve_area("hounslow"), period_label="2024-25", threshold=5,
-                        published_dir=config.published_dir(), sources=[])
+                        published_dir=config.published_dir(), sources=[], cited={})
     comp = compare(b.area, spec.published_id, year=None, published_dir=b.published_dir)
     from safeguarding.render.comparisons import funnel_note
     assert funnel_block(b, comp, spec, 5.9, None, None, None, kind="rate") is None

@@ -53,6 +53,8 @@ class Briefing:
     findings: list[str] = field(default_factory=list)
     used_measures: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
+    #: published release and year -> titles of the figures quoted from it (cited once each in the methods)
+    cited: dict[str, list[str]] = field(default_factory=dict)
     view: object = None
 
     # ---- what the theme's results hold -----------------------------------------------
@@ -268,7 +270,9 @@ class Briefing:
             "Checks run on the data: " + "; ".join(f"{lower_first(c.title)}" for code, c in CHECKS.items()
                                                    if code.startswith(("DQ", self.record.check_prefix))) + ".",
             "Published statistics: Department for Education (Explore Education Statistics, Local Authority Interactive Tool) "
-            "and Office for National Statistics, Open Government Licence v3.0." + (" " + " ".join(self.sources) if self.sources else ""),
+            "and Office for National Statistics, Open Government Licence v3.0."
+            + "".join(f" {release}: {'; '.join(titles)}." for release, titles in self.cited.items())
+            + (" " + " ".join(self.sources) if self.sources else ""),
         ]))
         return join_blocks(*parts)
 

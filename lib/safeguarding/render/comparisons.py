@@ -266,9 +266,9 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
         parts.append(paragraph(note))
     if funnel is not None:
         parts.append(funnel)
-    source = f"{comp.measure.title}: {comp.source_title}, {published_year}."
-    if source not in b.sources:
-        b.sources.append(source)
+    titles = b.cited.setdefault(f"{comp.source_title}, {published_year}", [])
+    if comp.measure.title not in titles:
+        titles.append(comp.measure.title)
     return join_blocks(*parts)
 
 
