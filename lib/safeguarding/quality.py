@@ -110,7 +110,7 @@ def check_against_published(tables: dict[str, pd.DataFrame], area, year: int, pu
     ``cla`` (children looked after at 31 March, SSDA903 Episodes) and ``referrals`` (CIN
     census). Nothing is said where DfE has not published the year or the table is absent."""
     from safeguarding.issues import InputError
-    from safeguarding.published.figures import figures
+    from safeguarding.published.figures import area_figure
     what = {"cla": ("cla_episodes", "cla.count_31mar", cla_at_31_march, "children looked after at 31 March",
                     "the SSDA903 Episodes file"),
             "referrals": ("cin_details", "cin.referrals", referrals_in_year, "referrals in the year",
@@ -121,13 +121,12 @@ def check_against_published(tables: dict[str, pd.DataFrame], area, year: int, pu
         if table not in tables or area is None:
             continue
         try:
-            pub = figures(measure_id, published_dir)
+            row = area_figure(measure_id, area, year, published_dir)
         except (InputError, KeyError, OSError):
             continue
-        row = pub[(pub["dfe_number"] == area.dfe_number) & (pub["year"] == year)]
-        if row.empty or pd.isna(row["value"].iloc[-1]) or row["value"].iloc[-1] <= 0:
+        if row is None or row["value"] <= 0:
             continue
-        published, own = float(row["value"].iloc[-1]), count(tables[table], year)
+        published, own = float(row["value"]), count(tables[table], year)
         if own * COMPLETENESS_RATIO < published or own > published * COMPLETENESS_RATIO:
             direction = "fewer" if own < published else "more"
             out.append(finding("DQ06", abs(int(published) - own),

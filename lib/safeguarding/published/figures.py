@@ -182,6 +182,10 @@ def _reference(measure: cat.PublishedMeasure, ref: cat.Ref | None, frame: pd.Dat
     return pd.Series(merged[ref.column].to_numpy(dtype="float64"), index=rows.index)
 
 
+#: What reading a published file can raise when the file is absent or laid out differently.
+UNREADABLE = (InputError, OSError, ValueError, KeyError, UnicodeError, pd.errors.ParserError)
+
+
 class PublishedUnavailable(InputError):
     """A published file the catalogue needs could not be read (not in the folder, or laid out
     differently, e.g. an older wide release). Its message is fit for a circulated briefing:
@@ -396,7 +400,7 @@ def _cached_figures(measure_id: str, directory: str) -> pd.DataFrame:
             out = _file_measure(measure, directory)
     except PublishedUnavailable:
         raise
-    except (InputError, OSError, ValueError, KeyError, UnicodeError, pd.errors.ParserError) as exc:
+    except UNREADABLE as exc:
         raise PublishedUnavailable(measure.file or measure.id, str(exc)) from exc
     out = _sorted(out)
     try:
@@ -429,9 +433,22 @@ def unreadable_files(published_dir: str | os.PathLike | None = None) -> list[Pub
                 missing = sorted(need - set(head.columns))
                 if missing:
                     raise InputError(f"{path.name}: column(s) {missing} not found; columns are {list(head.columns)}")
-        except (InputError, OSError, ValueError, KeyError, UnicodeError, pd.errors.ParserError) as exc:
+        except UNREADABLE as exc:
             out.append(PublishedUnavailable(rel, str(exc)))
     return out
+
+
+def area_figure(measure_id: str, area, year: int, published_dir=None) -> pd.Series | None:
+    """DfE's figure of ``measure_id`` for ``area`` (a :class:`~safeguarding.codes.areas.Area`) and
+    ``year``, or None when none is published or it is suppressed (a symbol tells a reader nothing exact)."""
+    frame = figures(measure_id, published_dir)
+    rows = frame[(frame["dfe_number"] == area.dfe_number) & (frame["year"] == year)]
+    if rows.empty:
+        return None
+    row = rows.iloc[-1]
+    if str(row.get("symbol") or "").strip() or pd.isna(row["value"]):
+        return None  # suppressed or not published: tells a reader nothing exact
+    return row
 
 
 def all_figures(published_dir: str | os.PathLike | None = None, measure_ids: list[str] | None = None) -> pd.DataFrame:

@@ -134,6 +134,11 @@ def _bounds(value: float, status: str, threshold: int, known: tuple[float, float
     return low, high
 
 
+def _published_exactly(cell: str, known: Known) -> bool:
+    """Whether DfE's figures give ``cell`` exactly: public, as good as shown."""
+    return cell in known and known[cell][0] == known[cell][1]
+
+
 def _wide_enough(lowest: float, highest: float, status: str, threshold: int, only_hidden: bool = False,
                  bounds: tuple[float, float | None] | None = None) -> bool:
     """A primary cell must stay anywhere from 1 to the threshold; a secondary cell (not itself
@@ -222,8 +227,7 @@ class _ComponentLP:
                 continue
             rows.append(coef)
             # a figure shown, or published by DfE: either fixes the sum for a reader
-            pinned_by_shown.append(any(c not in col or known.get(c, (0, None))[0] == known.get(c, (0, None))[1]
-                                       for c in (*eq.parts, eq.total)))
+            pinned_by_shown.append(any(c not in col or _published_exactly(c, known) for c in (*eq.parts, eq.total)))
             lower.append(-const if eq.exact else -highspy.kHighsInf)
             upper.append(-const)
         #: cells whose every sum is made only of hidden cells (what narrows them is the symbols alone)
@@ -411,7 +415,7 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
             group = set(_component_of(c, status, eqs_of, equations)[0])
             chosen = _protector(c, values, equations, eqs_of, status, threshold, cost,
                                 (results[c]["lowest"], results[c]["highest"]), twins, known, blended,
-                                zeros=bool(group & blended))
+                                zeros=bool(group & blended), cluster=group)
             if chosen is None and not group <= blended:
                 # no shown cell left to hide: the words of the group's hidden cells stop
                 # saying which reason hides each one (see "Blended words")
@@ -492,7 +496,7 @@ def _equal_groups(equations: list[Equation]) -> dict[str, tuple[str, ...]]:
 
 
 def _protector(c, values, equations, eqs_of, status, threshold, cost, current=None, twins=None,
-               known=None, blended=frozenset(), zeros: bool = False) -> str | None:
+               known=None, blended=frozenset(), zeros: bool = False, cluster: set[str] | None = None) -> str | None:
     """The shown cell to hide so that hidden cell ``c`` may be protected.
 
     Candidates are the cells of an equation with ``c`` or with a hidden cell linked to ``c``
@@ -500,12 +504,14 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
     hiding one of them, which often costs far less than hiding the total they share). Of
     the cheapest few, the first whose hiding widens ``c``'s feasible range (``current``) is
     chosen; if none does, the cheapest; with no candidate and ``zeros`` (the group's words are
-    blended, so a hidden zero could be anything), as a last resort, a shown zero."""
-    cluster = set(_component_of(c, status, eqs_of, equations)[0])  # hidden cells linked to c
+    blended, so a hidden zero could be anything), as a last resort, a shown zero. ``cluster``:
+    the hidden cells linked to ``c``, when the caller has them."""
+    if cluster is None:
+        cluster = set(_component_of(c, status, eqs_of, equations)[0])  # hidden cells linked to c
     near = _linked(cluster, eqs_of, equations)
     known = known or {}
     # a count DfE publishes exactly is public: hiding it would protect nothing
-    near = {m for m in near if m not in known or known[m][0] != known[m][1]}
+    near = {m for m in near if not _published_exactly(m, known)}
     candidates = sorted((m for m in near if m not in status and values[m] > threshold), key=lambda m: (cost(m), m))
     if not candidates:
         if not zeros:

@@ -33,6 +33,7 @@ from safeguarding.codes.areas import Area
 from safeguarding.issues import InputError
 from safeguarding.published import catalogue
 from safeguarding.published.ees import period_year
+from safeguarding.published.figures import area_figure
 from safeguarding.results.plan import Known
 
 Counterpart = Callable[[str, str, str], "str | None"]
@@ -73,18 +74,6 @@ def count_range(value: float, denominator: float, per: float, decimals: int) -> 
     return float(min(low, nearest)), float(max(high, nearest))
 
 
-def _published_row(measure_id: str, area: Area, year: int, published_dir: Path | None) -> pd.Series | None:
-    from safeguarding.published.figures import figures
-    frame = figures(measure_id, published_dir)
-    rows = frame[(frame["dfe_number"] == area.dfe_number) & (frame["year"] == year)]
-    if rows.empty:
-        return None
-    row = rows.iloc[-1]
-    if str(row.get("symbol") or "").strip() or pd.isna(row["value"]):
-        return None  # suppressed or not published: tells a reader nothing exact
-    return row
-
-
 def published_ranges(frames: Iterable[tuple[pd.DataFrame, Counterpart]], area: Area,
                      published_dir: Path | None) -> tuple[Known, dict[str, str]]:
     """Ranges published figures give for registered cells, and the published measure behind
@@ -117,7 +106,7 @@ def published_ranges(frames: Iterable[tuple[pd.DataFrame, Counterpart]], area: A
                 continue
             if (measure_id, year) not in cache:
                 try:
-                    cache[measure_id, year] = _published_row(measure_id, area, year, published_dir)
+                    cache[measure_id, year] = area_figure(measure_id, area, year, published_dir)
                 except (KeyError, InputError):  # not in the catalogue, or its file cannot be read
                     cache[measure_id, year] = None
             pub = cache[measure_id, year]

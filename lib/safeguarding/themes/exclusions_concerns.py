@@ -31,6 +31,11 @@ def _pct(row, decimals: int = 1) -> str:
     return format_number_for_unit(row["value"], "percent", symbol_of(row) or None, decimals)
 
 
+def _apart(a, b) -> int:
+    """+1 when ``a``'s 95% interval lies wholly above ``b``'s, -1 when wholly below, else 0."""
+    return 1 if a["lower"] > b["upper"] else -1 if a["upper"] < b["lower"] else 0
+
+
 class ConcernSections:
     """Section 'concerns' of :class:`~safeguarding.themes.exclusions.ExclusionsView`."""
 
@@ -89,12 +94,9 @@ class ConcernSections:
                 f"least once in {self.label}, against {_pct(rest)} of other pupils on the roll")
         if symbol_of(rest) or pd.isna(rest["value"]):
             return f"{text}. {covers}"
-        if mine["lower"] > rest["upper"]:
-            verdict = "a higher share, beyond what chance would explain"
-        elif mine["upper"] < rest["lower"]:
-            verdict = "a lower share, beyond what chance would explain"
-        else:
-            verdict = "the intervals overlap, so the difference may be chance"
+        verdict = {1: "a higher share, beyond what chance would explain",
+                   -1: "a lower share, beyond what chance would explain",
+                   0: "the intervals overlap, so the difference may be chance"}[_apart(mine, rest)]
         return f"{text}: {verdict}. {covers}"
 
     def _concern_chart(self, frame: pd.DataFrame) -> HtmlBlock:
@@ -106,7 +108,7 @@ class ConcernSections:
         if pairs:
             label, other = pairs[0]
             a, c = (shown[shown["group"] == g].iloc[0] for g in (label, other))
-            if a["lower"] > c["upper"]:
+            if _apart(a, c) > 0:
                 title = f"{label}: {_pct(a)} were suspended at least once, against {_pct(c)} of other pupils"
         return charts.bar_chart_with_intervals(
             list(rows["group"]), list(rows["value"]), list(rows["lower"]), list(rows["upper"]),
