@@ -229,3 +229,26 @@ def test_over_time_latest_year_is_the_stage_table(briefings, sections):
             expected = trend_cell(b.view.row(latest, group))
             assert r[period].strip() == expected, (key, group, r[period], expected)
     assert "2020-21" in html and "2025-26" not in html
+
+
+def test_exclusion_stages_compare_with_england_for_the_latest_published_year(briefings, sections):
+    """DfE publishes England's exclusions by ethnic group up to 2015/16 in the files held: the
+    exclusion stage tables show England's rate and relative rate index for that year (Black
+    pupils suspended: 14,370 of 388,515 against White British 116,495 of 4,811,695 = 1.53),
+    and the words say the year is older than the briefing's."""
+    from safeguarding import config
+    if config.published_dir() is None:
+        pytest.skip("published statistics not available")
+    rows = {(caption, r["Group"]): r for caption, r in table_rows(sections["hounslow"]["stages"])}
+    suspended = [k for k in rows if k[0].startswith("Pupils suspended per 100 pupils") and k[1] == "Black"]
+    assert suspended, sorted({k[0] for k in rows})
+    row = rows[suspended[0]]
+    assert row["England 2015/16: compared with White British"] == "1.53"
+    assert row["England 2015/16: per 100 pupils"] == "3.70"
+    assert rows[(suspended[0][0], "White British")]["England 2015/16: compared with White British"] == "comparison group"
+    text = text_of(sections["hounslow"]["stages"])
+    assert "the latest year DfE has published by ethnic group in the files held" in text
+    assert "England's pattern may have changed since 2015/16" in text
+    assert "Permanent and fixed-period exclusions in England" in str(briefings["hounslow"].methods())
+    # stages DfE publishes nothing by ethnic group for have no England column
+    assert not [k for k in rows if k[0].startswith("Children referred") and "England" in " ".join(rows[k])]

@@ -88,6 +88,32 @@ ONS_CATEGORIES = {
     19: "Other ethnic group: Any other ethnic group",
 }
 
+#: DfE's labels for the minor ethnic groups in its national exclusion tables by pupil
+#: characteristic (SFR35 'characteristic_1'), mapped onto the codes above.
+#: 'Ethnicity_Unclassified' is 'Not known'; the major-group and 'Minority ethnic pupil'
+#: rows are totals of these and are not mapped.
+PUBLISHED_MINOR_LABELS = {
+    "Ethnicity_Minor_White_British": "WBRI",
+    "Ethnicity_Minor_Irish": "WIRI",
+    "Ethnicity_Minor_Traveller_of_Irish_heritage": "WIRT",
+    "Ethnicity_Minor_Gypsy_Roma": "WROM",
+    "Ethnicity_Minor_Any_other_white_background": "WOTH",
+    "Ethnicity_Minor_White_and_Black_Caribbean": "MWBC",
+    "Ethnicity_Minor_White_and_Black_African": "MWBA",
+    "Ethnicity_Minor_White_and_Asian": "MWAS",
+    "Ethnicity_Minor_Any_other_Mixed_background": "MOTH",
+    "Ethnicity_Minor_Indian": "AIND",
+    "Ethnicity_Minor_Pakistani": "APKN",
+    "Ethnicity_Minor_Bangladeshi": "ABAN",
+    "Ethnicity_Minor_Chinese": "CHNE",
+    "Ethnicity_Minor_Any_other_Asian_background": "AOTH",
+    "Ethnicity_Minor_Black_Caribbean": "BCRB",
+    "Ethnicity_Minor_Black_African": "BAFR",
+    "Ethnicity_Minor_Any_other_black_background": "BOTH",
+    "Ethnicity_Minor_Any_Other_Ethnic_Group": "OOTH",
+    "Ethnicity_Unclassified": "NOBT",
+}
+
 MAPPING_NOTE = (
     "Ethnicity is recorded with DfE codes and compared with Census 2021 populations. "
     "DfE 'Any other ethnic group' is compared with Census 'Arab' plus 'Any other ethnic "
@@ -129,3 +155,20 @@ def ethnicity_table() -> pd.DataFrame:
             "approximate_denominator": [c.approximate_denominator for c in CODES],
         }
     )
+
+
+#: The groups disproportionality analysis shows: DfE's major groups, with White split so
+#: that White British can be the comparison group.
+SHOWN_GROUPS = ("White British", "Other White", "Mixed", "Asian", "Black", "Other ethnic group", "Not known")
+
+
+def shown_group(minor: pd.Series, major: pd.Series) -> pd.Series:
+    """The shown group (:data:`SHOWN_GROUPS`) of each person, from their minor and major
+    group labels (:func:`minor_group`, :func:`major_group`)."""
+    minor = pd.Series(minor).astype("object")
+    major = pd.Series(major, index=minor.index).astype("object").fillna("Not known")
+    out = major.where(major.isin(["Mixed", "Asian", "Black"]), "Not known")
+    out = out.mask(major == "White", "Other White").mask((major == "White") & (minor == REFERENCE_MINOR),
+                                                         REFERENCE_MINOR)
+    return out.mask(major == "Other", "Other ethnic group").astype("object")
+

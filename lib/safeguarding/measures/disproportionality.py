@@ -81,7 +81,7 @@ REFERENCE = eth.REFERENCE_MINOR  # "White British"
 ALL_OTHERS = "all other groups"
 
 #: Major groups as shown: White is split so that White British can be the comparison group.
-GROUPS = ("White British", "Other White", "Mixed", "Asian", "Black", "Other ethnic group", NOT_KNOWN)
+GROUPS = eth.SHOWN_GROUPS
 #: Minor groups shown under each major group (groups with a single minor group have none).
 MINOR_GROUPS: dict[str, tuple[str, ...]] = {
     "Other White": tuple(c.minor for c in eth.CODES if c.major == "White" and c.code != eth.REFERENCE_CODE),
@@ -331,14 +331,9 @@ MEASURES: tuple[MeasureSpec, ...] = (
 # ----------------------------------------------------------------------------------------
 # Groups
 # ----------------------------------------------------------------------------------------
-def display_group(minor: pd.Series, major: pd.Series) -> pd.Series:
-    """The major group as shown: White British, Other White, Mixed, Asian, Black, Any other
-    ethnic group or Not known (from the derived ``ethnic_minor`` / ``ethnic_major`` fields)."""
-    minor = pd.Series(minor).astype("object")
-    major = pd.Series(major, index=minor.index).astype("object").fillna(NOT_KNOWN)
-    out = major.where(major.isin(["Mixed", "Asian", "Black"]), NOT_KNOWN)
-    out = out.mask(major == "White", "Other White").mask((major == "White") & (minor == REFERENCE), REFERENCE)
-    return out.mask(major == "Other", "Other ethnic group").astype("object")
+#: The major group as shown: White British, Other White, Mixed, Asian, Black, Other ethnic
+#: group or Not known (from the derived ``ethnic_minor`` / ``ethnic_major`` fields).
+display_group = eth.shown_group
 
 
 def _people(frame: pd.DataFrame, person: str, minor: str, major: str, sex: str | None, band: pd.Series | None

@@ -466,5 +466,7 @@ def available_years(measure_id: str, published_dir: str | os.PathLike | None = N
 
 def clear_cache() -> None:
     """Forget files read so far (after the published files change)."""
+    from safeguarding.published import characteristics
     for function in (_load_ees, _load_lait, _cached_figures, _shipped_table):
         function.cache_clear()
+    characteristics.clear_cache()

@@ -16,6 +16,7 @@ import math
 import pandas as pd
 
 from safeguarding.measures import disproportionality as m
+from safeguarding.published.ees import period_year
 from safeguarding.render.formats import (
     format_count,
     format_interval,
@@ -51,6 +52,8 @@ class DisproportionalityView(JourneySections, StageSections, GroupSections, Tren
         self.not_known = b.table("not_known")
         self.unavailable: dict[str, str] = dict(meta.get("unavailable") or {})
         self.n_tests = int(meta.get("n_tests") or 1)
+        #: The school year of the exclusion stages (the calendar year it ends in), or None.
+        self.exclusion_year = period_year(meta["academic_year"]) if meta.get("academic_year") else None
         for mid in RRI_IDS:
             if mid not in b.used_measures:
                 b.used_measures.append(mid)
