@@ -24,6 +24,7 @@ from safeguarding.render.formats import (
 )
 from safeguarding.render.hidden import hidden_summary, hidden_words
 from safeguarding.text import plural
+from safeguarding.themes.disproportionality_england import EnglandSections
 from safeguarding.themes.disproportionality_groups import GroupSections
 from safeguarding.themes.disproportionality_journey import JourneySections
 from safeguarding.themes.disproportionality_stages import StageSections
@@ -40,7 +41,7 @@ from safeguarding.themes.disproportionality_words import (
 RRI_IDS = (f"{m.THEME}.rri_white_british", f"{m.THEME}.rri_all_others")
 
 
-class DisproportionalityView(JourneySections, StageSections, GroupSections, TrendSections):
+class DisproportionalityView(JourneySections, StageSections, EnglandSections, GroupSections, TrendSections):
     """Key findings and sections of the disproportionality briefing, from protected results."""
 
     def __init__(self, b):
