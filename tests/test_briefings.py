@@ -73,7 +73,9 @@ def test_briefing_structure(batch_run, borough):
     html = path.read_text(encoding="utf-8")
     assert check_briefing_html(html) == []
     soup = soup_of(path)
-    assert soup.html.get("lang") == "en"
+    assert soup.html.get("lang") == "en-GB"
+    name = {"hounslow": "Hounslow", "city-of-london": "City of London"}[borough]
+    assert soup.title.get_text() == f"Missing episodes and return home interviews: {name}, 2024-25"
     h1 = soup.find_all("h1")
     assert len(h1) == 1 and "2024-25" in h1[0].get_text()
     headings = [h.get_text() for h in soup.find_all("h2")]

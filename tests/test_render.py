@@ -429,7 +429,7 @@ def test_export_briefing_html_round_trip(executed_notebook):
     assert repr(executed_notebook) == before  # input not modified
     soup = BeautifulSoup(html, "html.parser")
 
-    assert soup.find("html")["lang"] == "en"
+    assert soup.find("html")["lang"] == "en-GB"
     assert soup.title.get_text() == "Missing children: test borough"
     assert soup.find("h1").get_text() == "Missing children: test borough"
     text = soup.get_text(" ")
@@ -714,3 +714,15 @@ def test_apply_plan_gives_blended_cells_the_either_reason():
     out = apply_plan(frame, plan)
     assert list(out["reason"]) == [EITHER, "", EITHER]
     assert list(out["symbol"]) == ["c", "", "c"] and out["numerator"].isna().tolist() == [True, False, True]
+
+
+def test_a_table_scrolls_sideways_by_keyboard_and_is_named():
+    """At 320 px a wide table scrolls inside its wrapper: the wrapper is a focusable region
+    named by the table's caption (axe 'scrollable-region-focusable')."""
+    from safeguarding.render.tables import html_table
+    frame = pd.DataFrame({"group": ["A & B"], "numerator": [12]})
+    soup = BeautifulSoup(str(html_table(frame, {"group": "Group", "numerator": "Children"}, caption="Children & groups")),
+                         "html.parser")
+    wrap = soup.find("div", class_="table-wrap")
+    assert (wrap["role"], wrap["tabindex"], wrap["aria-label"]) == ("region", "0", "Children & groups")
+    assert wrap.table.caption.get_text() == "Children & groups"

@@ -116,6 +116,14 @@ def _failure_message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def briefing_title(theme_title: str, borough: str, period_end: str) -> str:
+    """The page title of one briefing: theme, borough and period (each borough's and
+    period's briefing is told apart in a browser tab, a bookmark and a screen reader)."""
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.codes.lists import period_label
+    return f"{theme_title}: {resolve_area(borough).name}, {period_label(period_end)}"
+
+
 def run_job(job: BriefingJob) -> BriefingJob:
     """Run one briefing end to end. Never raises: the job's status and message say what happened."""
     from safeguarding.render.html import check_briefing_html, export_briefing_html
@@ -123,7 +131,7 @@ def run_job(job: BriefingJob) -> BriefingJob:
     try:
         theme = resolve_theme(job.theme)
         nb = execute_briefing(config.notebooks_dir() / theme.notebook, job.parameters)
-        title = job.parameters.get("_title") or theme.title
+        title = job.parameters.get("_title") or briefing_title(theme.title, job.borough, job.period_end)
         body = export_briefing_html(nb, title=title)
         problems = check_briefing_html(body)
         if problems:
@@ -476,7 +484,7 @@ def write_index(out_root: Path, jobs_done, areas, period_end) -> Path:
                 cells.append(f"<li>{title}: <strong>not produced</strong> ({html.escape(j.message[:200])})</li>")
         rows.append(f"<section><h2>{html.escape(by_area[slug].name)}</h2><ul>{''.join(cells)}</ul></section>")
     label = period_folder(period_end)
-    page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Safeguarding briefings {label}</title>'
+    page = (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Safeguarding briefings {label}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{BRIEFING_CSS}</style></head><body><main>'
             f"<h1>Safeguarding briefings, {label}</h1><p>Each briefing is a single file that opens offline and prints on A4. "
             f"Produced {datetime.now(timezone.utc):%d %B %Y}.</p>{''.join(rows)}</main></body></html>")

@@ -274,7 +274,7 @@ class Briefing:
             + "".join(f" {release}: {'; '.join(titles)}." for release, titles in self.cited.items())
             + (" " + " ".join(self.sources) if self.sources else ""),
         ]))
-        return join_blocks(*parts)
+        return join_blocks(HtmlBlock('<div class="methods">'), *parts, HtmlBlock("</div>"))
 
     def assert_safe(self) -> None:
         """Stop the briefing (so it is never written) if any shown count escaped disclosure control."""

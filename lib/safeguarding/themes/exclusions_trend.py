@@ -226,6 +226,7 @@ class TrendSections:
                                "denominator": "Out of", "value": "Share (%)"},
                            caption="Exclusions recorded as 'Other' or with a reason code not valid in that year",
                            units={"value": "percent"}, threshold=b.threshold, counts="exclusions",
+                           detail=True,  # the chart's data, year by year: folded on screen, a download on paper
                            note="'Other' was a valid code up to 2019/20 and is counted here in every year, because it never "
                                 "said what happened.")
         return join_blocks(paragraph(text) if text else None, chart, table)
