@@ -72,6 +72,7 @@ def test_outputs_that_is_a_file_is_refused(tmp_path):
     (["brief", "hounslow", "missing", "--period-end", "2025-02-30"], "February 2025 has 28 days"),
     (["batch", "hounslow", "--threshold", "0"], "0 would switch disclosure control off"),
     (["results", "hounslow", "--published", "/no/such/folder"], "does not exist"),
+    (["batch", "hounslow", "--marking", 'OFFICIAL"}'], "protective marking must be short plain text"),
 ])
 def test_command_line_refuses_before_any_work(argv, words, capsys, monkeypatch):
     from safeguarding import batch

@@ -726,3 +726,36 @@ def test_a_table_scrolls_sideways_by_keyboard_and_is_named():
     wrap = soup.find("div", class_="table-wrap")
     assert (wrap["role"], wrap["tabindex"], wrap["aria-label"]) == ("region", "0", "Children & groups")
     assert wrap.table.caption.get_text() == "Children & groups"
+
+
+def test_page_furniture_marking_contents_footer_and_print_header():
+    from safeguarding.render.html import finish_page
+    body = ('<html lang="en-GB"><head><title>T</title></head><body><main class="briefing"><h1>Missing: Hounslow</h1>'
+            '<section class="key-findings first-page"><h2>Key findings</h2><p>x</p></section>'
+            '<h2>Trend</h2><p>a</p><h2 id="own">Who &amp; where</h2><h2>Trend</h2></main></body></html>')
+    out = finish_page(body, "Missing: Hounslow, 2024-25", "OFFICIAL-SENSITIVE", "9.9")
+    soup = BeautifulSoup(out, "html.parser")
+    nav = soup.find("nav", class_="contents")
+    links = [(a["href"], a.get_text()) for a in nav.find_all("a")]
+    # every section but the first page's, each linking to a unique id on the page
+    assert links[:3] == [("#trend", "Trend"), ("#own", "Who & where"), ("#trend-2", "Trend")]
+    ids = [h["id"] for h in soup.find_all("h2") if h.get("id")]
+    assert len(ids) == len(set(ids)) and {h[1:] for h, _ in links[:3]} <= set(ids)
+    assert links[3][0] == "../index.html"
+    # the contents come straight after the first page
+    assert soup.find("section", class_="first-page").find_next_sibling() is nav
+    assert soup.main.find("p", class_="marking").get_text() == "OFFICIAL-SENSITIVE"
+    footer = soup.find("footer", class_="page-footer")
+    assert "9.9" in footer.get_text() and "(WCAG) 2.2 at level AA" in footer.get_text()
+    css = soup.head.find_all("style")[-1].get_text()
+    assert '@top-left { content: "Missing: Hounslow, 2024-25"' in css and 'counter(pages)' in css
+    assert css.count('"OFFICIAL-SENSITIVE"') == 2
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "OFFICIAL\nSENSITIVE", 'OFFICIAL"; } body { display: none', "x" * 41])
+def test_a_marking_that_could_break_the_page_is_refused(bad):
+    from safeguarding.issues import InputError
+    from safeguarding.params import check_marking
+    with pytest.raises(InputError, match="protective marking"):
+        check_marking(bad)
+    assert check_marking(" OFFICIAL ") == "OFFICIAL"

@@ -53,6 +53,8 @@ class BriefingJob:
     peak_rss_mb: float = 0.0
     #: When the briefing was produced (the start of its run, UTC, ISO 8601).
     produced: str = ""
+    #: The protective marking on every page (``config.DEFAULT_MARKING``).
+    marking: str = config.DEFAULT_MARKING
 
 
 def execute_briefing(notebook: Path, parameters: dict, kernel_name: str = "python3", log_path: Path | None = None):
@@ -132,7 +134,7 @@ def run_job(job: BriefingJob) -> BriefingJob:
         theme = resolve_theme(job.theme)
         nb = execute_briefing(config.notebooks_dir() / theme.notebook, job.parameters)
         title = job.parameters.get("_title") or briefing_title(theme.title, job.borough, job.period_end)
-        body = export_briefing_html(nb, title=title)
+        body = export_briefing_html(nb, title=title, marking=job.marking)
         problems = check_briefing_html(body)
         if problems:
             raise RuntimeError("briefing failed its own checks: " + "; ".join(problems[:5]))
@@ -193,24 +195,25 @@ def prepare_borough(slug: str, period_end: str, demo: bool, seed: int, data_dir=
 def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIOD_END, outputs=None,
               jobs: int | None = None, threshold: int = config.DEFAULT_SUPPRESSION_THRESHOLD, published=None,
               ingest_first: bool = True, demo: bool = False, seed: int = 2025, data_dir=None,
-              progress: bool = True) -> int:
+              progress: bool = True, marking: str = config.DEFAULT_MARKING) -> int:
     """Run briefings; see module docstring. Returns the process exit code (0 all ok, 1 any failed)."""
     from safeguarding import params
     from safeguarding.codes.areas import DEMO_BOROUGHS, resolve_area
     # every parameter is checked before any ingest or kernel start
     period_end, threshold = params.check_period_end(period_end), params.check_threshold(threshold)
     params.check_published(published)
+    marking = params.check_marking(marking)
     areas = [resolve_area(b) for b in (boroughs or DEMO_BOROUGHS)]
     theme_keys = [resolve_theme(t).key for t in themes] if themes else available_themes()
     out_root = params.check_outputs(config.outputs_dir(outputs)) / period_folder(period_end)
     from safeguarding.locks import held
     with held(out_root, "writing briefings into"):
         return _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first, demo,
-                          seed, data_dir, progress)
+                          seed, data_dir, progress, marking)
 
 
 def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first, demo, seed,
-               data_dir, progress) -> int:
+               data_dir, progress, marking=config.DEFAULT_MARKING) -> int:
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
 
@@ -243,7 +246,8 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
                       "data_dir": str(config.data_dir(data_dir).resolve()),
                       "published_dir": str(published_dir) if published_dir else None,
                       "suppression_threshold": int(threshold)}
-            job = BriefingJob(area.slug, key, period_end, str(out_root / area.slug / f"{key}.html"), params)
+            job = BriefingJob(area.slug, key, period_end, str(out_root / area.slug / f"{key}.html"), params,
+                              marking=marking)
             if area.slug in prep_errors:
                 job.status, job.message = "failed", f"data not ready: {prep_errors[area.slug]}"
             job_list.append(job)

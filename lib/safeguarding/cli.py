@@ -89,7 +89,7 @@ def cmd_brief(args) -> int:
     from safeguarding.batch import run_batch
     return run_batch(boroughs=[args.borough], themes=[args.theme], period_end=args.period_end,
                      outputs=args.outputs, jobs=1, threshold=args.threshold, published=args.published,
-                     ingest_first=not args.no_ingest)
+                     ingest_first=not args.no_ingest, marking=args.marking)
 
 
 def cmd_batch(args) -> int:
@@ -97,7 +97,7 @@ def cmd_batch(args) -> int:
     boroughs = [a.slug for a in _areas(args.boroughs, args.all_london)]
     return run_batch(boroughs=boroughs, themes=args.themes or None, period_end=args.period_end,
                      outputs=args.outputs, jobs=args.jobs, threshold=args.threshold, published=args.published,
-                     ingest_first=not args.no_ingest, demo=args.demo, seed=args.seed)
+                     ingest_first=not args.no_ingest, demo=args.demo, seed=args.seed, marking=args.marking)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,6 +169,8 @@ def _briefing_options(p):
                    help="suppress counts from 1 to this value (default %(default)s)")
     p.add_argument("--published", help="folder of DfE/ONS published files (default ../shared/data/published)")
     p.add_argument("--no-ingest", action="store_true", help="use data/processed as it is (skip ingest)")
+    p.add_argument("--marking", default=config.DEFAULT_MARKING,
+                   help="protective marking printed on every page (default %(default)s)")
 
 
 def _check_args(args) -> None:
@@ -180,6 +182,8 @@ def _check_args(args) -> None:
         args.threshold = params.check_threshold(args.threshold)
     if getattr(args, "published", None):
         params.check_published(args.published)
+    if getattr(args, "marking", None) is not None:
+        args.marking = params.check_marking(args.marking)
     if args.command in ("brief", "batch"):
         params.check_outputs(config.outputs_dir(args.outputs))
 

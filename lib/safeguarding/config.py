@@ -19,6 +19,10 @@ ENV_OUTPUTS = "SAFEGUARDING_OUTPUTS"
 
 #: Disclosure control: counts from 1 to this value are shown as "c".
 DEFAULT_SUPPRESSION_THRESHOLD = 5
+#: The protective marking printed at the top of every briefing and every printed page
+#: (Government Security Classifications: aggregate figures about children's services,
+#: suppressed but not published, are usually handled as OFFICIAL-SENSITIVE).
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 #: Confidence level used for every interval unless a caller says otherwise.
 CONFIDENCE_LEVEL = 0.95
 #: Default reporting period: the financial year ending on this date.

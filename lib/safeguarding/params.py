@@ -56,6 +56,16 @@ def check_threshold(value) -> int:
     return number
 
 
+def check_marking(value) -> str:
+    """A protective marking: short printable text ('OFFICIAL', 'OFFICIAL-SENSITIVE'), with no
+    quotes, backslashes or line breaks (it is printed in the page header of every page)."""
+    text = str(value if value is not None else "").strip()
+    if not text or len(text) > 40 or not text.isprintable() or any(c in text for c in "\"'<>{};"):
+        raise InputError(f"The protective marking must be short plain text such as OFFICIAL or OFFICIAL-SENSITIVE "
+                         f"(at most 40 characters, no quotes, brackets or backslashes), not {value!r}.")
+    return text
+
+
 def check_published(path) -> Path | None:
     """A ``--published`` folder must exist: it is never silently replaced by the default."""
     if path is None or str(path) == "":

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import html
 import logging
 import re
 from importlib import resources as importlib_resources
@@ -129,7 +130,7 @@ def _exporter():
     return exporter
 
 
-def export_briefing_html(notebook_node, title: str) -> str:
+def export_briefing_html(notebook_node, title: str, marking: str | None = None) -> str:
     """The executed notebook as one self-contained HTML briefing.
 
     Parameters
@@ -139,6 +140,9 @@ def export_briefing_html(notebook_node, title: str) -> str:
     title : str
         The page ``<title>`` (browser tab, print header). The visible ``<h1>`` comes from
         the notebook (``b.header()`` or a markdown cell).
+    marking : str, optional
+        The protective marking, shown at the top and foot of the page and on every printed
+        page (``config.DEFAULT_MARKING`` when not given).
 
     Returns
     -------
@@ -173,7 +177,77 @@ def export_briefing_html(notebook_node, title: str) -> str:
         "metadata": {"name": str(title).strip()},
     }
     body, _ = _exporter().from_notebook_node(notebook, resources=resources)
-    return body
+    from safeguarding import config
+    return finish_page(body, str(title).strip(), marking or config.DEFAULT_MARKING, __version__)
+
+
+# --------------------------------------------------------------------------- page furniture
+
+_H2 = re.compile(r"<h2(?P<attrs>[^>]*)>(?P<text>.*?)</h2>", re.DOTALL)
+_TAGS = re.compile(r"<[^>]+>")
+_ID = re.compile(r'\bid="([^"]*)"')
+#: Sections listed in the contents (the first page's own heading is not).
+_NOT_IN_CONTENTS = {"Key findings"}
+ACCESSIBILITY_STATEMENT = (
+    "This briefing aims to meet the Web Content Accessibility Guidelines (WCAG) 2.2 at level AA. It reflows to a "
+    "narrow screen, and every chart has a text description and a table of its figures beside it. Known gap: charts "
+    "are pictures, so their lettering does not grow when the text is enlarged. If any part is hard to read or use, "
+    "ask the analyst who sent it for the figures in another format.")
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "").replace('"', "") + '"'
+
+
+def finish_page(body: str, title: str, marking: str, version: str) -> str:
+    """Add the page furniture to an exported briefing: the protective marking (top, foot and
+    every printed page, with the title and 'page N of M'), a contents list linking every
+    section, and a footer (version, where the sources and dates are, accessibility)."""
+    used: set[str] = set()
+    contents = []
+
+    def anchor(match: re.Match) -> str:
+        attrs, inner = match.group("attrs"), match.group("text")
+        text = html.unescape(_TAGS.sub("", inner)).strip()
+        found = _ID.search(attrs)
+        if found:
+            ident = found.group(1)
+        else:
+            base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+            ident, n = base, 2
+            while ident in used:
+                ident, n = f"{base}-{n}", n + 1
+            attrs = f'{attrs} id="{ident}"'
+        used.add(ident)
+        if text and text not in _NOT_IN_CONTENTS:
+            contents.append((ident, text))
+        return f"<h2{attrs}>{inner}</h2>"
+
+    body = _H2.sub(anchor, body)
+    mark = html.escape(marking)
+    nav = ""
+    if contents:
+        items = "".join(f'<li><a href="#{html.escape(i)}">{html.escape(t)}</a></li>' for i, t in contents)
+        nav = (f'<nav class="contents" aria-labelledby="contents-heading"><h2 id="contents-heading">Contents</h2>'
+               f'<ol>{items}</ol><p class="to-index"><a href="../index.html">All briefings of this run</a> '
+               "(where this briefing is read beside its index)</p></nav>")
+    footer = (f'<footer class="page-footer"><p class="marking">{mark}</p><p>Safeguarding Workbooks {html.escape(version)}. '
+              "The period, the dates the data were processed and the briefing produced are under the title; every "
+              "source and definition is in 'Data notes and methods'.</p>"
+              f"<p>Accessibility: {html.escape(ACCESSIBILITY_STATEMENT)}</p></footer>")
+    page_css = ("<style>@page { @top-left { content: " + _css_string(title) + "; font-size: 7.5pt; color: #333; } "
+                "@top-right { content: " + _css_string(marking) + "; font-size: 7.5pt; font-weight: 700; } "
+                '@bottom-right { content: "Page " counter(page) " of " counter(pages); font-size: 7.5pt; } '
+                "@bottom-left { content: " + _css_string(marking) + "; font-size: 7.5pt; font-weight: 700; } }</style>")
+    body = body.replace("</head>", page_css + "</head>", 1)
+    body = body.replace('<main class="briefing">', f'<main class="briefing"><p class="marking">{mark}</p>', 1)
+    first_page_end = body.find("</section>", body.find('class="key-findings first-page"'))
+    if nav and first_page_end > 0:
+        at = first_page_end + len("</section>")
+        body = body[:at] + nav + body[at:]
+    elif nav:
+        body = body.replace(f'<p class="marking">{mark}</p>', f'<p class="marking">{mark}</p>{nav}', 1)
+    return body.replace("</main>", "</main>" + footer, 1)
 
 
 # --------------------------------------------------------------------------- checks
