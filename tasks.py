@@ -46,6 +46,35 @@ def ensure_env(extras: str = "") -> None:
         stamp.write_text("\n".join(have + [wanted]))
 
 
+#: The accessibility test's npm packages (puppeteer-core drives the machine's Chromium and
+#: never downloads a browser).
+AXE_PACKAGES = ("axe-core@4.14.1", "puppeteer-core@24.43.1")
+AXE_DIR = ROOT / ".cache" / "a11y"
+
+
+def ensure_axe() -> None:
+    """Install the accessibility test's npm packages where npm and Chromium exist; otherwise
+    say why the test will be skipped. Never fails the run: the test itself decides."""
+    import shutil
+    chromium = next((p for p in map(shutil.which, ("chromium", "chromium-browser", "google-chrome")) if p), None)
+    npm = shutil.which("npm")
+    if not (npm and chromium and shutil.which("node")):
+        print("Note: the accessibility test needs Node.js, npm and Chromium (Debian: apt-get install chromium "
+              "nodejs npm); it will be skipped.", flush=True)
+        return
+    stamp = AXE_DIR / ".installed"
+    if stamp.exists() and stamp.read_text() == " ".join(AXE_PACKAGES):
+        return
+    AXE_DIR.mkdir(parents=True, exist_ok=True)
+    print("+ npm install (accessibility test):", " ".join(AXE_PACKAGES), flush=True)
+    code = subprocess.call([npm, "install", "--prefix", str(AXE_DIR), "--no-audit", "--no-fund", "--silent",
+                            "--no-save", *AXE_PACKAGES], cwd=ROOT)
+    if code:
+        print("Note: npm could not install the accessibility test's packages; it will be skipped.", flush=True)
+    else:
+        stamp.write_text(" ".join(AXE_PACKAGES))
+
+
 def main(argv: list[str]) -> None:
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(__doc__)
@@ -57,6 +86,7 @@ def main(argv: list[str]) -> None:
         run(PYTHON, "-m", "safeguarding", "batch", *rest)
     elif command == "test":
         ensure_env("[test]")
+        ensure_axe()
         # two workers; tests that share an expensive fixture (a demo borough's results) carry
         # an xdist_group mark and run on one worker, which builds only what it needs
         workers = [] if any(a.startswith("-n") for a in rest) else ["-n", "2", "--dist", "loadgroup"]

@@ -85,3 +85,28 @@ def hold_lock(folder, doing: str):
             holder.kill()
             holder.wait()
     return holding()
+
+
+def shared_demo(tmp_path_factory, slugs, seed: int = 2025) -> Path:
+    """A data folder (``raw/`` and ``processed/``) holding demo boroughs generated with
+    ``seed`` and ingested, made once per test session and shared by every module and every
+    pytest-xdist worker (a file lock per borough: the first worker to ask builds it, the
+    others wait and reuse it, results stage included). Tests must not change it: copy first."""
+    import os
+
+    from filelock import FileLock
+
+    from safeguarding.demo import generate_demo
+    from safeguarding.prepare import ingest
+
+    base = tmp_path_factory.getbasetemp()
+    root = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / f"shared-demo-{seed}"
+    root.mkdir(parents=True, exist_ok=True)
+    for slug in slugs:
+        with FileLock(str(root / f".{slug}.build.lock")):
+            done = root / f".{slug}.done"
+            if not done.exists():
+                generate_demo([slug], out_dir=root / "raw", seed=seed)
+                ingest(root / "raw" / slug, root / "processed" / slug)
+                done.write_text("ok")
+    return root

@@ -18,7 +18,8 @@ from fixtures_data import write_tiny_borough
 from safeguarding.batch import run_batch
 from safeguarding.render.html import check_briefing_html
 
-pytestmark = pytest.mark.notebook
+# one worker runs the module, so its one batch run (the session fixture) is built once
+pytestmark = [pytest.mark.notebook, pytest.mark.xdist_group("briefings")]
 THEME = "missing"
 
 

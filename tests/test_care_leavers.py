@@ -368,14 +368,10 @@ BOROUGHS = ("hounslow", "city-of-london")
 
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory):
-    """Demo raw files (as `safeguarding demo BOROUGH --out DIR`) ingested as `safeguarding ingest` would."""
-    from safeguarding.demo import generate_demo
-    from safeguarding.prepare import ingest
-    data = tmp_path_factory.mktemp("neet_data")
-    generate_demo(list(BOROUGHS), out_dir=data / "raw")
-    for slug in BOROUGHS:
-        ingest(data / "raw" / slug, data / "processed" / slug)
-    return data
+    """Demo raw files (as `safeguarding demo BOROUGH --out DIR`) ingested as `safeguarding ingest` would
+    (shared with the other modules: not to be changed)."""
+    from fixtures_data import shared_demo
+    return shared_demo(tmp_path_factory, BOROUGHS)
 
 
 def neet_results(data_dir, slug, period_end=END):

@@ -25,13 +25,8 @@ def view_data(tmp_path_factory):
     from safeguarding import config
     if all(config.processed_dir(s).is_dir() for s in BOROUGHS):
         return None
-    from safeguarding.demo import generate_demo
-    from safeguarding.prepare import ingest
-    data = tmp_path_factory.mktemp("disproportionality_view")
-    generate_demo(list(BOROUGHS), out_dir=data / "raw")
-    for slug in BOROUGHS:
-        ingest(data / "raw" / slug, data / "processed" / slug)
-    return data
+    from fixtures_data import shared_demo
+    return shared_demo(tmp_path_factory, BOROUGHS)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,9 @@ from safeguarding.measures import registry
 from safeguarding.published import catalogue
 from safeguarding.results.cells import visible_small_counts
 
+# one worker runs the module, so its demo data (a session fixture) is built once
+pytestmark = pytest.mark.xdist_group("exclusions")
+
 Y = 2024  # academic year 2023/24
 LABEL = "2023/24"
 

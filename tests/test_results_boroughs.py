@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from fixtures_data import shared_demo
 from safeguarding.codes.areas import resolve_area
 from safeguarding.results.store import load_results
 
@@ -29,22 +30,20 @@ def per_borough(*boroughs):
 class _Boroughs:
     """Demo data and results, made for a borough the first time a test asks for it."""
 
-    def __init__(self, root):
-        self.root, self.done = root, {}
+    def __init__(self, factory):
+        self.factory, self.done = factory, {}
+        self.root = shared_demo(factory, [])
 
     def __getitem__(self, slug):
         if slug not in self.done:
-            from safeguarding.demo import generate_demo
-            from safeguarding.prepare import ingest
-            generate_demo([slug], out_dir=self.root / "raw", seed=2025)
-            ingest(self.root / "raw" / slug, self.root / "processed" / slug)
+            shared_demo(self.factory, [slug])
             self.done[slug] = load_results(resolve_area(slug), "2025-03-31", data_dir=self.root, threshold=T)
         return self.done[slug]
 
 
 @pytest.fixture(scope="session")  # session: a worker that leaves the module and comes back keeps what it built
 def boroughs(tmp_path_factory):
-    return _Boroughs(tmp_path_factory.mktemp("data"))
+    return _Boroughs(tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
