@@ -622,6 +622,10 @@ def test_long_table_folds_and_downloads_only_what_is_shown():
     assert "3.0" not in lines[-1] and ",3," not in lines[-1]  # the hidden count never reaches the file
     short = html_table(frame.head(3), {"group": "Group", "value": "%"}, caption="Short", units={"value": "percent"})
     assert "<details" not in short.html
+    # a short table is shown open, and downloads too (every table can be downloaded)
+    link = BeautifulSoup(short.html, "html.parser").find("a", download=True)
+    assert link["download"] == "short.csv"
+    assert unquote(link["href"].split(",", 1)[1]).splitlines()[:3] == ["Short", "Group,%", "Group 0,10.0%"]
     assert "<details" in html_table(frame.head(3), {"group": "Group"}, caption="Forced", detail=True).html
 
 

@@ -230,9 +230,9 @@ def html_table(
     )
     if detail is None:
         detail = len(frame) > DETAIL_ROWS
+    link = _csv_link(list(columns.values()), shown_rows, str(caption))  # every table, as shown
     if not detail:
-        return HtmlBlock(f'<div class="briefing-table">{table}{"".join(notes)}</div>')
-    link = _csv_link(list(columns.values()), shown_rows, str(caption))
+        return HtmlBlock(f'<div class="briefing-table">{table}{"".join(notes)}{link}</div>')
     summary = (f"<summary>Table: {html.escape(str(caption))} ({len(frame):,} rows; select to show, or "
                "download)</summary>")
     return HtmlBlock(f'<details class="briefing-table detail-table">{summary}{table}{"".join(notes)}{link}</details>')
