@@ -4,6 +4,7 @@
     python3 tasks.py briefings   # install, generate demo data, build every briefing
     python3 tasks.py test        # install with test extras, run the whole test suite
     python3 tasks.py shell       # print how to activate the environment
+    python3 tasks.py kernel      # register the project's Jupyter kernel for your own JupyterLab
 
 Creates a virtual environment in .venv (once), installs the project into it in editable
 mode (again only when pyproject.toml changes), then runs the command inside it.
@@ -32,6 +33,19 @@ def run(*args: str) -> None:
         sys.exit(code)
 
 
+#: The notebooks' Jupyter kernel: the project's environment under a name of its own, so that
+#: JupyterLab (an Anaconda one included) opens them with the right packages.
+KERNEL = "safeguarding-workbooks"
+KERNEL_DISPLAY = "Python (Safeguarding Workbooks)"
+
+
+def register_kernel(scope: str = "--sys-prefix") -> None:
+    """Register the environment as the notebooks' kernel: inside .venv (``--sys-prefix``,
+    found by the project's own jupyter and papermill) or for the user (``--user``, found by
+    any JupyterLab on the machine)."""
+    run(PYTHON, "-m", "ipykernel", "install", scope, "--name", KERNEL, "--display-name", KERNEL_DISPLAY)
+
+
 def ensure_env(extras: str = "") -> None:
     if sys.version_info < (3, 11):
         sys.exit(f"Python 3.11 or newer is needed (this is {sys.version.split()[0]}).")
@@ -44,6 +58,8 @@ def ensure_env(extras: str = "") -> None:
     if wanted not in have:
         run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", f".{extras}")
         stamp.write_text("\n".join(have + [wanted]))
+    if not (VENV / "share" / "jupyter" / "kernels" / KERNEL / "kernel.json").exists():
+        register_kernel("--sys-prefix")
 
 
 #: The accessibility test's npm packages (puppeteer-core drives the machine's Chromium and
@@ -96,10 +112,18 @@ def main(argv: list[str]) -> None:
         run(PYTHON, "benchmarks/benchmark_batch.py", *rest)
     elif command == "shell":
         ensure_env()
-        activate = BIN / ("activate.bat" if os.name == "nt" else "activate")
-        print(f"Activate with: {activate if os.name == 'nt' else 'source ' + str(activate)}")
+        if os.name == "nt":
+            print(f"Activate with (PowerShell): {BIN / 'Activate.ps1'}\n"
+                  f"or (Command Prompt): {BIN / 'activate.bat'}")
+        else:
+            print(f"Activate with: source {BIN / 'activate'}")
+        print(f"Then 'safeguarding' and 'jupyter lab' run from this environment; or call them as {BIN}{os.sep}...")
+    elif command == "kernel":
+        ensure_env()
+        register_kernel("--user")
+        print(f"JupyterLab now offers the kernel '{KERNEL_DISPLAY}'; the notebooks ask for it by name.")
     else:
-        sys.exit(f"Unknown command {command!r}. Commands: briefings, test, benchmark, shell.")
+        sys.exit(f"Unknown command {command!r}. Commands: briefings, test, benchmark, shell, kernel.")
 
 
 if __name__ == "__main__":

@@ -122,3 +122,16 @@ def test_loadgroup_keeps_a_group_on_one_worker(request):
     if not getattr(request.config.option, "loadgroup", False):
         pytest.skip("not run by a pytest-xdist worker with --dist loadgroup")
     assert request.node.nodeid.endswith("@loadgroup-guard"), request.node.nodeid
+
+
+def test_notebooks_ask_for_the_kernel_tasks_py_registers():
+    """JupyterLab (an Anaconda one included) opens every notebook with the project's kernel,
+    registered by ``tasks.py`` inside .venv (and ``tasks.py kernel`` for the user)."""
+    import importlib.util
+    import json
+    spec = importlib.util.spec_from_file_location("project_tasks", ROOT / "tasks.py")
+    tasks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tasks)
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        kernelspec = json.loads(path.read_text())["metadata"]["kernelspec"]
+        assert (kernelspec["name"], kernelspec["display_name"]) == (tasks.KERNEL, tasks.KERNEL_DISPLAY), path.name
