@@ -5,6 +5,7 @@
     python3 tasks.py test        # install with test extras, run the whole test suite
     python3 tasks.py shell       # print how to activate the environment
     python3 tasks.py kernel      # register the project's Jupyter kernel for your own JupyterLab
+    python3 tasks.py lock        # after an upgrade that passes the tests: pin the versions again
 
 Creates a virtual environment in .venv (once), installs the project into it in editable
 mode (again only when pyproject.toml changes), then runs the command inside it.
@@ -24,6 +25,8 @@ ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("SAFEGUARDING_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+#: The tested versions of every package (``python3 tasks.py lock`` refreshes it).
+CONSTRAINTS = ROOT / "constraints.txt"
 
 
 def run(*args: str) -> None:
@@ -52,11 +55,13 @@ def ensure_env(extras: str = "") -> None:
     if not PYTHON.exists():
         print(f"Creating virtual environment in {VENV}", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()
+                            + (CONSTRAINTS.read_bytes() if CONSTRAINTS.exists() else b"")).hexdigest()
     stamp = VENV / ".safeguarding-installed"
     have = stamp.read_text().split() if stamp.exists() else []
     if wanted not in have:
-        run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", "-e", f".{extras}")
+        pinned = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() else []
+        run(PYTHON, "-m", "pip", "install", "--disable-pip-version-check", "-q", *pinned, "-e", f".{extras}")
         stamp.write_text("\n".join(have + [wanted]))
     if not (VENV / "share" / "jupyter" / "kernels" / KERNEL / "kernel.json").exists():
         register_kernel("--sys-prefix")
@@ -118,12 +123,19 @@ def main(argv: list[str]) -> None:
         else:
             print(f"Activate with: source {BIN / 'activate'}")
         print(f"Then 'safeguarding' and 'jupyter lab' run from this environment; or call them as {BIN}{os.sep}...")
+    elif command == "lock":
+        ensure_env("[test]")
+        frozen = subprocess.run([str(PYTHON), "-m", "pip", "freeze", "--exclude-editable"], capture_output=True,
+                                text=True, check=True).stdout.splitlines()
+        head = [line for line in CONSTRAINTS.read_text().splitlines() if line.startswith("#")] if CONSTRAINTS.exists() else []
+        CONSTRAINTS.write_text("\n".join(head + [line for line in frozen if not line.startswith("ruff==")]) + "\n")
+        print(f"Wrote {CONSTRAINTS.name} ({len(frozen)} packages). Run the tests, then commit it.")
     elif command == "kernel":
         ensure_env()
         register_kernel("--user")
         print(f"JupyterLab now offers the kernel '{KERNEL_DISPLAY}'; the notebooks ask for it by name.")
     else:
-        sys.exit(f"Unknown command {command!r}. Commands: briefings, test, benchmark, shell, kernel.")
+        sys.exit(f"Unknown command {command!r}. Commands: briefings, test, benchmark, shell, kernel, lock.")
 
 
 if __name__ == "__main__":

@@ -25,14 +25,16 @@ def _name(req: str) -> str:
 
 def test_environment_yml_declares_the_same_packages_as_pyproject():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pip_names = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    pip_names = {_name(r) for r in project["dependencies"]}
+    test_tools = {_name(r) for r in project["optional-dependencies"]["test"]}
+    assert not pip_names & test_tools
     conda = set()
     text = (ROOT / "environment.yml").read_text()
     for line in text[text.index("dependencies:"):].splitlines():
         m = re.match(r"\s+-\s+([A-Za-z][\w\-.]*)", line)
         if m and m.group(1) not in ("pip", "python"):
             conda.add(_name(m.group(1)))
-    assert pip_names == conda, pip_names ^ conda
+    assert pip_names == conda, pip_names ^ conda  # the runtime environment, without the test tools
     for required in ("jupyterlab", "pandas", "seaborn", "statsmodels", "papermill", "nbconvert"):
         assert required in pip_names
 
@@ -135,3 +137,18 @@ def test_notebooks_ask_for_the_kernel_tasks_py_registers():
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
         kernelspec = json.loads(path.read_text())["metadata"]["kernelspec"]
         assert (kernelspec["name"], kernelspec["display_name"]) == (tasks.KERNEL, tasks.KERNEL_DISPLAY), path.name
+
+
+def test_constraints_pin_every_declared_package():
+    """A fresh install gets the tested versions: constraints.txt pins every package
+    pyproject.toml names (runtime and test) to one version."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = {}
+    for line in (ROOT / "constraints.txt").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, version = line.partition("==")
+            assert version, f"not pinned to one version: {line}"
+            pins[_name(name)] = version
+    declared = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    assert declared <= set(pins), declared - set(pins)
+
