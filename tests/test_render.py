@@ -799,3 +799,16 @@ def test_workbook_is_refused_when_a_small_count_would_show(tmp_path):
     with pytest.raises(RuntimeError, match="small count"):
         write_workbook(_results(frame), tmp_path / "tables.xlsx")
     assert not list(tmp_path.iterdir())
+
+
+def test_long_alt_text_is_cut_after_a_whole_item_and_points_to_the_table():
+    from safeguarding.render.charts import ALT_MAX, ALT_MORE, concise_alt
+    short = "Bar chart of the share by reason: A 10%; B 5%."
+    assert concise_alt(short) == short
+    items = "; ".join(f"Reason number {i}: {i}.0%" for i in range(40))
+    long = f"Bar chart of the share of suspensions by reason in 2023/24: {items}."
+    cut = concise_alt(long)
+    assert len(cut) <= ALT_MAX and cut.endswith(ALT_MORE)
+    kept = cut.removesuffix(ALT_MORE)
+    assert kept.startswith("Bar chart of the share of suspensions") and kept in long
+    assert long[len(kept):].startswith("; Reason number")  # cut between two whole items

@@ -182,13 +182,32 @@ def compact_png(png: bytes, colours: int = 96) -> bytes:
     return out.getvalue() if out.tell() < len(png) else png
 
 
+#: Alt text longer than this is cut at the last whole item before it: a screen reader reads
+#: alt text in one breath, and every figure is in the table beside the chart.
+ALT_MAX = 350
+ALT_MORE = "; and more: every figure is in the table with this chart."
+
+
+def concise_alt(alt: str, limit: int = ALT_MAX) -> str:
+    """``alt`` if short; otherwise cut after its last whole item ('; ' or ', ' separated)
+    that fits, saying the rest is in the chart's table."""
+    if len(alt) <= limit:
+        return alt
+    room = alt[: limit - len(ALT_MORE)]
+    for separator in ("; ", ", "):
+        at = room.rfind(separator)
+        if at > len(room) // 2:
+            return room[:at].rstrip(" :;,") + ALT_MORE
+    return room[: room.rfind(" ")].rstrip(" :;,") + ALT_MORE
+
+
 def _finish(fig: Figure, *, title: str, alt: str, notes: Sequence[str | None]) -> Chart:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})
     return Chart(
         figure=fig,
         png=compact_png(buffer.getvalue()),
-        alt=alt,
+        alt=concise_alt(alt),
         title=title,
         notes=tuple(n for n in notes if n),
         dpi=CHART_DPI,
