@@ -812,3 +812,21 @@ def test_long_alt_text_is_cut_after_a_whole_item_and_points_to_the_table():
     kept = cut.removesuffix(ALT_MORE)
     assert kept.startswith("Bar chart of the share of suspensions") and kept in long
     assert long[len(kept):].startswith("; Reason number")  # cut between two whole items
+
+
+def test_chart_text_reaches_aa_contrast_and_month_labels_do_not_crowd():
+    from safeguarding.render.palette import OKABE_ITO, contrast_on_white, readable_text
+    for colour in OKABE_ITO.values():
+        assert contrast_on_white(readable_text(colour)) >= 4.5
+    assert readable_text("#0072B2").lower() == "#0072b2"  # already readable: unchanged
+    assert round(contrast_on_white("#767676"), 2) == 4.54  # the usual AA grey, as a check of the formula
+    months = [f"{m} 2024" for m in ("Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")] + \
+             [f"{m} 2025" for m in ("Jan", "Feb", "Mar")]
+    chart = trend_chart(months, {"Episodes": list(range(12)), "Children": list(range(12))}, title="T",
+                        alt="Line chart of episodes and children by month.", unit="count",
+                        roles={"Episodes": "borough", "Children": "other"})
+    ax = chart.figure.axes[0]
+    shown = [i for i, tick in enumerate(ax.xaxis.get_major_ticks()) if tick.label1.get_visible()]
+    assert shown[-1] == 11 and all(b - a >= 2 for a, b in zip(shown, shown[1:]))
+    texts = [t for t in ax.texts if t.get_text() in ("Episodes", "Children")]
+    assert len(texts) == 2 and all(contrast_on_white(t.get_color()) >= 4.5 for t in texts)

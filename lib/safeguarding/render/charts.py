@@ -57,6 +57,7 @@ from safeguarding.render.palette import (
     TEXT_GREY,
     chart_style,
     infer_role,
+    readable_text,
     resolve_role,
 )
 
@@ -497,7 +498,9 @@ def trend_chart(
         if n > 8:
             step = math.ceil(n / 8)
             for i, label in enumerate(ax.get_xticklabels()):
-                label.set_visible(i % step == 0 or i == n - 1)
+                # counted back from the last period, so the last is labelled and no two
+                # labels crowd ("Feb 2025Mar 2025")
+                label.set_visible((n - 1 - i) % step == 0)
         finite = np.concatenate([v[~np.isnan(v)] for v in data.values()])
         if finite.size:
             low_lim = 0.0 if start_at_zero and finite.min() >= 0 else finite.min()
@@ -514,7 +517,7 @@ def trend_chart(
         for i, marks in gap_marks.items():
             for k, (symbol, color) in enumerate(marks):
                 ax.text(x[i], 0.03 + 0.07 * k, symbol, transform=ax.get_xaxis_transform(),
-                        ha="center", va="bottom", fontsize=10, fontweight="bold", color=color)
+                        ha="center", va="bottom", fontsize=10, fontweight="bold", color=readable_text(color))
 
         # direct labels at the end of each line instead of a legend box
         y0, y1 = ax.get_ylim()
@@ -531,8 +534,7 @@ def trend_chart(
                 ax.annotate(
                     name, xy=(x[last], data[name][last]), xycoords="data",
                     xytext=(n - 1 + 0.38, y0 + pos * (y1 - y0)), textcoords="data",
-                    va="center", ha="left", fontsize=10, color=style.color if style.color !=
-                    OKABE_ITO["sky_blue"] else "#2A7FB0",
+                    va="center", ha="left", fontsize=10, color=readable_text(style.color),
                     fontweight="bold" if role_of[name] == "borough" else "normal",
                     annotation_clip=False,
                     arrowprops=None if last == n - 1 else dict(arrowstyle="-", color=NEUTRAL_GREY,

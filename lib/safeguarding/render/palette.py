@@ -205,3 +205,27 @@ def infer_role(name: str, *, is_first: bool = False) -> str:
     if "neighbour" in key and ("median" in key or "average" in key or key.endswith("neighbours")):
         return "sn_median"
     return "borough" if is_first else "other"
+
+
+def _luminance(color: str) -> float:
+    from matplotlib.colors import to_rgb
+    channels = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(color)]
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2]
+
+
+def contrast_on_white(color: str) -> float:
+    """WCAG contrast ratio of ``color`` against white (1 to 21)."""
+    return 1.05 / (_luminance(color) + 0.05)
+
+
+def readable_text(color: str, ratio: float = 4.5) -> str:
+    """``color`` darkened just enough for text on white to reach ``ratio`` (WCAG AA: 4.5:1),
+    keeping its hue, so a line's label stays recognisably the line's colour."""
+    from matplotlib.colors import to_hex, to_rgb
+    rgb = to_rgb(color)
+    for step in range(0, 101):
+        shade = to_hex([c * (1 - step / 100) for c in rgb])
+        if contrast_on_white(shade) >= ratio:
+            return shade
+    return "#000000"
+
