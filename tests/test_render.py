@@ -765,42 +765,6 @@ def test_a_marking_that_could_break_the_page_is_refused(bad):
     assert check_marking(" OFFICIAL ") == "OFFICIAL"
 
 
-def _results(frame, threshold=5):
-    from types import SimpleNamespace
-    return SimpleNamespace(protected={"missing": {"children_by_group": frame}, "neet": {"x" * 40: frame}},
-                           unavailable={}, threshold=threshold, area=SimpleNamespace(name="Brent"),
-                           period_end="2025-03-31")
-
-
-def test_workbook_has_every_protected_table_hidden_figures_blank(tmp_path):
-    from openpyxl import load_workbook
-
-    from safeguarding.render.workbook import write_workbook
-    frame = pd.DataFrame({"measure_id": ["missing.children"] * 2, "breakdown": ["ethnicity"] * 2,
-                          "group": ["Black", "Mixed"], "period": ["2024-25"] * 2, "numerator": [40.0, np.nan],
-                          "denominator": [400.0, 300.0], "value": [10.0, np.nan], "lower": [7.5, np.nan],
-                          "upper": [13.2, np.nan], "symbol": ["", "c"], "num_cell": ["k1", "k2"]})
-    path = write_workbook(_results(frame), tmp_path / "brent" / "tables.xlsx")
-    book = load_workbook(path, read_only=True)
-    assert book.sheetnames[0] == "About" and "missing.children_by_group" in book.sheetnames
-    assert all(len(name) <= 31 for name in book.sheetnames) and len(book.sheetnames) == 3
-    rows = list(book["missing.children_by_group"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("Measure id", "Measure", "Breakdown") and "num_cell" not in rows[0]
-    mixed = dict(zip(rows[0], rows[2]))
-    assert mixed["Group"] == "Mixed" and mixed["Number"] is None and mixed["Symbol"] == "c"
-    assert not list(tmp_path.glob("brent/*.tmp*"))
-
-
-def test_workbook_is_refused_when_a_small_count_would_show(tmp_path):
-    from safeguarding.render.workbook import write_workbook
-    frame = pd.DataFrame({"measure_id": ["missing.children"], "breakdown": ["all"], "group": ["All"],
-                          "period": ["2024-25"], "numerator": [3.0], "denominator": [400.0], "value": [0.75],
-                          "symbol": [""]})
-    with pytest.raises(RuntimeError, match="small count"):
-        write_workbook(_results(frame), tmp_path / "tables.xlsx")
-    assert not list(tmp_path.iterdir())
-
-
 def test_long_alt_text_is_cut_after_a_whole_item_and_points_to_the_table():
     from safeguarding.render.charts import ALT_MAX, ALT_MORE, concise_alt
     short = "Bar chart of the share by reason: A 10%; B 5%."

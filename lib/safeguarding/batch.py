@@ -233,7 +233,7 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
     try:
         with _stop_on_sigterm():
             audits = build_all_results([a for a in areas if a.slug not in prep_errors], period_end, threshold,
-                                       published, data_dir, jobs, out_root)
+                                       published, data_dir, jobs)
     except KeyboardInterrupt as exc:  # stopped while building results: no briefing is started
         stopped, audits = str(exc) or "interrupted (Ctrl-C)", {}
     for slug, audit in audits.items():
@@ -383,47 +383,31 @@ class _stop_on_sigterm:
         return False
 
 
-#: Each borough's workbook of every protected table, beside its briefings.
-WORKBOOK = "tables.xlsx"
-
-
-def _build_one(slug: str, period_end: str, threshold: int, published, data_dir, out_root: Path | None = None) -> dict:
+def _build_one(slug: str, period_end: str, threshold: int, published, data_dir) -> dict:
     from safeguarding.codes.areas import resolve_area
     from safeguarding.results.store import load_results
     try:
         res = load_results(resolve_area(slug), period_end, data_dir=data_dir, published_dir=published, threshold=threshold)
     except Exception as exc:  # reported per borough; the others still run
         return {"error": f"results could not be built: {_failure_message(exc)}"}
-    out = {**res.manifest.get("disclosure", {}), "results": str(res.folder), "unavailable": res.unavailable,
-           "seconds": res.manifest.get("seconds")}
-    if out_root is not None and not out.get("audit_failures"):
-        from safeguarding.render.workbook import write_workbook
-        try:
-            write_workbook(res, Path(out_root) / slug / WORKBOOK)
-            out["workbook"] = f"{slug}/{WORKBOOK}"
-        except Exception as exc:  # the briefings still run; the index says the workbook is missing
-            out["workbook_error"] = _failure_message(exc)
-    return out
+    return {**res.manifest.get("disclosure", {}), "results": str(res.folder), "unavailable": res.unavailable,
+            "seconds": res.manifest.get("seconds")}
 
 
-def build_all_results(areas, period_end: str, threshold: int, published, data_dir, jobs: int | None,
-                      out_root: Path | None = None) -> dict:
+def build_all_results(areas, period_end: str, threshold: int, published, data_dir, jobs: int | None) -> dict:
     """The results stage for every borough (in parallel): compute, plan, protect, audit, store.
 
     Returns, per borough, the disclosure summary (cells, hidden primary/secondary, audit
-    failures) or an error. A borough whose audit fails gets no briefings. With ``out_root``,
-    each borough whose audit passes gets its workbook of every protected table there
-    (``<borough>/tables.xlsx``)."""
+    failures) or an error. A borough whose audit fails gets no briefings."""
     out = {}
     workers = max(1, min(jobs or os.cpu_count() or 1, len(areas) or 1))
     if workers == 1:
         for a in areas:
-            out[a.slug] = _build_one(a.slug, period_end, threshold, published, data_dir, out_root)
+            out[a.slug] = _build_one(a.slug, period_end, threshold, published, data_dir)
     else:
         pool = ProcessPoolExecutor(max_workers=workers, initializer=_own_process_group)
         try:
-            futures = {pool.submit(_build_one, a.slug, period_end, threshold, published, data_dir, out_root): a.slug
-                       for a in areas}
+            futures = {pool.submit(_build_one, a.slug, period_end, threshold, published, data_dir): a.slug for a in areas}
             for fut in as_completed(futures):
                 out[futures[fut]] = fut.result()
         except BaseException:  # Ctrl-C or SIGTERM: no worker is left running
@@ -502,9 +486,6 @@ def write_index(out_root: Path, jobs_done, areas, period_end) -> Path:
                 cells.append(f'<li><a href="{html.escape(slug)}/{html.escape(j.theme)}.html">{title}</a>{when}</li>')
             else:
                 cells.append(f"<li>{title}: <strong>not produced</strong> ({html.escape(j.message[:200])})</li>")
-        if (out_root / slug / WORKBOOK).is_file():
-            cells.append(f'<li><a href="{html.escape(slug)}/{WORKBOOK}">Every table behind these briefings (Excel '
-                         "workbook, the same hidden figures)</a></li>")
         rows.append(f"<section><h2>{html.escape(by_area[slug].name)}</h2><ul>{''.join(cells)}</ul></section>")
     label = period_folder(period_end)
     page = (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Safeguarding briefings {label}</title>'

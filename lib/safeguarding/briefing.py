@@ -33,7 +33,7 @@ from safeguarding.measures import registry
 from safeguarding.render.blocks import HtmlBlock, bullet_list, join_blocks, paragraph
 from safeguarding.render.formats import symbol_legend
 from safeguarding.render.tables import html_table
-from safeguarding.results.cells import is_unprotected, small_counts_shown, unprotected
+from safeguarding.results.cells import is_unprotected, unprotected, visible_small_counts
 from safeguarding.results.store import BoroughResults, load_results
 from safeguarding.text import lower_first, plural
 from safeguarding.themes.registry import ThemeRecord, resolve_theme
@@ -284,8 +284,19 @@ class Briefing:
 
     def self_check(self) -> list[str]:
         """Problems with what this briefing could show (visible small counts, a failed audit). Empty when safe."""
+        problems = []
         estimates = {s.id for s in registry.all_measures(self.theme) if s.estimate}
-        problems = small_counts_shown(self.r, self.threshold, estimates)
+        for name, frame in self.r.items():
+            for column in ("numerator", "denominator"):
+                # counts of people: every numerator but a published estimate's; a denominator
+                # where it is a count cell (a rate per 10,000 children divides by an estimate)
+                if column == "numerator":
+                    counted = ~frame["measure_id"].isin(estimates)
+                else:
+                    counted = frame["den_cell"].astype(str).ne("") if "den_cell" in frame else frame["measure_id"].notna()
+                bad = visible_small_counts(frame[counted], column, self.threshold)
+                if len(bad):
+                    problems.append(f"{len(bad)} small count(s) visible in {name} ({column})")
         failures = int(self.results.manifest.get("disclosure", {}).get("audit_failures", 0))
         if failures:
             problems.append(f"the disclosure audit found {failures} hidden figure(s) that could be worked out")

@@ -202,24 +202,6 @@ def is_unprotected(frame: pd.DataFrame) -> bool:
     return isinstance(frame, UnprotectedFrame) or bool(frame.attrs.get("unprotected"))
 
 
-def small_counts_shown(frames: dict[str, pd.DataFrame], threshold: int, estimates: set[str]) -> list[str]:
-    """Every protected table's visible small counts, as problems ('3 small count(s) visible in
-    stage_cla (numerator)'); empty when safe. Counts of people only: every numerator but a
-    published estimate's (``estimates``: measure ids), and a denominator where it is a count
-    cell (a rate per 10,000 children divides by an estimate)."""
-    problems = []
-    for name, frame in frames.items():
-        for column in ("numerator", "denominator"):
-            if column == "numerator":
-                counted = ~frame["measure_id"].isin(estimates)
-            else:
-                counted = frame["den_cell"].astype(str).ne("") if "den_cell" in frame else frame["measure_id"].notna()
-            bad = visible_small_counts(frame[counted], column, threshold)
-            if len(bad):
-                problems.append(f"{len(bad)} small count(s) visible in {name} ({column})")
-    return problems
-
-
 def visible_small_counts(frame: pd.DataFrame, column: str = "numerator", threshold: int = 5) -> pd.DataFrame:
     """Rows of a protected table that show a count from 1 to ``threshold`` in ``column``:
     what disclosure control must never leave (the briefing's self-check)."""
