@@ -114,6 +114,12 @@ def test_progression_links_the_same_cin_episode():
     after_s47 = m.cin_progression(t["cin_section47"], "S47ActualStartDate", t["cin_cp_plans"], "CPPstartDate",
                                   t["cin_children"], END, later_on_or_after=True)
     assert dict(zip(after_s47["person"], after_s47["outcome"])) == {"A": False}
+    # a plan after the period does not count: the children who went on are among the later stage's
+    late = cin_tables(details=[("E", "1", "2025-03-01")], children=[("E", "F", "2012-01-01", "WBRI")],
+                      plans=[("E", "1", "2025-04-02")])
+    to_plan = m.cin_progression(late["cin_details"], "CINreferralDate", late["cin_cp_plans"], "CPPstartDate",
+                                late["cin_children"], END)
+    assert dict(zip(to_plan["person"], to_plan["outcome"])) == {"E": False}
     frame = m.step_frame("assessed_after_referral", cohort, "Test", "2024-25")
     wb = cell(frame, "White British")
     assert (wb["numerator"], wb["denominator"], wb["value"]) == (1, 2, 50.0)

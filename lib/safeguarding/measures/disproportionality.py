@@ -243,6 +243,9 @@ STEPS: tuple[Step, ...] = (
          "children", ("cin_details", "cin_cp_plans", "cin_children"), "Referred", "referral"),
 )
 STEP_BY_KEY = {s.key: s for s in STEPS}
+#: The stage each step's children go on to (its children are among that stage's).
+STEP_LATER_STAGE = {"assessed_after_referral": "assessment", "s47_after_assessment": "s47",
+                    "cp_plan_after_s47": "cp_plan", "cp_plan_after_referral": "cp_plan"}
 
 _POPULATION_DENOMINATOR = ("children aged 0 to 17 of the same ethnic group living in the borough (estimate: Census "
                            "2021 shares applied to the ONS mid-year estimate)")
@@ -395,8 +398,8 @@ def cin_progression(earlier: pd.DataFrame, earlier_date: str, later: pd.DataFram
     The link is the CIN episode (``LAchildID`` + ``CINdetailsID``): a child referred in the
     year 'reached' an assessment when an assessment belongs to the episode of a referral
     dated in the year. With ``later_on_or_after`` the later event must also be dated on or
-    after the earlier one (e.g. a plan after the section 47 enquiry). Later events may fall
-    after the period (the data's own end date limits them).
+    after the earlier one (e.g. a plan after the section 47 enquiry). Later events count only
+    when dated in the period, so the children who went on are among the later stage's.
 
     Returns
     -------
@@ -407,6 +410,9 @@ def cin_progression(earlier: pd.DataFrame, earlier_date: str, later: pd.DataFram
     links = cohort.merge(later[["LAchildID", "CINdetailsID", later_date]], on=["LAchildID", "CINdetailsID"], how="inner")
     if later_on_or_after:
         links = links[links[later_date] >= links[earlier_date]]
+    # only later events in the period: the children who went on are then among the later
+    # stage's children (a relation the disclosure plan relies on, see RELATIONS)
+    links = links[_in_period(links[later_date], period_end)]
     reached = set(links["LAchildID"])
     people = cin_stage_children(earlier, earlier_date, cin_children, period_end)
     return people.assign(outcome=people["person"].isin(reached).to_numpy())
@@ -1317,6 +1323,12 @@ RELATIONS = (
     *(rel for concept, total in _CONCEPT_TOTALS.items() for rel in _hierarchy(concept, total)),
     # Children who went on to the next step are among the children at the step before.
     *(Components(s.denominator_concept, (s.concept,), subset=True) for s in STEPS),
+    # ... and among the children at the later stage (e.g. referred, then a plan: among the
+    # children starting a plan). By ethnic group and in total only: a child's age band can
+    # differ between the two events.
+    *(Components(STAGE_BY_KEY[later].concept, (s.concept,), subset=True,
+                 breakdowns=("ethnicity", "ethnicity_minor", "ethnicity_other_white", STAGE_BY_KEY[later].total[0]))
+      for s, later in ((STEP_BY_KEY[k], v) for k, v in STEP_LATER_STAGE.items())),
     # NEET care leavers are among the care leavers of their group (their stage's base). The
     # NEET theme says so too (NEET + not NEET = care leavers), but only when it is computed.
     Components(STAGE_BY_KEY["neet"].denominator_concept, (STAGE_BY_KEY["neet"].concept,), subset=True,
