@@ -724,3 +724,13 @@ def test_a_published_file_missing_from_the_folder_is_named(tmp_path):
     assert [str(p) for p in unreadable_files(root)] == [
         f"DfE's published file {rel} could not be read: it is not in the published folder. "
         "Figures from it are not available"]
+
+
+def test_year_to_show_is_the_one_comparator_year_rule():
+    from safeguarding.published.ees import year_to_show
+    years = [2021, 2023, 2024]
+    assert year_to_show(years, 2023) == 2023  # the matching year
+    assert year_to_show(years, 2022) == 2021  # else the latest earlier one
+    assert year_to_show(years, 2026) == 2024  # never a later one
+    assert year_to_show(years, 2020) is None
+    assert year_to_show(years, None) == 2024

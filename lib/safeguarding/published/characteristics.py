@@ -30,7 +30,7 @@ import pandas as pd
 from safeguarding import config
 from safeguarding.codes import ethnicity as eth
 from safeguarding.issues import InputError
-from safeguarding.published.ees import period_year, read_ees_csv, year_label
+from safeguarding.published.ees import period_year, read_ees_csv, year_label, year_to_show
 
 FILE = "exclusions/SFR35_2017_National_characteristics.csv"
 TITLE = "Permanent and fixed-period exclusions in England: national tables by pupil characteristic (DfE, SFR35/2017)"
@@ -111,13 +111,12 @@ def england_exclusions_by_ethnicity(year: int, published_dir: str | os.PathLike 
         raise InputError("DfE's published files are not available, so England's exclusions by ethnic group cannot "
                          "be shown")
     frame = _read(str(Path(directory) / FILE))
-    years = sorted(y for y in frame["year"].unique() if y <= int(year))
-    if not years:
+    shown = year_to_show(frame["year"].unique(), int(year))
+    if shown is None:
         first = int(frame["year"].min()) if len(frame) else None
         raise InputError(f"DfE's national exclusions by ethnic group are published from "
                          f"{year_label(first, 'academic_year') if first else 'no year'}; nothing for "
                          f"{year_label(int(year), 'academic_year')} or before")
-    shown = years[-1]
     in_year = frame[frame["year"] == shown]
     sums = in_year.groupby("group", sort=False)[list(COLUMNS.values())].sum(min_count=1)
     order = [g for g in (*eth.SHOWN_GROUPS, "Total") if g in sums.index]

@@ -22,7 +22,7 @@ from safeguarding import config
 from safeguarding.codes.areas import Area, neighbours_of, resolve_area
 from safeguarding.issues import InputError
 from safeguarding.published import catalogue as cat
-from safeguarding.published.ees import year_label
+from safeguarding.published.ees import year_label, year_to_show
 from safeguarding.published.figures import figures
 
 #: Symbol given to an area that has no row at all in a year (e.g. an LA created later).
@@ -214,20 +214,12 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
     if not years:
         raise InputError(f"No published figures for {measure.id}")
     note = ""
-    if year is None:
-        shown = years[-1]
-    else:
-        earlier = [y for y in years if y <= int(year)]
-        if not earlier:
-            raise InputError(
-                f"{measure.id} ({measure.title}) is first published for {years[0]}; nothing for {year} or before"
-            )
-        shown = earlier[-1]
-        if shown != int(year):
-            note = (
-                f"{measure.title} is not published for {year_label(int(year), measure.year_kind)}; "
-                f"the latest earlier year, {year_label(shown, measure.year_kind)}, is shown."
-            )
+    shown = year_to_show(years, year)
+    if shown is None:
+        raise InputError(f"{measure.id} ({measure.title}) is first published for {years[0]}; nothing for {year} or before")
+    if year is not None and shown != int(year):
+        note = (f"{measure.title} is not published for {year_label(int(year), measure.year_kind)}; "
+                f"the latest earlier year, {year_label(shown, measure.year_kind)}, is shown.")
     in_year = frame[frame["year"] == shown]
     las = in_year[in_year["geographic_level"] == "Local authority"]
     shown_measure = cat.get_measure(in_year["measure_id"].iloc[0]) if len(in_year) else measure

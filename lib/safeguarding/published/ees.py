@@ -280,6 +280,14 @@ def period_label(time_period) -> str:
 YEAR_KINDS = ("reporting_year", "academic_year", "financial_year", "mid_year", "calendar_year", "census")
 
 
+def year_to_show(years, year: int | None) -> int | None:
+    """The published year to show for a briefing's ``year``: that year if published, else the
+    latest earlier one; never a later one (None when nothing is published for ``year`` or
+    before). ``year`` None: the latest published. The one rule for every comparator."""
+    earlier = sorted(int(y) for y in years if year is None or int(y) <= int(year))
+    return earlier[-1] if earlier else None
+
+
 def year_label(year: int, kind: str = "reporting_year", long: bool = False) -> str:
     """How a ``year`` (the calendar year a period ends in) reads for each kind of period.
 

@@ -266,10 +266,16 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
         parts.append(paragraph(note))
     if funnel is not None:
         parts.append(funnel)
-    titles = b.cited.setdefault(f"{comp.source_title}, {published_year}", [])
-    if comp.measure.title not in titles:
-        titles.append(comp.measure.title)
+    cite(b, f"{comp.source_title}, {published_year}", comp.measure.title)
     return join_blocks(*parts)
+
+
+def cite(b, release: str, title: str) -> None:
+    """Record that the briefing quotes ``title`` from a published ``release`` (and year): the
+    methods cite each release once, with the figures quoted from it, each named once."""
+    titles = b.cited.setdefault(release, [])
+    if title not in titles:
+        titles.append(title)
 
 
 def _sources(published_id: str) -> str:

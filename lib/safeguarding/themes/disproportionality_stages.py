@@ -146,6 +146,7 @@ class StageSections:
             hidden = [r for r in hidden if as_text(r["symbol"])]
         return out + self.hidden_sentences(hidden, counts) + self.england_sentences(key, lead)
 
+    # ---- where the gap opens ------------------------------------------------------------
     def section_progression(self) -> HtmlBlock:
         parts = [paragraph(
             "The stages above compare each group with all children of that group in the borough. Here each step is "
