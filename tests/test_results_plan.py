@@ -137,6 +137,42 @@ def test_subset_relation_is_an_inequality():
     assert len(eq) == 1 and not eq[0].exact
 
 
+def _step_and_stage(step_all):
+    """A stage by group and a step whose children are among the stage's (every stage child
+    took the step when ``step_all`` is the stage's 53)."""
+    stage = {"a": 3, "b": 20, "c": 30}
+    step = {"a": 3, "b": 20, "c": step_all - 23}
+    values = {k("stage", "g", g): v for g, v in stage.items()} | {k("step", "g", g): v for g, v in step.items()}
+    values |= {k("stage", "all", "all"): 53, k("step", "all", "all"): step_all}
+    rels = [Rollup(("stage", "step"), "g", "all", "all"),
+            Components("stage", ("step",), subset=True, whole=("all", "all"))]
+    return values, rels
+
+
+def test_subset_that_adds_up_in_the_whole_is_an_equation_in_every_group():
+    """Step 53 of stage 53: a reader knows each group's step count is the stage's (none can be
+    more), so the plan treats them as one cell: the step hides what the stage hides, no more."""
+    values, rels = _step_and_stage(53)
+    eqs = expand(rels, values.keys(), values)
+    subset_eqs = [e for e in eqs if e.source.startswith("stage =")]
+    assert len(subset_eqs) == 4 and all(e.exact for e in subset_eqs)
+    plan, _ = plan_for(values, rels)
+    assert plan.failures.empty
+    assert set(plan.status) == {k("stage", "g", "a"), k("step", "g", "a"), k("stage", "g", "b"), k("step", "g", "b")}
+    # declared as a bare inequality, the same figures pin the small cells (a reader can still
+    # reason it out), and the plan has to hide more to protect them
+    loose = [rels[0], Components("stage", ("step",), subset=True)]
+    assert not naive_failures(values, loose)["protected"].all()
+    loose_plan, _ = plan_for(values, loose)
+    assert loose_plan.failures.empty and len(loose_plan.status) >= len(plan.status)
+
+
+def test_subset_with_room_in_the_whole_stays_an_inequality():
+    values, rels = _step_and_stage(50)
+    eqs = [e for e in expand(rels, values.keys(), values) if e.source.startswith("stage =")]
+    assert len(eqs) == 4 and not any(e.exact for e in eqs)
+
+
 def test_wrong_relation_is_refused():
     values = {k("c", "g", "a"): 10, k("c", "g", "b"): 10, k("c", "all", "all"): 15}
     with pytest.raises(ValueError, match="does not hold"):

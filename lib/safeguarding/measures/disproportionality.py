@@ -1322,11 +1322,12 @@ def _neet_groups(keys: set[str]) -> list[tuple[list[str], str]]:
 RELATIONS = (
     *(rel for concept, total in _CONCEPT_TOTALS.items() for rel in _hierarchy(concept, total)),
     # Children who went on to the next step are among the children at the step before.
-    *(Components(s.denominator_concept, (s.concept,), subset=True) for s in STEPS),
+    *(Components(s.denominator_concept, (s.concept,), subset=True, whole=STAGE_BY_KEY[s.after].total) for s in STEPS),
     # ... and among the children at the later stage (e.g. referred, then a plan: among the
     # children starting a plan). By ethnic group and in total only: a child's age band can
-    # differ between the two events.
-    *(Components(STAGE_BY_KEY[later].concept, (s.concept,), subset=True,
+    # differ between the two events. Where every child at the later stage took the step (every
+    # child assessed was referred in the year), the step's table is the stage's, group by group.
+    *(Components(STAGE_BY_KEY[later].concept, (s.concept,), subset=True, whole=STAGE_BY_KEY[later].total,
                  breakdowns=("ethnicity", "ethnicity_minor", "ethnicity_other_white", STAGE_BY_KEY[later].total[0]))
       for s, later in ((STEP_BY_KEY[k], v) for k, v in STEP_LATER_STAGE.items())),
     # NEET care leavers are among the care leavers of their group (their stage's base). The

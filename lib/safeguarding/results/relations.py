@@ -89,6 +89,11 @@ class Components:
     name: str = ""
     #: The parts need not exhaust the total (a subset, e.g. 3+ episodes within 2+): always ``<=``.
     subset: bool = False
+    #: For a subset: the ``(breakdown, group)`` of the whole (e.g. ``("all", "All children")``).
+    #: Where the parts add up to the total there, a reader who sees both knows that they do in
+    #: every group too (no group's parts can be more than its total, and the groups add up to
+    #: the whole), so the relation is an equation in every breakdown of that period.
+    whole: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -146,12 +151,13 @@ def expand(relations: Iterable, keys: Iterable[str], values: dict[str, float]) -
             for (concept, breakdown, period), groups in idx.by_slice.items():
                 if concept != rel.total or (rel.breakdowns is not None and breakdown not in rel.breakdowns):
                     continue
+                subset = rel.subset and not _tight(rel, idx, period, values)
                 for group, total in groups.items():
                     parts = [idx.by_slice.get((p, breakdown, period), {}).get(group) for p in rel.parts]
                     parts = [p for p in parts if p is not None]
                     if parts:
                         equations.append(_checked(parts, total, values, rel.name or f"{rel.total} = {' + '.join(rel.parts)}",
-                                                  rel.subset))
+                                                  subset))
         elif isinstance(rel, Custom):
             for parts, total in rel.make(set(keys)):
                 if parts and total in values and all(p in values for p in parts):
@@ -159,6 +165,18 @@ def expand(relations: Iterable, keys: Iterable[str], values: dict[str, float]) -
         else:
             raise TypeError(f"unknown relation {rel!r}")
     return equations
+
+
+def _tight(rel: Components, idx: _Index, period: str, values: dict[str, float]) -> bool:
+    """Whether a subset's parts add up to its total in the whole (see ``Components.whole``)."""
+    if rel.whole is None:
+        return False
+    breakdown, group = rel.whole
+    total = idx.by_slice.get((rel.total, breakdown, period), {}).get(group)
+    parts = [idx.by_slice.get((p, breakdown, period), {}).get(group) for p in rel.parts]
+    if total is None or any(p is None for p in parts):
+        return False
+    return abs(sum(values[p] for p in parts) - values[total]) < 1e-9
 
 
 def _checked(parts: list[str], total: str, values: dict[str, float], source: str, subset: bool = False) -> Equation:
