@@ -22,7 +22,7 @@ from safeguarding.results.plan import (
     plan_disclosure,
     primary_cells,
 )
-from safeguarding.results.relations import Components, Custom, Rollup, cell_key, expand
+from safeguarding.results.relations import Components, Custom, Equation, Rollup, cell_key, expand
 
 T = 5
 
@@ -462,3 +462,25 @@ def test_blended_words_only_where_needed():
     plan = plan_disclosure(values, equations, T)
     assert plan.failures.empty and plan.blended == set()
     assert other in plan.status or neet in plan.status   # a figure is hidden rather than words blended
+
+
+def test_protector_hides_a_cell_of_an_equation_that_pins_the_cell():
+    """c = 2 is pinned twice (c + p = 12 and c + q = 20), so no single cell frees it. The
+    cheapest cell linked to it (r = 7, in c + r <= 100) would not help at all; the protector
+    picks a cell of an equation that pins c (p or q), so the plan does not spread to cells
+    that protect nothing (a greedy choice of the cheapest cell hid whole by-sex tables)."""
+    from safeguarding.results.plan import _ComponentLP, _protector
+    values = {"c": 2.0, "p": 10.0, "q": 18.0, "r": 7.0, "t1": 12.0, "t2": 20.0, "t3": 100.0}
+    eqs = [Equation(("c", "p"), "t1", True), Equation(("c", "q"), "t2", True), Equation(("c", "r"), "t3", False)]
+    status = {"c": PRIMARY}
+    model = _ComponentLP(["c"], eqs, values, status, T)
+    pinning = set(model.binding_equations("c"))  # either equation alone pins c: the solver names one
+    assert pinning and pinning <= {eqs[0], eqs[1]}
+    eqs_of = {}
+    for i, eq in enumerate(eqs):
+        for x in (*eq.parts, eq.total):
+            eqs_of.setdefault(x, []).append(i)
+    chosen = _protector("c", values, eqs, eqs_of, status, T, cost=lambda m: values[m], current=(2.0, 2.0))
+    assert chosen in {"p", "q"}
+    plan = plan_disclosure(values, eqs, T)
+    assert plan.failures.empty and "r" not in plan.status

@@ -214,6 +214,8 @@ class _ComponentLP:
         col = {c: i for i, c in enumerate(cells)}
         known = known or {}
         rows, lower, upper, pinned_by_shown = [], [], [], []
+        #: the equation behind each row of the programme (equations of shown cells only have none)
+        self.row_equation: list[Equation] = []
         for eq in equations:
             coef: dict[int, float] = {}
             const = 0.0
@@ -226,6 +228,7 @@ class _ComponentLP:
             if not coef:
                 continue
             rows.append(coef)
+            self.row_equation.append(eq)
             # a figure shown, or published by DfE: either fixes the sum for a reader
             pinned_by_shown.append(any(c not in col or _published_exactly(c, known) for c in (*eq.parts, eq.total)))
             lower.append(-const if eq.exact else -highspy.kHighsInf)
@@ -258,13 +261,16 @@ class _ComponentLP:
         h.passModel(lp)
         self.h, self.hs = h, highspy
 
-    def _solve(self, i: int, sense, retry: bool = False) -> float:
+    def _solve(self, i: int, sense, retry: bool = False, binding: set[int] | None = None) -> float:
         hs, h = self.hs, self.h
         h.changeObjectiveSense(sense)
         h.changeColCost(i, 1.0)
         h.run()
         status = h.getModelStatus()
         value = float(h.getSolution().col_value[i]) if status == hs.HighsModelStatus.kOptimal else np.nan
+        if binding is not None and status == hs.HighsModelStatus.kOptimal:
+            # rows with a non-zero dual are the equations that stop the cell going further
+            binding.update(r for r, d in enumerate(h.getSolution().row_dual) if abs(d) > 1e-9)
         h.changeColCost(i, 0.0)
         if status == hs.HighsModelStatus.kOptimal:
             return value
@@ -281,6 +287,14 @@ class _ComponentLP:
     def feasible_range(self, cell: str) -> tuple[float, float]:
         i = self.cells.index(cell)
         return self._solve(i, self.hs.ObjSense.kMinimize), self._solve(i, self.hs.ObjSense.kMaximize)
+
+    def binding_equations(self, cell: str) -> list[Equation]:
+        """The equations that bound ``cell`` at its lowest and highest feasible values (a
+        non-zero dual): hiding a shown cell of one of them is what can widen its range."""
+        i, rows = self.cells.index(cell), set()
+        for sense in (self.hs.ObjSense.kMinimize, self.hs.ObjSense.kMaximize):
+            self._solve(i, sense, binding=rows)
+        return [self.row_equation[r] for r in sorted(rows)]
 
 
 def _audit_component(cells: list[str], equations: list[Equation], values: dict[str, float],
@@ -512,7 +526,13 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
     known = known or {}
     # a count DfE publishes exactly is public: hiding it would protect nothing
     near = {m for m in near if not _published_exactly(m, known)}
-    candidates = sorted((m for m in near if m not in status and values[m] > threshold), key=lambda m: (cost(m), m))
+    candidates = [m for m in near if m not in status and values[m] > threshold]
+    if candidates:
+        # cells of an equation that pins ``c`` first: hiding another cell cannot widen its range
+        cells, eqs = _component_of(c, status, eqs_of, equations)
+        model = _ComponentLP(cells, eqs, values, status, threshold, known, blended)
+        pinning = {m for eq in model.binding_equations(c) for m in (*eq.parts, eq.total)}
+        candidates.sort(key=lambda m: (m not in pinning, cost(m), m))
     if not candidates:
         if not zeros:
             return None
