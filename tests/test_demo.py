@@ -38,6 +38,9 @@ INCIDENTS_PER_CHILD_REL = 0.15  # missing incidents per child who went missing (
 NEET_PP = 3.0  # % of care leavers NEET, by age band: within 3 points
 COHORT_REL = 0.05  # care leaver cohort sizes, by age band: within 5%
 EXCLUSION_REL = 0.15  # permanent exclusion, suspension and one-or-more-suspension rates: within 15%
+S47_REL = 0.05  # section 47 enquiries per 10,000 children (LAIT): within 5%
+ICPC_15_DAYS_PP = 5.0  # % of initial conferences within 15 working days (LAIT): within 5 points
+CP_OPEN_REL = 0.20  # child protection plans open at 31 March: within 20% (plan lengths are not fitted to it)
 
 SEED = 2025
 PERIOD_END = pd.Timestamp("2025-03-31")
@@ -187,6 +190,24 @@ def test_children_looked_after_and_cin_match_published(read, slug):
     incidents = _published("cla_missing.incidents", slug, MISSING_YEAR)["value"]
     assert abs(cla["missing_pct"] - 100 * children / during) <= CLA_MISSING_PP
     assert abs(cla["incidents_per_child"] / (incidents / children) - 1) <= INCIDENTS_PER_CHILD_REL
+
+
+@pytest.mark.parametrize("slug", CALIBRATION_BOROUGHS)
+def test_child_protection_matches_published(read, slug):
+    from safeguarding.measures import child_protection as m
+    from safeguarding.published.comparators import compare
+    from safeguarding.published.population import child_population
+    frames, area = read[slug][0], resolve_area(slug)
+    t = m.results(frames["cin_section47"], frames["cin_cp_plans"], frames["cin_children"], area.name, PERIOD_END,
+                  child_population(area, 2024))
+
+    def own(table, mid):
+        return float(t[table].loc[t[table]["measure_id"] == m.P + mid, "value"].iloc[0])
+    assert own("enquiries", "s47_rate_per_10k") == pytest.approx(compare(area, "cp.s47_rate_per_10k", 2025).value, rel=S47_REL)
+    assert abs(own("enquiries", "icpc_within_15_days_pct") - compare(area, "cp.icpc_within_15_days_pct", 2025).value) \
+        <= ICPC_15_DAYS_PP
+    opened = _published("cp.count_31mar", slug, 2025)["value"]
+    assert abs(own("plans", "plans_open") - opened) <= CP_OPEN_REL * opened
 
 
 @pytest.mark.parametrize("slug", CALIBRATION_BOROUGHS)

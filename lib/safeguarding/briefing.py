@@ -109,7 +109,8 @@ class Briefing:
             self.used_measures.append(measure_id)
         return out
 
-    def show(self, measure_id: str, view: str = "table", breakdown: str | None = None) -> HtmlBlock:
+    def show(self, measure_id: str, view: str = "table", breakdown: str | None = None,
+             caption: str | None = None) -> HtmlBlock:
         """Any measure by id in a generic view ('table', 'bar', 'trend'), from protected results."""
         from safeguarding.render.views import render_view
         frame = self.result(measure_id)
@@ -117,7 +118,8 @@ class Briefing:
             raise RuntimeError("refusing to render unprotected results")
         if breakdown is not None:
             frame = frame[frame["breakdown"] == breakdown]
-        return render_view(frame, registry.get(measure_id), view, threshold=self.threshold, counts=self.record.counts)
+        return render_view(frame, registry.get(measure_id), view, threshold=self.threshold, counts=self.record.counts,
+                           caption=caption)
 
     # ---- published comparators ---------------------------------------------------------
     @property

@@ -442,6 +442,9 @@ CHECKS.update({c.code: c for c in (
     Check("NEET05", "Care leaver not found in the SSDA903 header", "note"),
     Check("NEET06", "Own figure differs from the published figure for the same year", "problem"),
 )})
+CHECKS.update({c.code: c for c in (
+    Check("CP01", "Child protection: own figure differs from the published figure for the same year", "problem"),
+)})
 
 
 def check_care_leavers(oc3: pd.DataFrame, year: int, header: pd.DataFrame | None = None, threshold: int = 5) -> list[dict]:
@@ -496,7 +499,7 @@ def check_care_leavers(oc3: pd.DataFrame, year: int, header: pd.DataFrame | None
     return out
 
 
-def own_vs_published(comparisons: pd.DataFrame, code: str = "NEET06", decimals: int = 0) -> list[dict]:
+def own_vs_published(comparisons: pd.DataFrame, code: str = "NEET06", decimals: int = 0, suffix: str = "%") -> list[dict]:
     """Flag measures whose own figure, rounded as published, differs from the published figure
     for the same year (two figures for one measure).
 
@@ -509,7 +512,7 @@ def own_vs_published(comparisons: pd.DataFrame, code: str = "NEET06", decimals: 
     differs = [r for r in rows.itertuples() if np.floor(r.own * scale + 0.5) / scale != round(r.published, decimals)]
     if not differs:
         return []
-    parts = [f"{r.label}: {r.own:.{decimals}f}% of {r.own_n:,.0f} in the borough's records, {r.published:.{decimals}f}%"
+    parts = [f"{r.label}: {r.own:.{decimals}f}{suffix} of {r.own_n:,.0f} in the borough's records, {r.published:.{decimals}f}{suffix}"
              + (f" of {r.published_n:,.0f}" if not pd.isna(r.published_n) else "") + " published" for r in differs[:8]]
     return [finding(code, len(differs), "; ".join(parts) + ". Two figures for one measure: DfE publishes the return as "
                                             "submitted, so a difference means records have changed since, or were counted "

@@ -111,7 +111,8 @@ def generate_cin(rng: np.random.Generator, t: BoroughTargets, ids: s.IdPool, la:
     r_other = max(R - n_cla_ref, 0)
     counts = {"cp": min(t.cp_plan_starts, r_other)}
     counts["icpc_noplan"] = int(round(counts["cp"] * 0.18))
-    counts["s47_only"] = max(0, int(round((counts["cp"] + counts["icpc_noplan"]) / 0.42)) - counts["cp"] - counts["icpc_noplan"])
+    # section 47 enquiries as published (a few more come from children looked after, below)
+    counts["s47_only"] = max(0, t.s47_enquiries - counts["cp"] - counts["icpc_noplan"])
     counts["nfa"] = int(round(R * t.nfa_pct / 100))
     counts["not_in_need"] = int(round(R * t.not_in_need_pct / 100))
     for key in ("s47_only", "not_in_need", "nfa", "icpc_noplan"):
@@ -266,7 +267,10 @@ def _process(rng, t: BoroughTargets, d: pd.DataFrame, fy_start, fy_end, ch: pd.D
                                                                  & (rng.random(n) < 0.35))
     s47_start = np.where(s47, ref + rng.integers(0, 8, size=n).astype("timedelta64[D]"), NAT)
     conference = np.isin(outcome, ["cp", "icpc_noplan"])
-    delay = np.where(rng.random(n) < 0.8, rng.integers(5, 22, size=n), rng.integers(22, 45, size=n))
+    # within 15 working days as published: up to 19 calendar days is always within (three weeks less a
+    # day, whatever the weekday); 26 or more never is, even across the Christmas bank holidays
+    on_time = rng.random(n) < t.icpc_within_15_days_pct / 100
+    delay = np.where(on_time, rng.integers(5, 20, size=n), rng.integers(26, 45, size=n))
     icpc = np.where(conference, s47_start + delay.astype("timedelta64[D]"), NAT)
     # no conference may fall after the year for a plan counted in it
     icpc = np.where(conference & (icpc > fy_end), fy_end, icpc)

@@ -161,6 +161,8 @@ class BoroughTargets:
     cp_subsequent_pct: float
     cp_at_31mar: int
     factor_shares: dict[str, float]
+    s47_enquiries: int  # LAIT rate x population (DfE table C4)
+    icpc_within_15_days_pct: float  # LAIT
     cla_during_year: int  # published, MISSING_YEAR
     cla_missing_children: int  # published, MISSING_YEAR
     cla_missing_incidents: int  # published, MISSING_YEAR
@@ -188,7 +190,8 @@ class BoroughTargets:
             ("CLA at 31 March", self.cla_at_31mar), ("CLA starts", self.cla_starts),
             ("CLA ceased", self.cla_ceased), ("Referrals", self.referrals),
             ("Re-referral %", self.rereferral_pct), ("CP plan starts", self.cp_plan_starts),
-            ("CP second or subsequent %", self.cp_subsequent_pct),
+            ("CP second or subsequent %", self.cp_subsequent_pct), ("Section 47 enquiries", self.s47_enquiries),
+            ("Initial conferences within 15 working days %", self.icpc_within_15_days_pct),
             (f"CLA missing % ({self.missing_year})", round(self.cla_missing_pct, 1)),
             (f"Incidents per missing child ({self.missing_year})", round(self.cla_incidents_per_missing_child, 2)),
         ]
@@ -386,6 +389,16 @@ def _cin(r: _Reader, year: int, population: int) -> dict:
         cp31 = max(1, int(round(starts * 0.85)))
         r.note(f"cp.count_31mar {year} not published: 0.85 x plan starts = {cp31}")
     out["cp_at_31mar"] = cp31
+    rate = r.value("cp.s47_rate_per_10k", year)
+    if rate is None:
+        rate = r.london("cp.s47_rate_per_10k", year) or 180.0
+        r.note(f"cp.s47_rate_per_10k {year} not published: London {rate:g} per 10,000 used")
+    out["s47_enquiries"] = max(1, int(round(rate * population / 10_000)))
+    on_time = r.value("cp.icpc_within_15_days_pct", year)
+    if on_time is None:
+        on_time = r.london("cp.icpc_within_15_days_pct", year) or 80.0
+        r.note(f"cp.icpc_within_15_days_pct {year} not published: London {on_time:g}% used")
+    out["icpc_within_15_days_pct"] = float(on_time)
     shares = {}
     for code, measure in [("10A", "cin.factor_going_missing"), ("11A", "cin.factor_cse"),
                           ("13A", "cin.factor_gangs"), ("24A", "cin.factor_cce"), ("12A", "cin.factor_trafficking")]:

@@ -18,7 +18,8 @@ from safeguarding.text import lower_first
 UNITS = ("count", "percent", "per_10k", "per_100", "ratio", "hours", "days", "per_child")
 POLARITIES = ("higher_better", "lower_better", "none")
 CI_METHODS = ("wilson", "poisson_exact", "katz_or_exact", "none")
-COUNTS = ("children", "episodes", "pupils", "exclusions", "care leavers", "referrals", "plans", "looked-after children")
+COUNTS = ("children", "episodes", "pupils", "exclusions", "care leavers", "referrals", "plans", "looked-after children", "enquiries",
+          "conferences")
 
 
 @dataclass(frozen=True)

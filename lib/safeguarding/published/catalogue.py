@@ -47,6 +47,7 @@ LAIT_TITLE = "Local Authority Interactive Tool (DfE); from Suspensions and perma
 LAIT_CLA_TITLE = "Local Authority Interactive Tool (DfE); from Children looked after in England including adoptions"
 LAIT_OUTCOMES_TITLE = ("Local Authority Interactive Tool (DfE); from Outcomes for children in need, including children "
                        "looked after by local authorities in England")
+LAIT_CIN_TITLE = "Local Authority Interactive Tool (DfE); from Characteristics of children in need"
 MYE_TITLE = "Mid-year population estimates (ONS), as published by DfE"
 
 # Files (relative to the published-statistics directory).
@@ -402,6 +403,20 @@ def _build() -> tuple[PublishedMeasure, ...]:
                          unit="percent", polarity="lower_better", decimals=1,
                          description="% of child protection plans open at 31 March that had lasted 2 years or more.",
                          source=CIN_TITLE))
+
+    # LAIT carries two child protection measures the EES files held do not (section 47 enquiries
+    # and conferences, DfE's table C4).
+    for mid, short, label, unit, polarity, description in (
+        ("cp.s47_rate_per_10k", "Section_47", "Section 47 enquiries per 10,000 children", "per_10k", "none",
+         "Section 47 enquiries starting in the year per 10,000 children aged 0 to 17."),
+        ("cp.icpc_within_15_days_pct", "CP_conf_15days",
+         "Initial child protection conferences held within 15 working days (%)", "percent", "higher_better",
+         "Initial child protection conferences held in the year within 15 working days of the start of the "
+         "section 47 enquiry that led to them (%)."),
+    ):
+        add(PublishedMeasure(mid, label, F_LAIT, "Values", _f(**{"Short Desc": short}), unit=unit, polarity=polarity,
+                             decimals=1, description=f"{description} LAIT measure '{short}'.", source=LAIT_CIN_TITLE,
+                             source_kind="lait"))
 
     # ---------------------------------------------------------------- derived rates per 10,000
     derived = [

@@ -47,6 +47,15 @@ EXTRA: dict[str, str] = {
         "A talk with an independent person after a child returns, to learn why they went and whether they are at "
         "risk; it should be offered within 72 hours."),
     "NEET": "Not in education, employment or training.",
+    "Section 47 enquiry": (
+        "Inquiries children's social care must make when there is reasonable cause to suspect a child is suffering, "
+        "or likely to suffer, significant harm (section 47 of the Children Act 1989)."),
+    "Initial child protection conference": (
+        "A meeting of the family and professionals, after a section 47 enquiry, that decides whether the child "
+        "needs a child protection plan. Guidance expects it within 15 working days of the enquiry starting."),
+    "Child protection plan": (
+        "The plan agreed at a conference to keep a child safe, under a category of abuse (neglect, physical, "
+        "sexual, emotional or multiple). A second or subsequent plan is one for a child who had a plan before."),
     "Suspension": "A pupil being excluded from school for a fixed period (formerly a 'fixed-period exclusion').",
 }
 

@@ -25,7 +25,8 @@ def _alt(frame: pd.DataFrame, spec: MeasureSpec, what: str) -> str:
     return f"{what} of {spec.label.lower()}: " + "; ".join(parts[:20]) + ("; see the table for the rest" if len(parts) > 20 else "")
 
 
-def render_view(frame: pd.DataFrame, spec: MeasureSpec, view: str = "table", *, threshold: int, counts: str) -> HtmlBlock:
+def render_view(frame: pd.DataFrame, spec: MeasureSpec, view: str = "table", *, threshold: int, counts: str,
+                caption: str | None = None) -> HtmlBlock:
     if is_unprotected(frame):
         raise RuntimeError(f"refusing to render unprotected results for {spec.id}: use b.result(id) (protected) "
                            "or b.show(id)")
@@ -33,7 +34,7 @@ def render_view(frame: pd.DataFrame, spec: MeasureSpec, view: str = "table", *, 
         raise ValueError(f"unknown view {view!r}; views: {', '.join(VIEWS)}")
     periods = list(dict.fromkeys(frame["period"]))
     latest = frame[frame["period"] == periods[-1]] if periods else frame
-    caption = f"{spec.label}" + (f", {periods[-1]}" if periods and view != "trend" else "")
+    caption = caption or f"{spec.label}" + (f", {periods[-1]}" if periods and view != "trend" else "")
     table = measure_table(latest if view != "trend" else frame.assign(group=frame["group"] + ", " + frame["period"]),
                           spec.unit, caption=caption, decimals=spec.decimals, threshold=threshold, counts=counts)
     if view == "table":
