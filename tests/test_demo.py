@@ -40,6 +40,7 @@ COHORT_REL = 0.05  # care leaver cohort sizes, by age band: within 5%
 EXCLUSION_REL = 0.15  # permanent exclusion, suspension and one-or-more-suspension rates: within 15%
 S47_REL = 0.05  # section 47 enquiries per 10,000 children (LAIT): within 5%
 ICPC_15_DAYS_PP = 5.0  # % of initial conferences within 15 working days (LAIT): within 5 points
+ASSESSED_45_DAYS_PP = 5.0  # % of assessments within 45 working days (LAIT): within 5 points
 CP_OPEN_REL = 0.20  # child protection plans open at 31 March: within 20% (plan lengths are not fitted to it)
 
 SEED = 2025
@@ -193,7 +194,7 @@ def test_children_looked_after_and_cin_match_published(read, slug):
 
 
 @pytest.mark.parametrize("slug", CALIBRATION_BOROUGHS)
-def test_child_protection_matches_published(read, slug):
+def test_child_protection_and_assessments_match_published(read, slug):
     from safeguarding.measures import child_protection as m
     from safeguarding.published.comparators import compare
     from safeguarding.published.population import child_population
@@ -206,6 +207,11 @@ def test_child_protection_matches_published(read, slug):
     assert own("enquiries", "s47_rate_per_10k") == pytest.approx(compare(area, "cp.s47_rate_per_10k", 2025).value, rel=S47_REL)
     assert abs(own("enquiries", "icpc_within_15_days_pct") - compare(area, "cp.icpc_within_15_days_pct", 2025).value) \
         <= ICPC_15_DAYS_PP
+    from safeguarding.measures import front_door as fd
+    assessed = fd.results(frames["cin_details"], frames["cin_assessments"], frames["cin_children"], area.name,
+                          PERIOD_END, None)["assessments"]
+    share = float(assessed.loc[assessed["measure_id"] == fd.P + "assessed_45_days_pct", "value"].iloc[0])
+    assert abs(share - compare(area, "cin.assessed_45_days_pct", 2025).value) <= ASSESSED_45_DAYS_PP
     opened = _published("cp.count_31mar", slug, 2025)["value"]
     assert abs(own("plans", "plans_open") - opened) <= CP_OPEN_REL * opened
 

@@ -444,6 +444,7 @@ CHECKS.update({c.code: c for c in (
 )})
 CHECKS.update({c.code: c for c in (
     Check("CP01", "Child protection: own figure differs from the published figure for the same year", "problem"),
+    Check("FD01", "Front door: own figure differs from the published figure for the same year", "problem"),
 )})
 
 

@@ -69,12 +69,16 @@ def _cp_durations(rng, n: int, mean_years: float) -> np.ndarray:
     return np.clip(np.round(rng.lognormal(np.log(median), sigma, n)), 14, 4 * 365).astype(np.int64)
 
 
-def _assessment(rng, referral: np.ndarray, quick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _assessment(rng, referral: np.ndarray, quick: np.ndarray, on_time_pct: float) -> tuple[np.ndarray, np.ndarray]:
+    """Start and authorisation dates; ``on_time_pct`` of them within 45 working days (60 calendar
+    days or fewer always are; 70 or more never are, whatever the weekday and bank holidays)."""
     n = len(referral)
     start = referral + rng.integers(0, 5, size=n).astype("timedelta64[D]")
-    long = np.round(rng.gamma(3.0, 9.5, size=n)) + 3
+    long = np.minimum(np.round(rng.gamma(3.0, 9.5, size=n)) + 3, 60)
     short = rng.integers(5, 33, size=n)
-    auth = start + np.where(quick, short, long).astype(np.int64).astype("timedelta64[D]")
+    late = rng.random(n) >= on_time_pct / 100
+    days = np.where(late, rng.integers(70, 120, size=n), np.where(quick, short, long))
+    auth = start + days.astype(np.int64).astype("timedelta64[D]")
     return start, auth
 
 
@@ -256,7 +260,7 @@ def _process(rng, t: BoroughTargets, d: pd.DataFrame, fy_start, fy_end, ch: pd.D
     in_year_cla = (outcome == "cla") & (ref >= fy_start)
     assessed = (outcome != "nfa") & ((outcome != "cla") | in_year_cla)
     quick = np.isin(outcome, ["not_in_need", "s47_only"])
-    a_start, a_auth = _assessment(rng, ref, quick)
+    a_start, a_auth = _assessment(rng, ref, quick, t.assessed_45_days_pct)
     earlier = ~np.isnat(cap)
     a_auth = np.where(earlier, np.minimum(a_auth, cap), a_auth)
     a_start = np.where(earlier, np.minimum(a_start, a_auth), a_start)

@@ -163,6 +163,7 @@ class BoroughTargets:
     factor_shares: dict[str, float]
     s47_enquiries: int  # LAIT rate x population (DfE table C4)
     icpc_within_15_days_pct: float  # LAIT
+    assessed_45_days_pct: float  # LAIT
     cla_during_year: int  # published, MISSING_YEAR
     cla_missing_children: int  # published, MISSING_YEAR
     cla_missing_incidents: int  # published, MISSING_YEAR
@@ -192,6 +193,7 @@ class BoroughTargets:
             ("Re-referral %", self.rereferral_pct), ("CP plan starts", self.cp_plan_starts),
             ("CP second or subsequent %", self.cp_subsequent_pct), ("Section 47 enquiries", self.s47_enquiries),
             ("Initial conferences within 15 working days %", self.icpc_within_15_days_pct),
+            ("Assessments within 45 working days %", self.assessed_45_days_pct),
             (f"CLA missing % ({self.missing_year})", round(self.cla_missing_pct, 1)),
             (f"Incidents per missing child ({self.missing_year})", round(self.cla_incidents_per_missing_child, 2)),
         ]
@@ -399,6 +401,11 @@ def _cin(r: _Reader, year: int, population: int) -> dict:
         on_time = r.london("cp.icpc_within_15_days_pct", year) or 80.0
         r.note(f"cp.icpc_within_15_days_pct {year} not published: London {on_time:g}% used")
     out["icpc_within_15_days_pct"] = float(on_time)
+    on_time = r.value("cin.assessed_45_days_pct", year)
+    if on_time is None:
+        on_time = r.london("cin.assessed_45_days_pct", year) or 85.0
+        r.note(f"cin.assessed_45_days_pct {year} not published: London {on_time:g}% used")
+    out["assessed_45_days_pct"] = float(on_time)
     shares = {}
     for code, measure in [("10A", "cin.factor_going_missing"), ("11A", "cin.factor_cse"),
                           ("13A", "cin.factor_gangs"), ("24A", "cin.factor_cce"), ("12A", "cin.factor_trafficking")]:

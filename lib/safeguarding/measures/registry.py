@@ -19,7 +19,7 @@ UNITS = ("count", "percent", "per_10k", "per_100", "ratio", "hours", "days", "pe
 POLARITIES = ("higher_better", "lower_better", "none")
 CI_METHODS = ("wilson", "poisson_exact", "katz_or_exact", "none")
 COUNTS = ("children", "episodes", "pupils", "exclusions", "care leavers", "referrals", "plans", "looked-after children", "enquiries",
-          "conferences")
+          "conferences", "assessments")
 
 
 @dataclass(frozen=True)

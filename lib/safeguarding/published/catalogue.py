@@ -404,11 +404,13 @@ def _build() -> tuple[PublishedMeasure, ...]:
                          description="% of child protection plans open at 31 March that had lasted 2 years or more.",
                          source=CIN_TITLE))
 
-    # LAIT carries two child protection measures the EES files held do not (section 47 enquiries
-    # and conferences, DfE's table C4).
+    # LAIT carries three children in need measures the EES files held do not (assessments within
+    # 45 working days, section 47 enquiries and conferences: DfE's tables C2 and C4).
     for mid, short, label, unit, polarity, description in (
         ("cp.s47_rate_per_10k", "Section_47", "Section 47 enquiries per 10,000 children", "per_10k", "none",
          "Section 47 enquiries starting in the year per 10,000 children aged 0 to 17."),
+        ("cin.assessed_45_days_pct", "Continue_Assess_Comp", "Assessments completed within 45 working days (%)",
+         "percent", "higher_better", "Assessments completed in the year within 45 working days of their start (%)."),
         ("cp.icpc_within_15_days_pct", "CP_conf_15days",
          "Initial child protection conferences held within 15 working days (%)", "percent", "higher_better",
          "Initial child protection conferences held in the year within 15 working days of the start of the "

@@ -47,6 +47,13 @@ EXTRA: dict[str, str] = {
         "A talk with an independent person after a child returns, to learn why they went and whether they are at "
         "risk; it should be offered within 72 hours."),
     "NEET": "Not in education, employment or training.",
+    "Referral": (
+        "A request to children's social care to consider whether a child needs help or protection, from anyone "
+        "(a school, a doctor, the police, a relative, the child)."),
+    "Re-referral": "A referral within 12 months of a previous referral of the same child.",
+    "Assessment": (
+        "The social worker's assessment of a child's needs after a referral. Guidance expects it within 45 working "
+        "days; it records factors such as going missing or exploitation."),
     "Section 47 enquiry": (
         "Inquiries children's social care must make when there is reasonable cause to suspect a child is suffering, "
         "or likely to suffer, significant harm (section 47 of the Children Act 1989)."),

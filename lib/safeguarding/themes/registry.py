@@ -2,95 +2,19 @@
 
 The CLI, the batch, the results stage, the briefing, the notebook template, the index and
 the tests all read :data:`THEMES`. Adding a theme is: one measures module (with a
-``compute`` function and its ``RELATIONS``), one record here, one notebook, tests.
+``compute`` function and its ``RELATIONS``), one record (here, or in a records module such as
+:mod:`safeguarding.themes.records_cin`), one notebook, tests.
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass
-
 from safeguarding.issues import InputError
+from safeguarding.themes import records_cin
+from safeguarding.themes.record import SN_NOTE as _SN_NOTE
+from safeguarding.themes.record import Glance, Section, ThemeRecord
 
+__all__ = ["THEMES", "Glance", "Section", "ThemeRecord", "resolve_theme"]
 
-@dataclass(frozen=True)
-class Section:
-    """One section of a briefing: heading, the measures it shows, and the view that lays it out."""
-
-    id: str
-    heading: str
-    measures: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Glance:
-    """One headline measure on the first page.
-
-    Attributes
-    ----------
-    measure_id : a registered measure.
-    breakdown, group : which row of its results (None: the only one).
-    label : the row's name (default: the measure's label).
-    published_id : the published measure to compare with (default: the measure's own
-        ``published_id``; '' for none).
-    kind : 'proportion' or 'rate': how chance is judged (change since last year, and the
-        distance from England).
-    change_from_published : when the borough's records hold only this year, compare with the
-        borough's published figure for the year before (only where the published measure is
-        defined exactly as the borough's own, e.g. NEET care leavers).
-    """
-
-    measure_id: str
-    breakdown: str | None = None
-    group: str | None = None
-    label: str | None = None
-    published_id: str | None = None
-    kind: str = "proportion"
-    change_from_published: bool = False
-
-
-@dataclass(frozen=True)
-class ThemeRecord:
-    key: str
-    number: int
-    title: str
-    #: Module under ``safeguarding.measures`` with ``compute(ctx)`` and ``RELATIONS``.
-    measures_module: str
-    #: Module under ``safeguarding.themes`` with the theme's view class (``VIEW``).
-    view_module: str
-    tables: tuple[str, ...]
-    optional_tables: tuple[str, ...] = ()
-    aliases: tuple[str, ...] = ()
-    #: Prefix of the data-quality checks (``quality.CHECKS``) that belong to the theme.
-    check_prefix: str = "DQ"
-    #: What the theme's counts count, for the symbol legend.
-    counts: str = "children"
-    #: Measures whose cells are hidden last (secondary suppression).
-    headline_measures: tuple[str, ...] = ()
-    sections: tuple[Section, ...] = ()
-    method_notes: tuple[str, ...] = ()
-    #: Terms of :data:`safeguarding.render.glossary.EXTRA` the briefing needs beyond the common ones.
-    glossary: tuple[str, ...] = ()
-    #: Rows of the first-page table ('At a glance'), in order.
-    glance: tuple[Glance, ...] = ()
-
-    @property
-    def notebook(self) -> str:
-        return f"{self.number:02d}_{self.key}.ipynb"
-
-    @property
-    def section_ids(self) -> tuple[str, ...]:
-        return tuple(s.id for s in self.sections)
-
-    def measures(self):
-        return importlib.import_module(f"safeguarding.measures.{self.measures_module}")
-
-    def view_class(self):
-        return importlib.import_module(f"safeguarding.themes.{self.view_module}").VIEW
-
-
-_SN_NOTE = ("Statistical neighbours: the ten most similar local authorities in the DfE children's services "
-            "statistical neighbour model (2025).")
 
 THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
     ThemeRecord(
@@ -227,48 +151,7 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
         ),
         glossary=("NEET",),
         method_notes=(_SN_NOTE,)),
-    ThemeRecord(
-        "child_protection", 60, "Child protection", "child_protection", "child_protection",
-        tables=("cin_children", "cin_section47", "cin_cp_plans"), optional_tables=("cin_details",),
-        aliases=("cp", "child_protection_plans", "section_47"), check_prefix="CP", counts="plans",
-        headline_measures=tuple(f"child_protection.{mid}@all" for mid in ("starts_rate_per_10k", "open_rate_per_10k",
-                                                                        "s47_rate_per_10k")),
-        sections=(
-            Section("enquiries", "Section 47 enquiries and initial conferences",
-                    tuple(f"child_protection.{mid}" for mid in ("s47_enquiries", "s47_rate_per_10k", "icpc_after_s47_pct",
-                                                                "icpcs", "icpc_within_15_days_pct"))),
-            Section("plans", "Plans starting, ending and open at 31 March",
-                    tuple(f"child_protection.{mid}" for mid in ("plans_started", "starts_rate_per_10k", "plans_ended",
-                                                                "plans_open", "open_rate_per_10k"))),
-            Section("repeat_and_duration", "Repeat plans and long plans",
-                    ("child_protection.second_subsequent_pct", "child_protection.open_two_years_pct",
-                     "child_protection.ended_two_years_pct")),
-            Section("categories", "Categories of abuse",
-                    ("child_protection.initial_category_pct", "child_protection.latest_category_pct")),
-            Section("who", "Which children", ("child_protection.started_by_group_pct",
-                                              "disproportionality.cp_plan_rate_per_10k")),
-            Section("over_time", "Over the years, against England, the region and neighbours",
-                    tuple(f"child_protection.{mid}" for mid in ("s47_rate_per_10k", "icpc_within_15_days_pct",
-                                                                "starts_rate_per_10k", "open_rate_per_10k",
-                                                                "second_subsequent_pct", "open_two_years_pct"))),
-        ),
-        glance=(
-            Glance("child_protection.s47_rate_per_10k", "all", "All", "Section 47 enquiries per 10,000 children",
-                   kind="rate", change_from_published=True),
-            Glance("child_protection.icpc_within_15_days_pct", "all", "All", "Initial conferences within 15 working days",
-                   change_from_published=True),
-            Glance("child_protection.starts_rate_per_10k", "all", "All", "Plans starting per 10,000 children",
-                   kind="rate", change_from_published=True),
-            Glance("child_protection.open_rate_per_10k", "all", "All", "Plans at 31 March per 10,000 children",
-                   kind="rate", change_from_published=True),
-            Glance("child_protection.second_subsequent_pct", "all", "All", "Second or subsequent plans",
-                   change_from_published=True),
-            Glance("child_protection.open_two_years_pct", "all", "All", "Plans at 31 March open 2 years or more",
-                   change_from_published=True),
-        ),
-        glossary=("Section 47 enquiry", "Initial child protection conference", "Child protection plan"),
-        method_notes=(_SN_NOTE, "Working days: Monday to Friday, leaving out England's bank holidays (the holidays "
-                      "package, from GOV.UK's list).")),
+    *records_cin.RECORDS,
 )}
 
 
