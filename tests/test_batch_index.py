@@ -39,6 +39,25 @@ def test_a_single_brief_keeps_the_batch_s_other_briefings(tmp_path):
     assert page.count("<li>") == 3 and "Harrow" in page and "produced 2026-12-02" in page
 
 
+def test_index_shows_each_borough_s_status_and_headline_figures(tmp_path):
+    """Per borough: how many of its briefings were produced, and a few headline figures as the
+    briefings print them (a hidden one as 'c')."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+    from safeguarding.batch import index_headlines
+    frame = pd.DataFrame({"measure_id": ["front_door.referral_rate_per_10k", "missing.children"],
+                          "breakdown": ["all", "scope"], "group": ["All", "All children"], "value": [319.4, float("nan")],
+                          "symbol": ["", "c"]})
+    results = SimpleNamespace(protected={"front_door": {"referrals": frame}})
+    figures = index_headlines(results)
+    assert figures == [("Referrals per 10,000 children", "319.4 per 10,000"), ("Children who went missing", "c")]
+    listed = [_job("hounslow", "missing", tmp_path), _job("hounslow", "neet", tmp_path, status="failed")]
+    page = write_index(tmp_path, listed, [resolve_area("hounslow")], "2025-03-31", {"hounslow": figures}).read_text()
+    assert "1 of 2 briefings produced" in page and "<strong>319.4 per 10,000</strong>" in page
+    assert "Children who went missing: <strong>c</strong>" in page
+
+
 def test_an_unreadable_manifest_is_replaced_not_trusted(tmp_path):
     (tmp_path / "run_manifest.json").write_text("{not json")
     now = [_job("hounslow", "missing", tmp_path)]

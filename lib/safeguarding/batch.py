@@ -280,7 +280,15 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
     write_manifest(out_root, listed, started, elapsed, dict(period_end=period_end, threshold=threshold,
                    published_dir=str(published_dir) if published_dir else None, jobs=workers, themes=theme_keys,
                    boroughs=[a.slug for a in areas]), areas, data_dir, audits, earlier)
-    write_index(out_root, listed, listed_areas, period_end)
+    from safeguarding.results.store import load_results
+    headlines = {}
+    for area in listed_areas:
+        try:
+            headlines[area.slug] = index_headlines(load_results(area, period_end, data_dir=data_dir, published_dir=published,
+                                                                threshold=threshold))
+        except Exception:  # noqa: BLE001 - a borough whose results cannot be read is listed without figures
+            headlines[area.slug] = []
+    write_index(out_root, listed, listed_areas, period_end, headlines)
     failed = [j for j in final if j.status != "ok"]
     print(f"{len(final) - len(failed)} of {len(final)} briefing(s) written to {out_root} in {elapsed:.1f}s "
           f"({workers} parallel). Index: {out_root / 'index.html'}")
@@ -472,13 +480,49 @@ def write_manifest(out_root: Path, jobs_done, started, elapsed, parameters, area
     return path
 
 
-def write_index(out_root: Path, jobs_done, areas, period_end) -> Path:
-    """A self-contained index.html linking every briefing of the run."""
+#: A few headline figures per borough on the index: (measure id, breakdown, group, label).
+INDEX_HEADLINES = (
+    ("front_door.referral_rate_per_10k", "all", "All", "Referrals per 10,000 children"),
+    ("child_protection.open_rate_per_10k", "all", "All", "Child protection plans at 31 March per 10,000 children"),
+    ("missing.children", "scope", "All children", "Children who went missing"),
+    ("neet.neet_pct", "age_band", "19-21", "Care leavers aged 19 to 21 not in education, employment or training"),
+)
+
+
+def index_headlines(results) -> list[tuple[str, str]]:
+    """(label, figure as shown) for :data:`INDEX_HEADLINES`, from a borough's protected results
+    (the figures its briefings print, 'c' where hidden); measures not built are left out."""
+    from safeguarding.measures.registry import get as get_measure
+    from safeguarding.render.formats import format_number_for_unit
+    out = []
+    for mid, breakdown, group, label in INDEX_HEADLINES:
+        for frame in (f for tables in results.protected.values() for f in tables.values()):
+            rows = frame[(frame["measure_id"] == mid) & (frame["breakdown"] == breakdown) & (frame["group"] == group)]
+            if len(rows):
+                row, spec = rows.iloc[-1], get_measure(mid)
+                symbol = str(row.get("symbol") or "") or None
+                decimals = 0 if spec.unit in ("count", "percent") else spec.decimals
+                out.append((label, format_number_for_unit(row["value"], spec.unit, symbol, decimals=decimals)))
+                break
+    return out
+
+
+def write_index(out_root: Path, jobs_done, areas, period_end, headlines: dict | None = None) -> Path:
+    """A self-contained index.html linking every briefing of the run, with each borough's run
+    status and (``headlines``: slug -> [(label, figure)]) a few headline figures."""
     from safeguarding.render.html import BRIEFING_CSS
     rows = []
     by_area = {a.slug: a for a in areas}
+    headlines = headlines or {}
     for slug in dict.fromkeys(j.borough for j in jobs_done):
         cells = []
+        mine = [j for j in jobs_done if j.borough == slug]
+        ok = sum(j.status == "ok" for j in mine)
+        status = f"{ok} of {len(mine)} briefings produced" + ("" if ok == len(mine) else ": see below")
+        figures = "".join(f"<li>{html.escape(label)}: <strong>{html.escape(value)}</strong></li>"
+                          for label, value in headlines.get(slug, []))
+        figures = (f'<p>Headline figures (as the briefings print them; c = hidden to protect privacy):</p>'
+                   f'<ul class="headlines">{figures}</ul>') if figures else ""
         for j in [j for j in jobs_done if j.borough == slug]:
             title = html.escape(THEMES[j.theme].title) if j.theme in THEMES else html.escape(j.theme)
             if j.status == "ok":
@@ -486,7 +530,8 @@ def write_index(out_root: Path, jobs_done, areas, period_end) -> Path:
                 cells.append(f'<li><a href="{html.escape(slug)}/{html.escape(j.theme)}.html">{title}</a>{when}</li>')
             else:
                 cells.append(f"<li>{title}: <strong>not produced</strong> ({html.escape(j.message[:200])})</li>")
-        rows.append(f"<section><h2>{html.escape(by_area[slug].name)}</h2><ul>{''.join(cells)}</ul></section>")
+        rows.append(f"<section><h2>{html.escape(by_area[slug].name)}</h2><p>{html.escape(status)}.</p>{figures}"
+                    f"<ul>{''.join(cells)}</ul></section>")
     label = period_folder(period_end)
     page = (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Safeguarding briefings {label}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{BRIEFING_CSS}</style></head><body><main>'

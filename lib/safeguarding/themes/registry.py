@@ -18,6 +18,12 @@ __all__ = ["THEMES", "Glance", "Section", "ThemeRecord", "resolve_theme"]
 
 THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
     ThemeRecord(
+        "overview", 0, "Partnership overview", "overview", "overview", tables=(),
+        aliases=("partnership_overview", "summary"), check_prefix="OV",
+        sections=(Section("themes", "Every theme at a glance"), Section("look_at", "What to look at first")),
+        method_notes=("The overview shows each theme's first-page rows as the theme briefing does; the definitions, "
+                      "tests and sources are those of the theme briefings.", _SN_NOTE)),
+    ThemeRecord(
         "missing", 10, "Missing episodes and return home interviews", "missing", "missing",
         tables=("missing_episodes",), optional_tables=("cla_missing", "cla_episodes"),
         aliases=("missing_episodes", "missing_and_return_interviews", "rhi", "missing_return_interviews"),
