@@ -199,7 +199,8 @@ def test_child_protection_and_assessments_match_published(read, slug):
     from safeguarding.published.comparators import compare
     from safeguarding.published.population import child_population
     frames, area = read[slug][0], resolve_area(slug)
-    t = m.results(frames["cin_section47"], frames["cin_cp_plans"], frames["cin_children"], area.name, PERIOD_END,
+    children = frames["cin_child_identifiers"]  # date of birth and sex (ingest makes cin_children of it)
+    t = m.results(frames["cin_section47"], frames["cin_cp_plans"], children, area.name, PERIOD_END,
                   child_population(area, 2024))
 
     def own(table, mid):
@@ -208,7 +209,7 @@ def test_child_protection_and_assessments_match_published(read, slug):
     assert abs(own("enquiries", "icpc_within_15_days_pct") - compare(area, "cp.icpc_within_15_days_pct", 2025).value) \
         <= ICPC_15_DAYS_PP
     from safeguarding.measures import front_door as fd
-    assessed = fd.results(frames["cin_details"], frames["cin_assessments"], frames["cin_children"], area.name,
+    assessed = fd.results(frames["cin_details"], frames["cin_assessments"], children, area.name,
                           PERIOD_END, None)["assessments"]
     share = float(assessed.loc[assessed["measure_id"] == fd.P + "assessed_45_days_pct", "value"].iloc[0])
     assert abs(share - compare(area, "cin.assessed_45_days_pct", 2025).value) <= ASSESSED_45_DAYS_PP
