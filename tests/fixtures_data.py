@@ -110,3 +110,39 @@ def shared_demo(tmp_path_factory, slugs, seed: int = 2025) -> Path:
                 ingest(root / "raw" / slug, root / "processed" / slug)
                 done.write_text("ok")
     return root
+
+
+def theme_briefings(data: Path, theme: str, slugs, period_end: str = "2025-03-31") -> dict:
+    """One theme's briefing per borough, on results built for that theme alone (one plan over
+    its tables: quicker than every theme, and enough to test its sections)."""
+    from safeguarding import config
+    from safeguarding.briefing import open_briefing
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.results.store import build_results
+    out = {}
+    for slug in slugs:
+        area = resolve_area(slug)
+        results = build_results(area, period_end, config.processed_dir(area.slug, data), config.published_dir(), 5,
+                                themes=(theme,))
+        out[slug] = open_briefing(theme, slug, results=results)
+    return out
+
+
+def check_sections(b, findings=(1, 6)) -> None:
+    """Every section of a briefing renders with no 'nan' or 'None', its findings say no 'nan',
+    no small count is shown (rates per 10,000 divide by population estimates), and it is safe."""
+    import re
+
+    from safeguarding.render.blocks import HtmlBlock
+    from safeguarding.results.cells import visible_small_counts
+    for name in b.record.section_ids:
+        block = b.section(name)
+        assert isinstance(block, HtmlBlock) and len(block.html) > 200, name
+        assert ">nan<" not in block.html and "nan%" not in block.html and ">None<" not in block.html, name
+    assert isinstance(b.data_quality(), HtmlBlock) and isinstance(b.methods(), HtmlBlock)
+    assert findings[0] <= len(b.findings) <= findings[1]
+    assert not [f for f in b.findings if re.search(r"\bnan\b|\bNone\b(?! of)|per 10,000 per", f)]
+    for frame in b.r.values():
+        for column in ("numerator", "denominator"):
+            assert visible_small_counts(frame[~frame["measure_id"].str.contains("rate_per_10k")], column).empty
+    assert b.self_check() == []

@@ -3,14 +3,11 @@ re-aggregates to, disclosure links to the disproportionality theme, and the brie
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
 import pytest
 from safeguarding.measures import child_protection as m
-from safeguarding.render.blocks import HtmlBlock
-from safeguarding.results.cells import visible_small_counts
 from safeguarding.results.plan import plan_disclosure
 from safeguarding.results.relations import expand
 from safeguarding.themes.child_protection import ChildProtectionView
@@ -150,17 +147,8 @@ def demo_data(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def briefings(demo_data):
-    from safeguarding import config
-    from safeguarding.briefing import open_briefing
-    from safeguarding.codes.areas import resolve_area
-    from safeguarding.results.store import build_results
-    out = {}
-    for slug in BOROUGHS:
-        area = resolve_area(slug)
-        results = build_results(area, END, config.processed_dir(area.slug, demo_data), config.published_dir(), 5,
-                                themes=("child_protection",))
-        out[slug] = open_briefing("child_protection", slug, results=results)
-    return out
+    from fixtures_data import theme_briefings
+    return theme_briefings(demo_data, "child_protection", BOROUGHS)
 
 
 def test_demo_re_aggregates_to_the_published_figures(briefings):
@@ -178,18 +166,8 @@ def test_demo_re_aggregates_to_the_published_figures(briefings):
 
 @pytest.mark.parametrize("slug", BOROUGHS)
 def test_every_section_renders(briefings, slug):
-    b = briefings[slug]
-    for name in b.record.section_ids:
-        block = b.section(name)
-        assert isinstance(block, HtmlBlock) and len(block.html) > 200, name
-        assert ">nan<" not in block.html and "nan%" not in block.html and ">None<" not in block.html, name
-    assert isinstance(b.data_quality(), HtmlBlock) and isinstance(b.methods(), HtmlBlock)
-    assert 1 <= len(b.findings) <= 6
-    assert not [f for f in b.findings if re.search(r"\bnan\b|\bNone\b(?! of)|per 10,000 per", f)]
-    for frame in b.r.values():
-        for column in ("numerator", "denominator"):
-            assert visible_small_counts(frame[~frame["measure_id"].str.contains("rate_per_10k")], column).empty
-    assert b.self_check() == []
+    from fixtures_data import check_sections
+    check_sections(briefings[slug])
 
 
 def test_hounslow_findings_in_words(briefings):

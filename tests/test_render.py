@@ -391,7 +391,7 @@ def test_describe_rri_and_ratio_words():
 
 @pytest.fixture(scope="module")
 def executed_notebook():
-    nbformat = pytest.importorskip("nbformat")
+    pytest.importorskip("nbformat")
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
