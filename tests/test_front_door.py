@@ -52,7 +52,7 @@ def _value(tables, name, mid, breakdown="all", group=m.ALL, column="value"):
 
 
 def test_working_days_of_the_assessments():
-    from safeguarding.measures.child_protection import working_days_between
+    from safeguarding.measures.cin_common import working_days_between
     _, a, _ = _tables()
     assert list(working_days_between(a["AssessmentActualStartDate"], a["AssessmentAuthorisationDate"])) == [45, 21, 46, 10]
 

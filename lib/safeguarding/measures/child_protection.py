@@ -19,17 +19,14 @@ Definitions follow DfE's *Characteristics of children in need* (tables C4, D3 an
 
 from __future__ import annotations
 
-from functools import cache
-
-import numpy as np
 import pandas as pd
 
 from safeguarding.codes.lists import ABUSE_CATEGORY, CIN_SEX, period_bounds, period_label
 from safeguarding.derive import age_at, age_band, band_order
-from safeguarding.issues import InputError
+from safeguarding.measures.cin_common import children_within, shares, working_days_between, year_and_population
 from safeguarding.measures.registry import MeasureSpec
 from safeguarding.measures.results import combine, count_result, percent_result, rate_result
-from safeguarding.results.relations import Components, Custom, Rollup, cell_key, split_key
+from safeguarding.results.relations import Components, Custom, Rollup
 from safeguarding.results.store import Context, ThemeResults
 
 THEME = "child_protection"
@@ -112,29 +109,6 @@ PUBLISHED_ROWS = {P + "plans_started": "cp.starts", P + "plans_open": "cp.count_
                   P + "second_subsequent_pct": "cp.second_subsequent_pct", P + "open_two_years_pct": "cp.two_years_plus_pct"}
 
 
-@cache
-def _bank_holidays(first: int, last: int) -> tuple[np.datetime64, ...]:
-    import holidays
-    days = holidays.country_holidays("GB", subdiv="ENG", years=range(first, last + 1))
-    return tuple(np.datetime64(d, "D") for d in sorted(days))
-
-
-def working_days_between(start: pd.Series, end: pd.Series) -> pd.Series:
-    """Working days from ``start`` to ``end`` (Monday to Friday, England's bank holidays left
-    out; the start day is not counted, the end day is): Friday to the next Monday is 1. NA where
-    either date is missing or the end is before the start."""
-    start, end = pd.to_datetime(start), pd.to_datetime(end)
-    ok = start.notna() & end.notna() & (end >= start)
-    out = pd.Series(pd.NA, index=start.index, dtype="Int64")
-    if ok.any():
-        s = start[ok].to_numpy().astype("datetime64[D]")
-        e = end[ok].to_numpy().astype("datetime64[D]")
-        years = pd.DatetimeIndex(np.concatenate([s, e])).year
-        hol = list(_bank_holidays(int(years.min()), int(years.max())))
-        out[ok] = np.busday_count(s + 1, e + 1, holidays=hol)
-    return out
-
-
 def _in(dates: pd.Series, start, end) -> pd.Series:
     return (dates >= start) & (dates <= end)
 
@@ -153,13 +127,6 @@ def _lasted(plans: pd.DataFrame, until) -> pd.Series:
 
 def _category(codes: pd.Series) -> pd.Series:
     return codes.map(lambda c: ABUSE_CATEGORY.label(c) if isinstance(c, str) and c in ABUSE_CATEGORY.valid() else NOT_RECORDED)
-
-
-def _shares(mid: str, area: str, breakdown: str, labels: pd.Series, order, period: str) -> pd.DataFrame:
-    counts = labels.value_counts()
-    groups = [g for g in order if g in counts.index or g != NOT_RECORDED] + sorted(set(counts.index) - set(order))
-    return percent_result(mid, area, breakdown, groups, [int(counts.get(g, 0)) for g in groups], [len(labels)] * len(groups),
-                          period)
 
 
 def plan_groups(started: pd.DataFrame, children: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -202,37 +169,20 @@ def results(s47: pd.DataFrame, plans: pd.DataFrame, children: pd.DataFrame, area
             pct("open_two_years_pct", int(_lasted(open_, end).sum()), len(open_)),
             pct("ended_two_years_pct", int(_lasted(ended, ended["CPPendDate"]).sum()), len(ended))),
         "categories": combine(
-            _shares(P + "initial_category_pct", area, "initial_category", _category(started["InitialCategoryOfAbuse"]),
+            shares(P + "initial_category_pct", area, "initial_category", _category(started["InitialCategoryOfAbuse"]),
                     CATEGORY_ORDER, period),
-            _shares(P + "latest_category_pct", area, "latest_category", _category(open_["LatestCategoryOfAbuse"]),
+            shares(P + "latest_category_pct", area, "latest_category", _category(open_["LatestCategoryOfAbuse"]),
                     CATEGORY_ORDER, period)),
-        "groups": combine(_shares(P + "started_by_group_pct", area, "age", band, AGE_ORDER, period),
-                          _shares(P + "started_by_group_pct", area, "sex", sex, [x.label for x in CIN_SEX.codes], period)),
+        "groups": combine(shares(P + "started_by_group_pct", area, "age", band, AGE_ORDER, period),
+                          shares(P + "started_by_group_pct", area, "sex", sex, [x.label for x in CIN_SEX.codes], period)),
     }
 
 
-_DISPRO_SEX = {"All children, F": "Female", "All children, M": "Male", "All children, U": "Unknown or not recorded"}
-
-
 def _children_within_plans(keys: set[str]) -> list[tuple[list[str], str]]:
-    """The disproportionality theme counts *children* with an enquiry or starting a plan (in
-    total and by sex); this theme counts enquiries and plans. Each child has at least one, so
-    its count is at most this theme's, group by group."""
-    out = []
-    for key in keys:
-        concept, breakdown, group, period = split_key(key)
-        ours = {"disproportionality.s47": "s47_enquiries", "disproportionality.cp_plan_started": "plans_started"}.get(concept)
-        if ours is None:
-            continue
-        if breakdown == "all":
-            total = cell_key(P + ours, "all", ALL, period)
-        elif breakdown == "all by sex" and group in _DISPRO_SEX and ours == "plans_started":
-            total = cell_key(P + ours, "sex", _DISPRO_SEX[group], period)
-        else:
-            continue
-        if total in keys:
-            out.append(([key], total))
-    return out
+    """The disproportionality theme's children with an enquiry (in total) or starting a plan (in
+    total and by sex) are at most this theme's enquiries and plans."""
+    return (children_within(keys, "disproportionality.s47", P + "s47_enquiries", by_sex=False)
+            + children_within(keys, "disproportionality.cp_plan_started", P + "plans_started"))
 
 
 #: How this theme's count cells add up (see safeguarding.results.relations).
@@ -257,18 +207,8 @@ def published_counterpart(measure_id: str, breakdown: str, group: str) -> str | 
 def compute(ctx: Context) -> ThemeResults:
     """Every result of the child protection theme for a borough and period (unprotected)."""
     from safeguarding import quality
-    from safeguarding.codes.lists import collection_year
-    from safeguarding.published.population import child_population
-    year = collection_year(ctx.period_end)
+    year, population, problem = year_and_population(ctx, "cin_cp_plans", "child protection plans")
     plans = ctx.tables["cin_cp_plans"]
-    if "collection_year" in plans and not (plans["collection_year"] == year).any():
-        held = ", ".join(str(y) for y in sorted(plans["collection_year"].dropna().unique()))
-        raise InputError(f"The CIN census child protection plans hold no rows for collection year {year} "
-                         f"({period_label(ctx.period_end)}); they hold {held or 'no years'}. Check period_end.")
-    try:
-        population, problem = float(child_population(ctx.area, year - 1, ctx.published_dir)), None
-    except InputError as exc:
-        population, problem = None, str(exc)
     tables = results(ctx.tables["cin_section47"], plans, ctx.tables["cin_children"], ctx.area.name, ctx.period_end,
                      population)
     checks = quality.check_against_published(ctx.tables, ctx.area, year, ctx.published_dir)

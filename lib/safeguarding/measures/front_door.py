@@ -22,8 +22,7 @@ import pandas as pd
 
 from safeguarding.codes.lists import CIN_SEX, PRIMARY_NEED, period_bounds, period_label
 from safeguarding.derive import age_at, age_band, band_order
-from safeguarding.issues import InputError
-from safeguarding.measures.child_protection import working_days_between
+from safeguarding.measures.cin_common import children_within, shares, working_days_between, year_and_population
 from safeguarding.measures.registry import MeasureSpec
 from safeguarding.measures.results import combine, count_result, percent_result, rate_result
 from safeguarding.results.relations import Components, Custom, Rollup, cell_key, split_key
@@ -105,13 +104,6 @@ def referrals_in_year(details: pd.DataFrame, period_end) -> pd.DataFrame:
     return d[(d["CINreferralDate"] >= start) & (d["CINreferralDate"] <= end)]
 
 
-def _shares(mid, area, breakdown, labels: pd.Series, order, period) -> pd.DataFrame:
-    counts = labels.value_counts()
-    groups = list(order) + sorted(set(counts.index) - set(order))
-    return percent_result(P + mid, area, breakdown, groups, [int(counts.get(g, 0)) for g in groups],
-                          [len(labels)] * len(groups), period)
-
-
 def _groups(refs: pd.DataFrame, children: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     who = refs[["LAchildID", "CINreferralDate"]].merge(
         children[["LAchildID", "PersonBirthDate", "Sex"]].drop_duplicates("LAchildID"), on="LAchildID", how="left")
@@ -139,13 +131,13 @@ def results(details: pd.DataFrame, assessments: pd.DataFrame | None, children: p
             percent_result(P + "rereferral_pct", area, "all", [ALL], [int(refs["rereferral"].sum())], [n], period),
             percent_result(P + "nfa_pct", area, "all", [ALL], [int(refs["ReferralNFA"].fillna(False).astype(bool).sum())], [n],
                            period)),
-        "sources": combine(_shares("source_pct", area, "source", source, list(dict.fromkeys(SOURCE_GROUPS.values())), period),
+        "sources": combine(shares(P + "source_pct", area, "source", source, list(dict.fromkeys(SOURCE_GROUPS.values())), period),
                            percent_result(P + "source_pct", area, "police", ["Police"], [int(police.sum())], [n], period)),
-        "needs": _shares("primary_need_pct", area, "primary_need",
+        "needs": shares(P + "primary_need_pct", area, "primary_need",
                          refs["PrimaryNeedCode"].map(lambda c: PRIMARY_NEED.label(c) if isinstance(c, str) else NOT_RECORDED),
                          [c.label for c in PRIMARY_NEED.codes], period),
-        "groups": combine(_shares("by_group_pct", area, "age", band, ("Unborn", *band_order("dfe")), period),
-                          _shares("by_group_pct", area, "sex", sex, [c.label for c in CIN_SEX.codes], period)),
+        "groups": combine(shares(P + "by_group_pct", area, "age", band, ("Unborn", *band_order("dfe")), period),
+                          shares(P + "by_group_pct", area, "sex", sex, [c.label for c in CIN_SEX.codes], period)),
     }
     if assessments is not None:
         done = assessments[(assessments["AssessmentAuthorisationDate"] >= start) & (assessments["AssessmentAuthorisationDate"] <= end)]
@@ -162,26 +154,9 @@ def results(details: pd.DataFrame, assessments: pd.DataFrame | None, children: p
     return tables
 
 
-_DISPRO_SEX = {"All children, F": "Female", "All children, M": "Male", "All children, U": "Unknown or not recorded"}
-
-
 def _children_within_referrals(keys: set[str]) -> list[tuple[list[str], str]]:
-    """The disproportionality theme counts *children* referred (in total and by sex); this theme
-    counts referrals. Each child referred has at least one, so its count is at most ours."""
-    out = []
-    for key in keys:
-        concept, breakdown, group, period = split_key(key)
-        if concept != "disproportionality.referred":
-            continue
-        if breakdown == "all":
-            total = cell_key(P + "referrals", "all", ALL, period)
-        elif breakdown == "all by sex" and group in _DISPRO_SEX:
-            total = cell_key(P + "referrals", "sex", _DISPRO_SEX[group], period)
-        else:
-            continue
-        if total in keys:
-            out.append(([key], total))
-    return out
+    """The disproportionality theme's children referred (in total and by sex) are at most the referrals."""
+    return children_within(keys, "disproportionality.referred", P + "referrals")
 
 
 #: How this theme's count cells add up (see safeguarding.results.relations).
@@ -212,18 +187,8 @@ def published_counterpart(measure_id: str, breakdown: str, group: str) -> str | 
 def compute(ctx: Context) -> ThemeResults:
     """Every result of the front door theme for a borough and period (unprotected)."""
     from safeguarding import quality
-    from safeguarding.codes.lists import collection_year
-    from safeguarding.published.population import child_population
-    year = collection_year(ctx.period_end)
+    year, population, problem = year_and_population(ctx, "cin_details", "episodes")
     details = ctx.tables["cin_details"]
-    if "collection_year" in details and not (details["collection_year"] == year).any():
-        held = ", ".join(str(y) for y in sorted(details["collection_year"].dropna().unique()))
-        raise InputError(f"The CIN census episodes hold no rows for collection year {year} "
-                         f"({period_label(ctx.period_end)}); they hold {held or 'no years'}. Check period_end.")
-    try:
-        population, problem = float(child_population(ctx.area, year - 1, ctx.published_dir)), None
-    except InputError as exc:
-        population, problem = None, str(exc)
     tables = results(details, ctx.tables.get("cin_assessments"), ctx.tables["cin_children"], ctx.area.name,
                      ctx.period_end, population)
     checks = quality.check_against_published(ctx.tables, ctx.area, year, ctx.published_dir, counts=("referrals",))
