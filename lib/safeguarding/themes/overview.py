@@ -130,7 +130,18 @@ class OverviewView:
         return out
 
     def key_findings(self) -> list[str]:
-        return look_at(self.rows)[:6]
+        """A count of what stands out, then the first items of 'What to look at first'."""
+        items = look_at(self.rows)
+        themes = len({r["theme"] for r in self.rows})
+        worse = sum("(worse)" in r["verdict"] for r in self.rows)
+        moved = sum("more than chance" in r["change"] for r in self.rows)
+        if not worse and not moved:
+            return items[:1]
+        summary = (f"Of {len(self.rows)} headline figures across {themes} themes, {worse} "
+                   f"{'is' if worse == 1 else 'are'} worse than England by more than chance would explain, and {moved} "
+                   f"changed since the year before by more than chance would explain"
+                   + (" (the first five below; all are in 'What to look at first')." if len(items) > 5 else ":"))
+        return [summary] + items[:5]
 
     def section_themes(self) -> HtmlBlock:
         if not self.rows:
@@ -149,7 +160,7 @@ class OverviewView:
                 "highest quarter; whether higher is better depends on the measure). c = hidden to protect privacy "
                 f"(fewer than {self.b.threshold + 1}, or a figure that would let one be worked out).")
         table = html_table(frame, keep, caption=f"Every theme at a glance: {self.b.area.name}, {self.b.period_label}",
-                           units={}, symbol_columns=(), note=note, threshold=self.b.threshold)
+                           units={}, symbol_columns=(), note=note, threshold=self.b.threshold, detail=False)
         links = HtmlBlock('<p class="theme-links">Theme briefings: ' + " &middot; ".join(
             f'<a href="{html.escape(href)}">{html.escape(title)}</a>' for title, href in self.linked) + "</p>")
         parts = [table, links]
