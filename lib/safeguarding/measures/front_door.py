@@ -33,11 +33,11 @@ P = f"{THEME}."
 ALL = "All"
 NOT_RECORDED = "Not recorded"
 WORKING_DAYS_TO_ASSESS = 45
-#: Where a referral came from, in DfE's groups (the first character of the ReferralSource code).
+#: Where a referral came from, in DfE's groups (the first character of the ReferralSource code;
+#: the police, 5D, are a group of their own, as DfE publishes them).
 SOURCE_GROUPS = {"1": "Individual", "2": "Schools and education services", "3": "Health services", "4": "Housing",
-                 "5": "Local authority services", "6": "Other legal agency", "7": "Other", "8": "Anonymous",
-                 "9": "Unknown", "10": "Other (including children's centres)"}
-POLICE = "5D"
+                 "5": "Local authority services", "5D": "Police", "6": "Other legal agency", "7": "Other",
+                 "8": "Anonymous", "9": "Unknown", "10": "Other (including children's centres)"}
 #: Factors at the end of assessment that bear on exploitation and going missing (code: words).
 FACTORS = {"10A": "Going missing", "11A": "Child sexual exploitation", "24A": "Child criminal exploitation",
            "13A": "Gangs", "12A": "Trafficking"}
@@ -65,7 +65,7 @@ MEASURES: tuple[MeasureSpec, ...] = (
          "further action (ReferralNFA).", "referrals", "referrals closed with no further action", _REFS, "referrals_nfa",
          "referrals", published_id="cin.referrals_nfa_pct"),
     _pct("source_pct", "Referrals by source", "Of referrals in the year, the percentage from each source, in DfE's "
-         "groups (police are among local authority services in the code list, and are also shown on their own).",
+         "groups (the police on their own; local authority services are the council's own services).",
          "referrals", "referrals from the source", _REFS, "referrals", "referrals@all=All"),
     _pct("primary_need_pct", "Referrals by primary need", "Of referrals in the year, the percentage with each "
          "primary need recorded for the episode (PrimaryNeedCode).", "referrals", "referrals with the need", _REFS,
@@ -91,7 +91,7 @@ PUBLISHED_ROWS = {P + "referrals": "cin.referrals", P + "rereferral_pct": "cin.r
 def source_group(code) -> str:
     if not isinstance(code, str) or not code:
         return NOT_RECORDED
-    key = code if code == "10" else code[0]
+    key = code if code in ("10", "5D") else code[0]
     return SOURCE_GROUPS.get(key, NOT_RECORDED)
 
 
@@ -123,7 +123,6 @@ def results(details: pd.DataFrame, assessments: pd.DataFrame | None, children: p
     n = len(refs)
     band, sex = _groups(refs, children)
     source = refs["ReferralSource"].map(source_group)
-    police = (refs["ReferralSource"] == POLICE)
     tables = {
         "referrals": combine(
             count_result(P + "referrals", area, "all", [ALL], [n], period),
@@ -131,8 +130,7 @@ def results(details: pd.DataFrame, assessments: pd.DataFrame | None, children: p
             percent_result(P + "rereferral_pct", area, "all", [ALL], [int(refs["rereferral"].sum())], [n], period),
             percent_result(P + "nfa_pct", area, "all", [ALL], [int(refs["ReferralNFA"].fillna(False).astype(bool).sum())], [n],
                            period)),
-        "sources": combine(shares(P + "source_pct", area, "source", source, list(dict.fromkeys(SOURCE_GROUPS.values())), period),
-                           percent_result(P + "source_pct", area, "police", ["Police"], [int(police.sum())], [n], period)),
+        "sources": shares(P + "source_pct", area, "source", source, list(dict.fromkeys(SOURCE_GROUPS.values())), period),
         "needs": shares(P + "primary_need_pct", area, "primary_need",
                          refs["PrimaryNeedCode"].map(lambda c: PRIMARY_NEED.label(c) if isinstance(c, str) else NOT_RECORDED),
                          [c.label for c in PRIMARY_NEED.codes], period),
@@ -165,10 +163,6 @@ RELATIONS = (
       for breakdown in ("source", "primary_need", "age", "sex")),
     Components(P + "referrals", (P + "rereferrals",), subset=True, whole=("all", ALL)),
     Components(P + "referrals", (P + "referrals_nfa",), subset=True, whole=("all", ALL)),
-    Custom(lambda keys: [([k], cell_key(P + "referrals", "source", SOURCE_GROUPS["5"], split_key(k)[3]))
-                         for k in keys if k.startswith(P + "referrals|police|")
-                         and cell_key(P + "referrals", "source", SOURCE_GROUPS["5"], split_key(k)[3]) in keys],
-           name="police referrals are among local authority services", subset=True),
     Components(P + "assessments", (P + "assessments_45_days",), subset=True, whole=("all", ALL)),
     Components(P + "assessments", (P + "assessments_any_factor",), subset=True, whole=("all", ALL)),
     Custom(lambda keys: [([k], cell_key(P + "assessments_any_factor", "all", ALL, split_key(k)[3]))

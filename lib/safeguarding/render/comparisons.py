@@ -243,8 +243,8 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
     # the hidden one back (and with it the figures it protects): it is left out.
     same_period_hidden = hidden and published_year == period_label
     if same_period_hidden:
-        sent.append(f"DfE's published figure for {b.area.name} for {period_label} is not shown either: it would give "
-                    "the hidden figure back.")
+        sent.append(f"DfE's published figure for {b.area.name} for {period_label} is not shown either: a hidden figure "
+                    "is never printed beside a published figure for the same year.")
     frame = comparator_frame(comp, f"{b.area.name} ({period_label})", borough_value, own_symbol,
                              show_published=not same_period_hidden)
     title = comparison_title(spec.label, b.area.name, np.nan if own_symbol else borough_value, comp.england,
@@ -430,8 +430,8 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
                               symbols=list(trend["borough_symbol"]), within_noise=within_noise, area_name=name,
                               decimals=spec.decimals, threshold=b.threshold, counts=spec.counts)
     if published_text is not None and own_symbol:
-        sentence += (f" DfE's published figure for {name} for {b.period_label} is not shown: it would give the hidden "
-                     "figure back.")
+        sentence += (f" DfE's published figure for {name} for {b.period_label} is not shown either: a hidden figure "
+                     "is never printed beside a published figure for the same year.")
     elif published_text is not None and published_text != "x":
         sentence += (f" The {b.period_label} figure is from {name}'s own records; DfE published {published_text} "
                      f"for {b.period_label}.")

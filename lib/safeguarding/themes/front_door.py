@@ -42,7 +42,7 @@ class FrontDoorView(CinView):
                           "assessments completed in the year")
 
     def _police(self) -> str:
-        row = self.row("source_pct", "police", "Police")
+        row = self.row("source_pct", "source", "Police")
         if not self.shown(row):
             return ""
         return (f"The police made {int(row['numerator']):,} of the {int(row['denominator']):,} referrals "
@@ -71,9 +71,7 @@ class FrontDoorView(CinView):
         words = " ".join(t for t in (self.leading("source_pct", "source", "source of referrals"), self._police()) if t)
         return join_blocks(paragraph(words or "The sources of referrals are hidden in this briefing."),
                            self.b.show(P + "source_pct", view="bar", breakdown="source",
-                                       caption=f"Referrals by source, {self.b.period_label}"),
-                           self.b.show(P + "source_pct", breakdown="police",
-                                       caption=f"Referrals from the police, {self.b.period_label}"))
+                                       caption=f"Referrals by source, {self.b.period_label}"))
 
     def section_needs(self):
         words = self.leading("primary_need_pct", "primary_need", "primary need recorded")

@@ -23,8 +23,8 @@ from safeguarding.render.glance import COLUMNS as GLANCE_COLUMNS
 from safeguarding.render.glance import glance_row
 from safeguarding.render.tables import html_table
 
-#: Headline measures per theme in the overview (the first of each theme's 'At a glance' rows).
-PER_THEME = 4
+#: Rows a theme's view writes itself (beyond its record's 'At a glance' rows) shown in the overview.
+VIEW_ROWS = 4
 QUARTERS = ("lowest quarter", "second quarter", "third quarter", "highest quarter")
 
 
@@ -88,15 +88,16 @@ class OverviewView:
                 continue
             self.linked.append((record.title, f"{record.key}.html"))
             period = getattr(sub.view, "shown_period", None) or sub.period_label
-            for g in record.glance[:PER_THEME]:
+            title = record.title if period == b.period_label else f"{record.title} ({period})"
+            for g in record.glance:
                 row = glance_row(sub, g, period)
                 row.update(self._placing(sub, g, period))
-                self.rows.append({"theme": record.title, "period": period, "polarity": get_measure(g.measure_id).polarity,
+                self.rows.append({"theme": title, "period": period, "polarity": get_measure(g.measure_id).polarity,
                                   **row})
                 if g.measure_id not in b.used_measures:  # the methods define the measures shown
                     b.used_measures.append(g.measure_id)
-            for row in list(getattr(sub.view, "glance_rows", lambda: [])())[:PER_THEME - len(record.glance[:PER_THEME])]:
-                self.rows.append({"theme": record.title, "period": period, "polarity": "none", "among": "",
+            for row in list(getattr(sub.view, "glance_rows", lambda: [])())[:VIEW_ROWS]:
+                self.rows.append({"theme": title, "period": period, "polarity": "none", "among": "",
                                   "five_years": "", **row})
             for release, titles in sub.cited.items():
                 for title in titles:
@@ -169,9 +170,11 @@ class OverviewView:
         return join_blocks(*parts)
 
     def section_look_at(self) -> HtmlBlock:
-        return join_blocks(paragraph("What to look at first, from the same tests the theme briefings use (a difference "
-                                     "from England, or a change since the year before, larger than chance would "
-                                     "explain for numbers this size):"), bullet_list(look_at(self.rows)))
+        return join_blocks(paragraph("What to look at first, from the same tests the theme briefings use: a figure worse "
+                                     "than England by more than chance and more than authorities usually differ, or a "
+                                     "change since the year before larger than chance would explain for numbers this "
+                                     "size. A change measured against a published figure without its counts cannot be "
+                                     "tested, and is not listed; the table shows it."), bullet_list(look_at(self.rows)))
 
 
 VIEW = OverviewView
