@@ -350,10 +350,13 @@ def test_describe_comparison_comparator_names():
 
 def test_describe_trend():
     sentence = describe_trend("rate", ["2021", "2022", "2023"], [31, 35, 39], "lower_better",
-                              "rate_per_10000", area_name="Hounslow")
+                              "rate_per_10000", area_name="Hounslow", within_noise=False)
     assert sentence.startswith("Hounslow's rate was 39 per 10,000 in 2023, up from 35 per "
                                "10,000 in 2022")
     assert "for the worse" in sentence and "In 2021 it was 31 per 10,000." in sentence
+    # a change not tested against chance is not called better or worse
+    untested = describe_trend("rate", ["2022", "2023"], [35, 39], "lower_better", "rate_per_10000")
+    assert "worse" not in untested and "up from 35" in untested
     neutral = describe_trend("rate", ["2022", "2023"], [35, 39], "none", "rate_per_10000")
     assert "better" not in neutral and "worse" not in neutral
     hidden = describe_trend("count", ["2024", "2025"], [12, 3], "none", "count",

@@ -320,7 +320,9 @@ def describe_trend(
         Official symbol per value (None for none).
     within_noise
         Whether the latest year-on-year change is within chance (from the measures'
-        noise test): True adds "small enough to be due to chance" and no judgement.
+        noise test): True adds "small enough to be due to chance" and no judgement; False (more
+        than chance) lets the polarity call it a change for the better or worse; None (not
+        tested) says neither.
     """
     if len(periods) != len(values):
         raise ValueError("periods and values must have the same length")
@@ -363,7 +365,7 @@ def describe_trend(
                          f"in {periods[prev]}")
             if within_noise:
                 extra = f" The change from {periods[prev]} is small enough to be due to chance."
-            else:
+            elif within_noise is not None:  # tested, and more than chance: better or worse
                 judgement = _judgement(direction, pol)
                 if judgement:
                     parts.append(f": a change for the {judgement}")

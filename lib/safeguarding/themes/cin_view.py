@@ -178,10 +178,32 @@ class CinView:
     def _why_missing(self) -> str:
         return self.b.meta.get("population_problem") or "not in the borough's results"
 
+    def change_test(self, mid: str, row):
+        """This year's own figure against the borough's published figure for the year before, with
+        its counts (None when DfE published no counts, or the figure is hidden): a rate per 10,000
+        children is a count over a population, a percentage a proportion."""
+        from safeguarding.measures import stats
+        from safeguarding.render.comparisons import published_trend_frame
+        s = spec(self.P + mid)
+        if not self.shown(row):
+            return None
+        try:
+            trend = published_trend_frame(self.b.area, s.published_id, self.b.published_dir, up_to=self.b.published_year)
+        except InputError:
+            return None
+        before = trend[trend["year"] == self.b.published_year - 1]
+        if before.empty or before[["numerator", "denominator"]].isna().any(axis=None):
+            return None
+        kind = "rate" if s.unit == "per_10k" else "proportion"
+        return stats.change_within_noise(float(before["numerator"].iloc[0]), float(before["denominator"].iloc[0]),
+                                         float(row["numerator"]), float(row["denominator"]), kind=kind)
+
     def section_over_time(self):
         blocks = []
         for mid in self.compared:
             row, s = self.row(mid), spec(self.P + mid)
             if row is not None:
-                blocks.append(published_trend_block(self.b, s, s.published_id, row, label=s.label, phrase=self.phrases[mid]))
+                test = self.change_test(mid, row)
+                blocks.append(published_trend_block(self.b, s, s.published_id, row, label=s.label, phrase=self.phrases[mid],
+                                                    within_noise=None if test is None else test.within_noise))
         return join_blocks(*blocks) if blocks else paragraph("No published figures over time are available.")
