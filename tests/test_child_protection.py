@@ -179,3 +179,20 @@ def test_hounslow_findings_in_words(briefings):
 
 def test_view_has_a_section_for_every_record_section():
     assert all(hasattr(ChildProtectionView, f"section_{s}") for s in THEMES["child_protection"].section_ids)
+
+
+def test_first_page_flags_figures_that_differ_from_dfe(briefings):
+    """Where the borough's own figure differs from DfE's for the same year (a data-quality
+    finding), the first-page row says so beside the figure, not only in the data notes."""
+    from safeguarding.measures.registry import get
+    from safeguarding.render.glance import glance_row
+    b = briefings["hounslow"]
+    messages = " ".join(f["message"] for f in b.view.quality)
+    assert messages  # the demo's rates sit within a tolerance of DfE's, not on them
+    flagged = 0
+    for g in b.record.glance:
+        row = glance_row(b, g, b.period_label)
+        differs = f"{get(g.measure_id).label}:" in messages
+        assert ("DfE published a different figure" in row["verdict"]) == differs, g.measure_id
+        flagged += differs
+    assert flagged >= 1

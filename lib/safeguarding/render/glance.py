@@ -138,8 +138,18 @@ def glance_row(b, g: Glance, period: str) -> dict:
     value = _fmt(now["value"], spec, _symbol(now))
     if _symbol(now) == "c":
         verdict = "hidden to protect privacy"
+    elif _differs_from_published(b, spec.label):
+        verdict = (f"{verdict}; " if verdict else "") + "DfE published a different figure for this year (see data quality)"
     return {"measure": label, "now": value, "change": _change(spec, now, before, g.kind), "england": england,
             "neighbours": sn, "verdict": verdict}
+
+
+def _differs_from_published(b, label: str) -> bool:
+    """Whether the view's data-quality checks found the borough's own figure for this measure
+    different from DfE's for the same year (a reader must see it beside the figure, not only at
+    the end of the briefing)."""
+    found = getattr(getattr(b, "view", None), "quality", None) or []
+    return any(f"{label}:" in str(f.get("message", "")) for f in found)
 
 
 def text_row(measure: str, value: str, change: str = "", england: str = "", neighbours: str = "",
