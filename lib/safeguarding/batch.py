@@ -493,16 +493,14 @@ def index_headlines(results) -> list[tuple[str, str]]:
     """(label, figure as shown) for :data:`INDEX_HEADLINES`, from a borough's protected results
     (the figures its briefings print, 'c' where hidden); measures not built are left out."""
     from safeguarding.measures.registry import get as get_measure
-    from safeguarding.render.formats import format_number_for_unit
+    from safeguarding.render.glance import format_figure
     out = []
     for mid, breakdown, group, label in INDEX_HEADLINES:
         for frame in (f for tables in results.protected.values() for f in tables.values()):
             rows = frame[(frame["measure_id"] == mid) & (frame["breakdown"] == breakdown) & (frame["group"] == group)]
             if len(rows):
-                row, spec = rows.iloc[-1], get_measure(mid)
-                symbol = str(row.get("symbol") or "") or None
-                decimals = 0 if spec.unit in ("count", "percent") else spec.decimals
-                out.append((label, format_number_for_unit(row["value"], spec.unit, symbol, decimals=decimals)))
+                row = rows.iloc[-1]
+                out.append((label, format_figure(row["value"], get_measure(mid), str(row.get("symbol") or ""))))
                 break
     return out
 
@@ -523,7 +521,7 @@ def write_index(out_root: Path, jobs_done, areas, period_end, headlines: dict | 
                           for label, value in headlines.get(slug, []))
         figures = (f'<p>Headline figures (as the briefings print them; c = hidden to protect privacy):</p>'
                    f'<ul class="headlines">{figures}</ul>') if figures else ""
-        for j in [j for j in jobs_done if j.borough == slug]:
+        for j in mine:
             title = html.escape(THEMES[j.theme].title) if j.theme in THEMES else html.escape(j.theme)
             if j.status == "ok":
                 when = f" <small>(produced {j.produced[:10]})</small>" if j.produced else ""

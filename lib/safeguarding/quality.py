@@ -505,8 +505,9 @@ def own_vs_published(comparisons: pd.DataFrame, code: str = "NEET06", decimals: 
     for the same year (two figures for one measure).
 
     ``comparisons`` has columns ``label``, ``own`` (percentage), ``published`` (whole
-    number as published), ``own_n`` and ``published_n`` (denominators). Rows with a
-    missing figure on either side are skipped.
+    number as published), ``own_n`` and ``published_n`` (denominators), and optionally
+    ``measure_id``: the finding then names the measures that differ (``measures``), so a page
+    can flag each figure where it is shown. Rows with a missing figure on either side are skipped.
     """
     rows = comparisons.dropna(subset=["own", "published"])
     scale = 10 ** decimals
@@ -515,9 +516,12 @@ def own_vs_published(comparisons: pd.DataFrame, code: str = "NEET06", decimals: 
         return []
     parts = [f"{r.label}: {r.own:.{decimals}f}{suffix} of {r.own_n:,.0f} in the borough's records, {r.published:.{decimals}f}{suffix}"
              + (f" of {r.published_n:,.0f}" if not pd.isna(r.published_n) else "") + " published" for r in differs[:8]]
-    return [finding(code, len(differs), "; ".join(parts) + ". Two figures for one measure: DfE publishes the return as "
+    found = finding(code, len(differs), "; ".join(parts) + ". Two figures for one measure: DfE publishes the return as "
                                             "submitted, so a difference means records have changed since, or were counted "
-                                            "differently; check which is right before quoting either.")]
+                                            "differently; check which is right before quoting either.")
+    if "measure_id" in comparisons:
+        found["measures"] = tuple(r.measure_id for r in differs)
+    return [found]
 
 
 def _rows(frame: pd.DataFrame, limit: int = 5) -> str:

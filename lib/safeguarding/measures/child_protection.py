@@ -22,8 +22,16 @@ from __future__ import annotations
 import pandas as pd
 
 from safeguarding.codes.lists import ABUSE_CATEGORY, CIN_SEX, period_bounds, period_label
-from safeguarding.derive import age_at, age_band, band_order
-from safeguarding.measures.cin_common import children_within, shares, working_days_between, year_and_population
+from safeguarding.derive import band_order
+from safeguarding.measures.cin_common import (
+    NOT_RECORDED,
+    UNBORN,
+    age_and_sex,
+    children_within,
+    shares,
+    working_days_between,
+    year_and_population,
+)
 from safeguarding.measures.registry import MeasureSpec
 from safeguarding.measures.results import combine, count_result, percent_result, rate_result
 from safeguarding.results.relations import Components, Custom, Rollup
@@ -32,10 +40,8 @@ from safeguarding.results.store import Context, ThemeResults
 THEME = "child_protection"
 P = f"{THEME}."
 ALL = "All"
-UNBORN = "Unborn"
 AGE_ORDER = (UNBORN, *band_order("dfe"))
 CATEGORY_ORDER = tuple(c.label for c in ABUSE_CATEGORY.codes)
-NOT_RECORDED = "Not recorded"
 #: A plan open at 31 March that had lasted this many days or more had lasted two years.
 TWO_YEARS_DAYS = 730
 WORKING_DAYS_TO_ICPC = 15
@@ -129,18 +135,6 @@ def _category(codes: pd.Series) -> pd.Series:
     return codes.map(lambda c: ABUSE_CATEGORY.label(c) if isinstance(c, str) and c in ABUSE_CATEGORY.valid() else NOT_RECORDED)
 
 
-def plan_groups(started: pd.DataFrame, children: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Age band at the start of each plan ('Unborn' before birth) and the child's sex."""
-    who = started[["LAchildID", "CPPstartDate"]].merge(
-        children[["LAchildID", "PersonBirthDate", "Sex"]].drop_duplicates("LAchildID"), on="LAchildID", how="left")
-    dob = pd.to_datetime(who["PersonBirthDate"])
-    band = age_band(age_at(dob, who["CPPstartDate"])).astype(object)
-    band[dob > who["CPPstartDate"]] = UNBORN
-    band = band.fillna(NOT_RECORDED)
-    sex = who["Sex"].map(lambda c: CIN_SEX.label(c) if isinstance(c, str) else NOT_RECORDED)
-    return band.set_axis(started.index), sex.set_axis(started.index)
-
-
 def results(s47: pd.DataFrame, plans: pd.DataFrame, children: pd.DataFrame, area: str, period_end,
             population: float | None) -> dict[str, pd.DataFrame]:
     """Every result of the theme (unprotected), as named tables."""
@@ -156,7 +150,7 @@ def results(s47: pd.DataFrame, plans: pd.DataFrame, children: pd.DataFrame, area
     c = plan_cohorts(plans, period_end)
     started, ended, open_ = c["started"], c["ended"], c["open"]
     previous = pd.to_numeric(started["NumberOfPreviousCPP"], errors="coerce").fillna(0)
-    band, sex = plan_groups(started, children)
+    band, sex = age_and_sex(started, "CPPstartDate", children)
     return {
         "enquiries": combine(
             one("s47_enquiries", len(enquiries)), rate("s47_rate_per_10k", len(enquiries)),

@@ -9,11 +9,14 @@ from functools import cache
 import numpy as np
 import pandas as pd
 
-from safeguarding.codes.lists import collection_year, period_label
+from safeguarding.codes.lists import CIN_SEX, collection_year, period_label
+from safeguarding.derive import age_at, age_band
 from safeguarding.issues import InputError
 from safeguarding.measures.results import percent_result
 from safeguarding.results.relations import cell_key, split_key
 
+UNBORN = "Unborn"
+NOT_RECORDED = "Not recorded"
 #: The disproportionality theme's sex slices of all children, and this theme's sex groups.
 DISPRO_SEX = {"All children, F": "Female", "All children, M": "Male", "All children, U": "Unknown or not recorded"}
 
@@ -64,6 +67,19 @@ def shares(measure_id: str, area: str, breakdown: str, labels: pd.Series, order,
     groups = list(order) + sorted(set(counts.index) - set(order))
     return percent_result(measure_id, area, breakdown, groups, [int(counts.get(g, 0)) for g in groups],
                           [len(labels)] * len(groups), period)
+
+
+def age_and_sex(events: pd.DataFrame, date: str, children: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """For each event (a referral, a plan), the child's age band on its ``date`` ('Unborn' when
+    the event came before birth) and sex, from the CIN census children ('Not recorded' where
+    the child or the field is missing). Aligned with ``events``."""
+    who = events[["LAchildID", date]].merge(
+        children[["LAchildID", "PersonBirthDate", "Sex"]].drop_duplicates("LAchildID"), on="LAchildID", how="left")
+    dob = pd.to_datetime(who["PersonBirthDate"])
+    band = age_band(age_at(dob, who[date])).astype(object)
+    band[dob > who[date]] = UNBORN
+    sex = who["Sex"].map(lambda c: CIN_SEX.label(c) if isinstance(c, str) else NOT_RECORDED)
+    return band.fillna(NOT_RECORDED).set_axis(events.index), sex.set_axis(events.index)
 
 
 def children_within(keys: set[str], dispro_concept: str, ours: str, by_sex: bool = True) -> list[tuple[list[str], str]]:

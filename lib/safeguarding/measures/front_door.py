@@ -21,8 +21,16 @@ from __future__ import annotations
 import pandas as pd
 
 from safeguarding.codes.lists import CIN_SEX, PRIMARY_NEED, period_bounds, period_label
-from safeguarding.derive import age_at, age_band, band_order
-from safeguarding.measures.cin_common import children_within, shares, working_days_between, year_and_population
+from safeguarding.derive import band_order
+from safeguarding.measures.cin_common import (
+    NOT_RECORDED,
+    UNBORN,
+    age_and_sex,
+    children_within,
+    shares,
+    working_days_between,
+    year_and_population,
+)
 from safeguarding.measures.registry import MeasureSpec
 from safeguarding.measures.results import combine, count_result, percent_result, rate_result
 from safeguarding.results.relations import Components, Custom, Rollup, cell_key, split_key
@@ -31,7 +39,6 @@ from safeguarding.results.store import Context, ThemeResults
 THEME = "front_door"
 P = f"{THEME}."
 ALL = "All"
-NOT_RECORDED = "Not recorded"
 WORKING_DAYS_TO_ASSESS = 45
 #: Where a referral came from, in DfE's groups (the first character of the ReferralSource code;
 #: the police, 5D, are a group of their own, as DfE publishes them).
@@ -104,16 +111,6 @@ def referrals_in_year(details: pd.DataFrame, period_end) -> pd.DataFrame:
     return d[(d["CINreferralDate"] >= start) & (d["CINreferralDate"] <= end)]
 
 
-def _groups(refs: pd.DataFrame, children: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    who = refs[["LAchildID", "CINreferralDate"]].merge(
-        children[["LAchildID", "PersonBirthDate", "Sex"]].drop_duplicates("LAchildID"), on="LAchildID", how="left")
-    dob = pd.to_datetime(who["PersonBirthDate"])
-    band = age_band(age_at(dob, who["CINreferralDate"])).astype(object)
-    band[dob > who["CINreferralDate"]] = "Unborn"
-    sex = who["Sex"].map(lambda c: CIN_SEX.label(c) if isinstance(c, str) else NOT_RECORDED)
-    return band.fillna(NOT_RECORDED).set_axis(refs.index), sex.set_axis(refs.index)
-
-
 def results(details: pd.DataFrame, assessments: pd.DataFrame | None, children: pd.DataFrame, area: str, period_end,
             population: float | None) -> dict[str, pd.DataFrame]:
     """Every result of the theme (unprotected), as named tables."""
@@ -121,7 +118,7 @@ def results(details: pd.DataFrame, assessments: pd.DataFrame | None, children: p
     period = period_label(period_end)
     refs = referrals_in_year(details, period_end)
     n = len(refs)
-    band, sex = _groups(refs, children)
+    band, sex = age_and_sex(refs, "CINreferralDate", children)
     source = refs["ReferralSource"].map(source_group)
     tables = {
         "referrals": combine(
@@ -134,7 +131,7 @@ def results(details: pd.DataFrame, assessments: pd.DataFrame | None, children: p
         "needs": shares(P + "primary_need_pct", area, "primary_need",
                          refs["PrimaryNeedCode"].map(lambda c: PRIMARY_NEED.label(c) if isinstance(c, str) else NOT_RECORDED),
                          [c.label for c in PRIMARY_NEED.codes], period),
-        "groups": combine(shares(P + "by_group_pct", area, "age", band, ("Unborn", *band_order("dfe")), period),
+        "groups": combine(shares(P + "by_group_pct", area, "age", band, (UNBORN, *band_order("dfe")), period),
                           shares(P + "by_group_pct", area, "sex", sex, [c.label for c in CIN_SEX.codes], period)),
     }
     if assessments is not None:

@@ -47,7 +47,8 @@ def _rows_of(b, g: Glance) -> pd.DataFrame:
     return frame
 
 
-def _fmt(value, spec, symbol="") -> str:
+def format_figure(value, spec, symbol="") -> str:
+    """A figure as the first page prints it: people and episodes whole, other units at the measure's decimals."""
     decimals = 0 if spec.unit == "count" else spec.decimals  # people and episodes are whole numbers
     return format_number_for_unit(value, spec.unit, symbol or None, decimals=decimals)
 
@@ -57,10 +58,10 @@ def _change(spec, now, before, kind: str) -> str:
         return ""
     then = f"{before['period']}"
     if _symbol(before) or _missing(before["value"]):
-        return f"{then}: {_fmt(before['value'], spec, _symbol(before) or 'x')}"
+        return f"{then}: {format_figure(before['value'], spec, _symbol(before) or 'x')}"
     if _symbol(now) or _missing(now["value"]):
-        return f"{then}: {_fmt(before['value'], spec)}"
-    shown_now, shown_then = _fmt(now["value"], spec), _fmt(before["value"], spec)
+        return f"{then}: {format_figure(before['value'], spec)}"
+    shown_now, shown_then = format_figure(now["value"], spec), format_figure(before["value"], spec)
     if shown_now == shown_then:
         return f"unchanged from {then}"
     direction = "up" if now["value"] > before["value"] else "down"
@@ -80,9 +81,9 @@ def _against(b, spec, now, comp, kind: str) -> tuple[str, str, str]:
     if comp is None:
         return "", "", ""
     year = comp.year_label
-    england = _fmt(comp.england, spec, comp.england_symbol or ("" if not _missing(comp.england) else "x"))
+    england = format_figure(comp.england, spec, comp.england_symbol or ("" if not _missing(comp.england) else "x"))
     england = f"{england} ({year})"
-    sn = _fmt(comp.sn_median, spec, "" if not _missing(comp.sn_median) else "x")
+    sn = format_figure(comp.sn_median, spec, "" if not _missing(comp.sn_median) else "x")
     sn = f"{sn} (median of {comp.sn_count})" if not _missing(comp.sn_median) else "too few published"
     if _symbol(now) or _missing(now["value"]) or _missing(comp.england):
         return england, sn, ""
@@ -135,21 +136,21 @@ def glance_row(b, g: Glance, period: str) -> dict:
         except InputError:
             comp = None
     england, sn, verdict = _against(b, spec, now, comp, g.kind)
-    value = _fmt(now["value"], spec, _symbol(now))
+    value = format_figure(now["value"], spec, _symbol(now))
     if _symbol(now) == "c":
         verdict = "hidden to protect privacy"
-    elif _differs_from_published(b, spec.label):
+    elif _differs_from_published(b, g.measure_id):
         verdict = (f"{verdict}; " if verdict else "") + "DfE published a different figure for this year (see data quality)"
     return {"measure": label, "now": value, "change": _change(spec, now, before, g.kind), "england": england,
             "neighbours": sn, "verdict": verdict}
 
 
-def _differs_from_published(b, label: str) -> bool:
+def _differs_from_published(b, measure_id: str) -> bool:
     """Whether the view's data-quality checks found the borough's own figure for this measure
     different from DfE's for the same year (a reader must see it beside the figure, not only at
-    the end of the briefing)."""
+    the end of the briefing): the findings name the measures (:func:`quality.own_vs_published`)."""
     found = getattr(getattr(b, "view", None), "quality", None) or []
-    return any(f"{label}:" in str(f.get("message", "")) for f in found)
+    return any(measure_id in f.get("measures", ()) for f in found)
 
 
 def text_row(measure: str, value: str, change: str = "", england: str = "", neighbours: str = "",

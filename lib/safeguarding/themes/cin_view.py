@@ -169,9 +169,11 @@ class CinView:
             for mid in (x for x in self.compared if spec(self.P + x).unit == unit):
                 own, comp = self.row(mid), self.comparison(mid)
                 if self.shown(own) and comp is not None and comp.matches_year and not pd.isna(comp.value):
-                    rows.append({"label": spec(self.P + mid).label, "own": own["value"], "published": comp.value,
+                    rows.append({"measure_id": self.P + mid, "label": spec(self.P + mid).label, "own": own["value"],
+                                 "published": comp.value,
                                  "own_n": own["denominator"], "published_n": comp.denominator})
-            out += quality.own_vs_published(pd.DataFrame(rows, columns=["label", "own", "published", "own_n", "published_n"]),
+            out += quality.own_vs_published(pd.DataFrame(rows, columns=["measure_id", "label", "own", "published", "own_n",
+                                                                        "published_n"]),
                                             code=self.check, decimals=1, suffix=suffix)
         return out
 

@@ -47,7 +47,8 @@ class MissingView(ReturnInterviewSections, LengthAndTrendSections):
             return []
         if not comp.matches_year or pd.isna(comp.value):
             return []
-        frame = pd.DataFrame([{"label": "Looked-after children who went missing", "own": row["value"],
+        frame = pd.DataFrame([{"measure_id": "missing.cla_missing_pct", "label": "Looked-after children who went missing",
+                               "own": row["value"],
                                "published": comp.value, "own_n": row["denominator"],
                                "published_n": comp.denominator}])
         return quality.own_vs_published(frame, code="MIS09")

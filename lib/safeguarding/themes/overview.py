@@ -18,6 +18,7 @@ import pandas as pd
 from safeguarding.issues import InputError
 from safeguarding.measures.registry import get as get_measure
 from safeguarding.render.blocks import HtmlBlock, bullet_list, join_blocks, paragraph
+from safeguarding.render.comparisons import cite
 from safeguarding.render.formats import format_number_for_unit
 from safeguarding.render.glance import COLUMNS as GLANCE_COLUMNS
 from safeguarding.render.glance import glance_row
@@ -101,9 +102,7 @@ class OverviewView:
                                   "five_years": "", **row})
             for release, titles in sub.cited.items():
                 for title in titles:
-                    b.cited.setdefault(release, [])
-                    if title not in b.cited[release]:
-                        b.cited[release].append(title)
+                    cite(b, release, title)
 
     @staticmethod
     def _placing(sub, g, period: str) -> dict:
