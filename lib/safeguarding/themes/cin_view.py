@@ -20,7 +20,7 @@ from safeguarding.render.comparisons import (
     symbol_of,
     within_funnel,
 )
-from safeguarding.render.formats import format_number_for_unit
+from safeguarding.render.glance import format_figure
 from safeguarding.render.hidden import hidden_words
 from safeguarding.render.sentences import versus_words
 from safeguarding.render.tables import html_table
@@ -78,8 +78,7 @@ class CinView:
         return self.comparisons[mid]
 
     def fmt(self, mid: str, value) -> str:
-        s = spec(self.P + mid)
-        return format_number_for_unit(value, s.unit, None, decimals=0 if s.unit == "count" else s.decimals)
+        return format_figure(value, spec(self.P + mid))
 
     # ---- words -----------------------------------------------------------------------
     def against_england(self, mid: str) -> str:
