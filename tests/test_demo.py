@@ -30,6 +30,7 @@ from safeguarding.readers.base import read_table
 # for rounding in small numbers (a percentage of a few dozen children) and for changes in
 # generation detail, while still catching a generator that drifts from the published value.
 CLA_COUNT_REL = 0.02  # children looked after at 31 March: within 2% (relative)
+PLACEMENT_PP = 2.0  # placement groups at 31 March: within 2 points of LAIT's published share
 REFERRALS_REL = 0.03  # referrals in the year: within 3%
 REREFERRAL_PP = 2.0  # % of referrals that were re-referrals within 12 months: within 2 points
 CP_STARTS_REL = 0.05  # child protection plans starting: within 5%
@@ -191,6 +192,34 @@ def test_children_looked_after_and_cin_match_published(read, slug):
     incidents = _published("cla_missing.incidents", slug, MISSING_YEAR)["value"]
     assert abs(cla["missing_pct"] - 100 * children / during) <= CLA_MISSING_PP
     assert abs(cla["incidents_per_child"] / (incidents / children) - 1) <= INCIDENTS_PER_CHILD_REL
+
+
+@pytest.mark.parametrize("slug", CALIBRATION_BOROUGHS)
+def test_looked_after_theme_matches_published(read, slug):
+    """The children looked after theme's own figures against DfE's (EES and LAIT) for the year:
+    starting and ceasing exactly, the shares DfE rounds to whole per cent as it rounds them,
+    placement groups within PLACEMENT_PP of LAIT's."""
+    from safeguarding.measures import looked_after as m
+    frames = read[slug][0]
+    t = m.results(frames["cla_episodes"], frames.get("cla_header"), frames.get("cla_uasc"), slug, PERIOD_END, None)
+    rows = pd.concat(t.values(), ignore_index=True)
+
+    def own(mid, breakdown="all", group=m.ALL):
+        return rows[(rows["measure_id"] == m.P + mid) & (rows["breakdown"] == breakdown) & (rows["group"] == group)].iloc[0]
+
+    for mid, pid in (("starts", "cla.starts_count"), ("ceased", "cla.ceased_count")):
+        assert own(mid)["value"] == _published(pid, slug, 2025)["value"], mid
+    for mid, pid in (("placements_3plus_pct", "cla.placements_3plus_pct"), ("uasc_pct", "cla.uasc_pct")):
+        assert abs(own(mid)["value"] - _published(pid, slug, 2025)["value"]) <= 0.5 + 1e-9, mid
+    checked = 0
+    for group, pid in m.PLACEMENT_PUBLISHED.items():
+        f = figures(pid)
+        published = f.loc[(f["geographic_level"] == "Local authority") & (f["year"] == 2025)
+                          & (f["dfe_number"] == resolve_area(slug).dfe_number), "value"].dropna()
+        if len(published):
+            checked += 1
+            assert abs(own("placement_pct", "placement", group)["value"] - published.iloc[0]) <= PLACEMENT_PP, group
+    assert checked >= 4
 
 
 @pytest.mark.parametrize("slug", CALIBRATION_BOROUGHS)

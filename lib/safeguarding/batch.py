@@ -484,6 +484,7 @@ def write_manifest(out_root: Path, jobs_done, started, elapsed, parameters, area
 INDEX_HEADLINES = (
     ("front_door.referral_rate_per_10k", "all", "All", "Referrals per 10,000 children"),
     ("child_protection.open_rate_per_10k", "all", "All", "Child protection plans at 31 March per 10,000 children"),
+    ("looked_after.rate_per_10k", "all", "All", "Children looked after at 31 March per 10,000 children"),
     ("missing.children", "scope", "All children", "Children who went missing"),
     ("neet.neet_pct", "age_band", "19-21", "Care leavers aged 19 to 21 not in education, employment or training"),
 )

@@ -30,3 +30,27 @@ def looked_after_during_year(episodes: pd.DataFrame, collection_year: int) -> pd
     if "collection_year" in eps:
         eps = eps[eps["collection_year"] == collection_year]
     return eps[(eps["DECOM"] <= end) & (eps["DEC"].isna() | (eps["DEC"] >= start))]
+
+
+#: Legal statuses of an agreed series of short-term breaks: DfE leaves these children out of
+#: every count of children looked after (starts, ceased, at 31 March).
+SHORT_BREAKS = ("V3", "V4")
+
+
+def care_episodes(episodes: pd.DataFrame, collection_year: int) -> pd.DataFrame:
+    """The SSDA903 episodes of one collection year's return (where the table holds several),
+    without episodes under a series of short-term breaks (legal status V3 or V4)."""
+    eps = episodes
+    if "collection_year" in eps:
+        eps = eps[eps["collection_year"] == collection_year]
+    return eps[~eps["LS"].isin(SHORT_BREAKS)] if "LS" in eps else eps
+
+
+def looked_after_on(episodes: pd.DataFrame, day) -> pd.DataFrame:
+    """The episode of each child looked after on ``day``: started on or before it and not ended
+    before the end of it (an episode ending on ``day`` is not open: DfE counts a child who
+    ceased on 31 March as ceased, not as looked after at 31 March). One row per child (the
+    latest such episode)."""
+    day = pd.Timestamp(day)
+    open_ = episodes[(episodes["DECOM"] <= day) & (episodes["DEC"].isna() | (episodes["DEC"] > day))]
+    return open_.sort_values(["CHILD", "DECOM"], kind="stable").drop_duplicates("CHILD", keep="last")

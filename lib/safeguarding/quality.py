@@ -89,11 +89,10 @@ COMPLETENESS_RATIO = 1.5
 
 
 def cla_at_31_march(episodes: pd.DataFrame, year: int) -> int:
-    """Children with an episode of care open at the end of collection ``year`` (31 March)."""
-    end = pd.Timestamp(f"{year}-03-31")
-    frame = episodes if "collection_year" not in episodes else episodes[episodes["collection_year"] == year]
-    open_at = (frame["DECOM"] <= end) & (frame["DEC"].isna() | (frame["DEC"] > end))
-    return int(frame.loc[open_at, "CHILD"].nunique())
+    """Children looked after at the end of collection ``year`` (31 March), as the children looked
+    after theme counts them (:func:`safeguarding.cohorts.looked_after_on`)."""
+    from safeguarding.cohorts import care_episodes, looked_after_on
+    return len(looked_after_on(care_episodes(episodes, year), f"{year}-03-31"))
 
 
 def referrals_in_year(details: pd.DataFrame, year: int) -> int:
@@ -445,6 +444,7 @@ CHECKS.update({c.code: c for c in (
 CHECKS.update({c.code: c for c in (
     Check("CP01", "Child protection: own figure differs from the published figure for the same year", "problem"),
     Check("FD01", "Front door: own figure differs from the published figure for the same year", "problem"),
+    Check("CLA01", "Children looked after: own figure differs from the published figure for the same year", "problem"),
 )})
 
 

@@ -76,8 +76,9 @@ class CodeList:
         return "Not recorded" if code is None else f"Unknown code {code}"
 
 
-def _codes(pairs, **kw) -> tuple[Code, ...]:
-    return tuple(Code(c, lbl, **kw) for c, lbl in pairs)
+def _codes(pairs, groups: dict[str, str] | None = None, **kw) -> tuple[Code, ...]:
+    """Codes from (code, label) pairs; ``groups``: code -> group (the codes' group label)."""
+    return tuple(Code(c, lbl, group=(groups or {}).get(c), **kw) for c, lbl in pairs)
 
 
 # --- SSDA903 -------------------------------------------------------------------------
@@ -127,24 +128,52 @@ _PLACE = [
     ("U6", "Foster placement with other foster carer, not long term or FFA"),
     ("Z1", "Other placements"),
 ]
+#: Placement groups of DfE's children looked after tables (and LAIT's placement measures):
+#: unregistered settings count as other placements, as LAIT's 'other placements' does.
+PLACE_FOSTER = "Foster placements"
+PLACE_ADOPTION = "Placed for adoption"
+PLACE_PARENTS = "Placed with parents or others with parental responsibility"
+PLACE_INDEPENDENT = "Independent and semi-independent living, supported accommodation"
+PLACE_HOMES = "Secure homes and children's homes"
+PLACE_OTHER_RESIDENTIAL = "Other residential settings"
+PLACE_SCHOOLS = "Residential schools"
+PLACE_OTHER = "Other placements"
+PLACE_GROUPS = (PLACE_FOSTER, PLACE_ADOPTION, PLACE_PARENTS, PLACE_INDEPENDENT, PLACE_HOMES, PLACE_OTHER_RESIDENTIAL,
+                PLACE_SCHOOLS, PLACE_OTHER)
+
+
+def _place_group(code: str) -> str:
+    if code.startswith("U"):
+        return PLACE_FOSTER
+    if code.startswith("A"):
+        return PLACE_ADOPTION
+    return {"P1": PLACE_PARENTS, "H5": PLACE_INDEPENDENT, "P2": PLACE_INDEPENDENT, "K1": PLACE_HOMES, "K2": PLACE_HOMES,
+            "R1": PLACE_OTHER_RESIDENTIAL, "R2": PLACE_OTHER_RESIDENTIAL, "R3": PLACE_OTHER_RESIDENTIAL,
+            "R5": PLACE_OTHER_RESIDENTIAL, "S1": PLACE_SCHOOLS}.get(code, PLACE_OTHER)
+
+
 PLACE = CodeList(
     "PLACE",
     tuple(
-        Code(c, lbl, last=2025 if c in {"H5", "P2", "Z1"} else None,
-             group=("Foster" if c.startswith("U") else "Adoption" if c.startswith("A")
-                    else "Residential" if c in {"K1", "K2", "R1", "S1"} else "Other"))
+        Code(c, lbl, last=2025 if c in {"H5", "P2", "Z1"} else None, group=_place_group(c))
         for c, lbl in _PLACE
     )
     + (
-        Code("K3", "Supported accommodation (registered)", first=2026, group="Other"),
-        Code("Z11", "Other placements: custody", first=2026, group="Other"),
-        Code("Z12", "Other placements: unregistered children's home", first=2026, group="Other"),
-        Code("Z13", "Other placements: unregistered supported accommodation", first=2026, group="Other"),
-        Code("Z14", "Other placements: any other", first=2026, group="Other"),
+        Code("K3", "Supported accommodation (registered)", first=2026, group=PLACE_INDEPENDENT),
+        Code("Z11", "Other placements: custody", first=2026, group=PLACE_OTHER),
+        Code("Z12", "Other placements: unregistered children's home", first=2026, group=PLACE_OTHER),
+        Code("Z13", "Other placements: unregistered supported accommodation", first=2026, group=PLACE_OTHER),
+        Code("Z14", "Other placements: any other", first=2026, group=PLACE_OTHER),
     ),
     description="Placement type; 2025-26 removed H5, P2 and Z1 and added K3 and Z11-Z14",
 )
 
+#: Legal status groups of DfE's children looked after tables.
+LS_GROUPS = {"C1": "Care orders", "C2": "Care orders", "D1": "Placement orders", "E1": "Placement orders",
+             "V2": "Accommodated under section 20", "V3": "Short breaks", "V4": "Short breaks",
+             "J1": "Youth justice legal statuses", "J2": "Youth justice legal statuses",
+             "J3": "Youth justice legal statuses", "L1": "Detained for child protection",
+             "L2": "Detained for child protection", "L3": "Detained for child protection"}
 LS = CodeList("LS", _codes([
     ("C1", "Interim care order"), ("C2", "Full care order"),
     ("D1", "Freeing order granted"), ("E1", "Placement order granted"),
@@ -156,7 +185,7 @@ LS = CodeList("LS", _codes([
     ("V2", "Single period of accommodation under section 20"),
     ("V3", "Accommodated under an agreed series of short-term breaks (individual episodes)"),
     ("V4", "Accommodated under an agreed series of short-term breaks (single placement)"),
-]), description="Legal status")
+], LS_GROUPS), description="Legal status")
 
 RNE = CodeList("RNE", _codes([
     ("B", "Change of legal status and placement and carer(s) at the same time"),
@@ -171,6 +200,15 @@ CIN_NEED = CodeList("CIN", _codes([
     ("N7", "Low income"), ("N8", "Absent parenting"),
 ]), description="Category of need")
 
+#: Reasons care ended, in the groups of DfE's children looked after tables.
+REC_GROUPS = {"E11": "Adopted", "E12": "Adopted",
+              "E4A": "Returned home to parents or relatives", "E4B": "Returned home to parents or relatives",
+              "E13": "Returned home to parents or relatives", "E41": "Child arrangements or residence order",
+              **{c: "Special guardianship order" for c in ("E43", "E44", "E45", "E46", "E47", "E48")},
+              "E5": "Moved into independent living", "E6": "Moved into independent living",
+              "E17": "Aged 18, stayed with their carers (staying put)", "E7": "Other reasons", "E9": "Other reasons",
+              "E14": "Other reasons", "E15": "Other reasons", "E16": "Other reasons", "E2": "Other reasons",
+              "E3": "Other reasons", "E8": "Other reasons"}
 REC = CodeList("REC", _codes([
     ("E11", "Adopted: application by former foster carers"), ("E12", "Adopted: other"),
     ("E13", "Left care to live with parent(s) or relative(s) as part of care planning"),
@@ -186,7 +224,7 @@ REC = CodeList("REC", _codes([
     ("E5", "Moved into independent living (supported)"), ("E6", "Moved into independent living (no support)"),
     ("E7", "Transferred to residential care funded by adult social care"), ("E8", "Period of being looked after ceased for any other reason"),
     ("E9", "Sentenced to custody"), ("X1", "Episode ceases, and new episode begins on same day"),
-]), description="Reason episode ceased")
+], REC_GROUPS), description="Reason episode ceased")
 
 REASON_PLACE_CHANGE = CodeList("REASON_PLACE_CHANGE", _codes([
     ("CARPL", "Change to, or implementation of, care plan"), ("CLOSE", "Resignation or closure of provision"),

@@ -258,7 +258,8 @@ def _finish(rng, t: BoroughTargets, ids: s.IdPool, ch: pd.DataFrame, fy_start, f
     window = (ch["out_window"].to_numpy("datetime64[D]") - ch["in_window"].to_numpy("datetime64[D]")).astype(np.int64)
     stays = np.isnat(cease)
     n_pl = np.ones(n, dtype=np.int64)
-    k3 = int(round(t.cla_3plus_placements_pct / 100 * stays.sum()))
+    k3 = (t.cla_3plus_placements_n if t.cla_3plus_placements_n is not None
+          else int(round(t.cla_3plus_placements_pct / 100 * stays.sum())))
     eligible = stays & (window >= 60)
     weight = np.where(eligible, np.where(age31 >= 10, 3.0, 1.0), 0.0)
     chosen = s.sample_weighted(rng, weight, k3)
@@ -284,18 +285,17 @@ def _finish(rng, t: BoroughTargets, ids: s.IdPool, ch: pd.DataFrame, fy_start, f
     ch["LS"] = ls_first
 
     rows = []
-    residential = np.zeros(n, dtype=bool)
     old = start < fy_start
     u_draw = rng.random((n, 4))
     cols = {c: ch[c].to_numpy() for c in ("CHILD", "dob", "uasc", "start", "cease", "REC", "n_placements",
                                           "in_window", "out_window", "LS", "HOME_POST", "need")}
     for i in range(n):
         eps = _episodes_for(rng, cols, i, fy_start, fy_end, bool(old[i]), u_draw[i])
-        residential[i] = any(e["PLACE"] in _RESIDENTIAL for e in eps)
         rows.extend(eps)
-    ch["residential"] = residential
     episodes = pd.DataFrame(rows)
     episodes = episodes.sort_values(["CHILD", "DECOM"], kind="stable").reset_index(drop=True)
+    episodes = _placed_at_31_march(rng, episodes, ch, t, fy_end)
+    ch["residential"] = ch["CHILD"].isin(set(episodes.loc[episodes["PLACE"].isin(_RESIDENTIAL), "CHILD"])).to_numpy()
 
     # Residential placements are clustered in a few homes; other placements carry 'XXXXXXX'.
     homes = np.array([f"SC{x:06d}" for x in rng.choice(1_000_000, size=max(4, n // 20), replace=False)], dtype=object)
@@ -311,6 +311,62 @@ def _finish(rng, t: BoroughTargets, ids: s.IdPool, ch: pd.DataFrame, fy_start, f
     uasc_table = pd.DataFrame({"CHILD": ch["CHILD"], "SEX": ch["SEX"], "DOB": ch["dob"], "DUC": duc})
     uasc_table = uasc_table[ch["uasc"].to_numpy(bool)].reset_index(drop=True)
     return LookedAfter(ch, episodes, uasc_table)
+
+
+#: A placement code for a child moved into each group at 31 March: (code, lowest age).
+_GROUP_CODES = {"Independent and semi-independent living, supported accommodation": (("H5", 16),),
+                "Secure homes and children's homes": (("K2", 8), ("K1", 12)),
+                "Other residential settings": (("R3", 0), ("R1", 10), ("R5", 15)),
+                "Placed with parents or others with parental responsibility": (("P1", 0),),
+                "Other placements": (("Z1", 10),)}
+
+
+def _placed_at_31_march(rng, episodes: pd.DataFrame, ch: pd.DataFrame, t: BoroughTargets, fy_end) -> pd.DataFrame:
+    """Placements of the children looked after at 31 March, moved so that each group LAIT
+    publishes holds its published share (children already in a group stay in it where they can;
+    a child is only moved into a group their age allows: semi-independent living from 16).
+    The episode open on 31 March changes, with the episodes before it in the same placement
+    (legal status changes only); provider follows the new placement."""
+    if not t.cla_placement_pct:
+        return episodes
+    from safeguarding.codes.lists import PLACE
+    group_of = {c.code: c.group for c in PLACE.codes}
+    open_ = episodes.index[episodes["DEC"].isna()]
+    if not len(open_):
+        return episodes
+    n = len(open_)
+    dob = ch.set_index("CHILD")["dob"].reindex(episodes.loc[open_, "CHILD"]).to_numpy("datetime64[D]")
+    age = s.age_on(dob, fy_end)
+    current = episodes.loc[open_, "PLACE"].map(group_of).to_numpy(object)
+    target = {g: int(round(p / 100 * n)) for g, p in t.cla_placement_pct.items() if g in _GROUP_CODES}
+    chosen = np.full(n, None, dtype=object)
+    for group, k in target.items():
+        lowest = min(a for _, a in _GROUP_CODES[group])
+        weight = np.where((chosen == None) & (age >= lowest), np.where(current == group, 50.0, 1.0), 0.0)  # noqa: E711
+        k = min(k, int((weight > 0).sum()))
+        chosen[s.sample_weighted(rng, weight, k)] = group
+    foster = next(c.group for c in PLACE.codes if c.code == "U6")
+    chosen[chosen == None] = foster  # noqa: E711
+    places = episodes["PLACE"].to_numpy(object).copy()
+    providers = episodes["PLACE_PROVIDER"].to_numpy(object).copy()
+    rne = episodes["RNE"].to_numpy(object)
+    for j, i in enumerate(open_):
+        if current[j] == chosen[j]:
+            continue
+        if chosen[j] == foster:
+            code = str(rng.choice(["U6", "U4", "U3", "U1"], p=[0.5, 0.3, 0.12, 0.08]))
+        else:
+            codes = [c for c, a in _GROUP_CODES[chosen[j]] if age[j] >= a]
+            code = codes[-1] if chosen[j] == "Other residential settings" and age[j] >= 10 else codes[0]
+        provider = _PROVIDER.get(code, {"PR1": 1.0})
+        k = i
+        while True:  # the open episode, and those before it in the same placement
+            places[k] = code
+            providers[k] = str(s.draw_codes(rng, 1, list(provider), list(provider.values()))[0])
+            if rne[k] != "L" or k == 0 or episodes.at[k - 1, "CHILD"] != episodes.at[i, "CHILD"]:
+                break
+            k -= 1
+    return episodes.assign(PLACE=places, PLACE_PROVIDER=providers)
 
 
 def _episodes_for(rng, ch: dict, i: int, fy_start, fy_end, old: bool, u) -> list[dict]:

@@ -151,6 +151,12 @@ class BoroughTargets:
     cla_starts: int
     cla_ceased: int
     cla_3plus_placements_pct: float
+    #: Children at 31 March with three or more placements in the year, where DfE published the
+    #: count (else None: the percentage of the stock is used).
+    cla_3plus_placements_n: int | None
+    #: Placement group at 31 March -> % of children looked after (LAIT; London's where the
+    #: borough's is not published): the measures' groups (safeguarding.codes.lists.PLACE_GROUPS).
+    cla_placement_pct: dict[str, float]
     uasc_at_31mar: int
     referrals: int
     rereferral_pct: float
@@ -318,6 +324,26 @@ def _cla(r: _Reader, year: int, population: int) -> dict:
         pct = r.london("cla.placements_3plus_pct", year) or 10.0
         r.note(f"cla.placements_3plus_pct {year} not published: London {pct:g}% used")
     out["cla_3plus_placements_pct"] = pct
+    row = r.row("cla.placements_3plus_pct", year)
+    n = None if row is None else _count(row["numerator"])
+    out["cla_3plus_placements_n"] = n if n is not None and row["denominator"] == out["cla_at_31mar"] else None
+    out["cla_placement_pct"] = _placements(r, year)
+    return out
+
+
+def _placements(r: _Reader, year: int) -> dict[str, float]:
+    """The published share of children looked after at 31 March in each placement group LAIT
+    publishes (London's where the borough's is suppressed or not published)."""
+    from safeguarding.measures.looked_after import PLACEMENT_PUBLISHED
+    out = {}
+    for group, measure in PLACEMENT_PUBLISHED.items():
+        value = r.value(measure, year)
+        if value is None:
+            value = r.london(measure, year)
+            if value is not None:
+                r.note(f"{measure} {year} not published: London {value:g}% used")
+        if value is not None:
+            out[group] = float(value)
     return out
 
 

@@ -44,7 +44,7 @@ def working_days_between(start: pd.Series, end: pd.Series) -> pd.Series:
     return out
 
 
-def year_and_population(ctx, table: str, what: str) -> tuple[int, float | None, str | None]:
+def year_and_population(ctx, table: str, what: str, source: str = "CIN census") -> tuple[int, float | None, str | None]:
     """The collection year of the period (refused when ``table`` holds none of it), and the ONS
     estimate of children aged 0 to 17 the rates divide by (with the reason when there is none)."""
     from safeguarding.published.population import child_population
@@ -52,7 +52,7 @@ def year_and_population(ctx, table: str, what: str) -> tuple[int, float | None, 
     frame = ctx.tables[table]
     if "collection_year" in frame and not (frame["collection_year"] == year).any():
         held = ", ".join(str(y) for y in sorted(frame["collection_year"].dropna().unique()))
-        raise InputError(f"The CIN census {what} hold no rows for collection year {year} "
+        raise InputError(f"The {source} {what} hold no rows for collection year {year} "
                          f"({period_label(ctx.period_end)}); they hold {held or 'no years'}. Check period_end.")
     try:
         return year, float(child_population(ctx.area, year - 1, ctx.published_dir)), None

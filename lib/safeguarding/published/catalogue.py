@@ -420,6 +420,32 @@ def _build() -> tuple[PublishedMeasure, ...]:
                              decimals=1, description=f"{description} LAIT measure '{short}'.", source=LAIT_CIN_TITLE,
                              source_kind="lait"))
 
+    # LAIT carries the children looked after release's percentages the EES files held do not:
+    # unaccompanied asylum-seeking children, placement groups at 31 March and distance from home.
+    for mid, short, label, polarity in (
+        ("cla.uasc_pct", "Unacc_Asylmn_Seek_Childn%", "Children looked after at 31 March who were unaccompanied "
+         "asylum-seeking children (%)", "none"),
+        ("cla.uasc_starts_pct", "UASC_%_Starting", "Children starting to be looked after who were unaccompanied "
+         "asylum-seeking children (%)", "none"),
+        ("cla.foster_pct", "LAC_Foster_Placements", "Children looked after at 31 March in foster placements (%)",
+         "higher_better"),
+        ("cla.childrens_homes_pct", "LAC_SecHome_And_ChildHome",
+         "Children looked after at 31 March in secure homes and children's homes (%)", "none"),
+        ("cla.independent_pct", "LAC_Ind_SInd_Liv_Arr", "Children looked after at 31 March in independent or "
+         "semi-independent living or supported accommodation (%)", "none"),
+        ("cla.other_residential_pct", "LAC_Other_Res_Settings",
+         "Children looked after at 31 March in other residential settings (%)", "none"),
+        ("cla.with_parents_pct", "LAC_Parents_OR_Others", "Children looked after at 31 March placed with parents or "
+         "others with parental responsibility (%)", "higher_better"),
+        ("cla.other_placements_pct", "LAC_Other_Place_Inc_Unreg",
+         "Children looked after at 31 March in other placements, unregistered settings included (%)", "none"),
+        ("cla.over_20_miles_pct", "LACDistance", "Children looked after at 31 March placed more than 20 miles from "
+         "home, outside the local authority's boundary (%)", "lower_better"),
+    ):
+        add(PublishedMeasure(mid, label, F_LAIT, "Values", _f(**{"Short Desc": short}), unit="percent",
+                             polarity=polarity, decimals=0, description=f"{label}. LAIT measure '{short}'.",
+                             source=LAIT_CLA_TITLE, source_kind="lait"))
+
     # ---------------------------------------------------------------- derived rates per 10,000
     derived = [
         ("cin.rate_per_10k", "Children in need at 31 March per 10,000 children", "cin.count_31mar"),

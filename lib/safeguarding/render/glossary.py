@@ -64,6 +64,18 @@ EXTRA: dict[str, str] = {
         "The plan agreed at a conference to keep a child safe, under a category of abuse (neglect, physical, "
         "sexual, emotional or multiple). A second or subsequent plan is one for a child who had a plan before."),
     "Suspension": "A pupil being excluded from school for a fixed period (formerly a 'fixed-period exclusion').",
+    "Looked-after child": (
+        "A child in the care of the local authority under a court order, or accommodated with the parents' "
+        "agreement (section 20 of the Children Act 1989). Children on a series of short-term breaks are not counted."),
+    "Placement": (
+        "Where and with whom a looked-after child lives: foster carers, a children's home, semi-independent "
+        "accommodation, with parents, placed for adoption. A new placement means a new carer."),
+    "Legal status": (
+        "The legal basis on which a child is looked after: a care order (interim or full), a placement order, "
+        "accommodation under section 20, a youth justice status, or emergency protection."),
+    "Unaccompanied asylum-seeking child (UASC)": (
+        "A child under 18 who has applied for asylum in their own right and has no parent or carer in the UK to "
+        "look after them."),
 }
 
 

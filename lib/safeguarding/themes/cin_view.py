@@ -161,19 +161,19 @@ class CinView:
                           note=note, threshold=self.b.threshold, counts=self.counts)
 
     def _against_published(self) -> list[dict]:
-        """Own figures that differ from DfE's for the same year, as DfE rounds them."""
+        """Own figures that differ from DfE's for the same year, as DfE rounds them (at the
+        published measure's decimals: 39 per 10,000 for children looked after, 28.9 for plans)."""
+        groups: dict[tuple[str, int], list[dict]] = {}
+        for mid in self.compared:
+            own, comp = self.row(mid), self.comparison(mid)
+            if self.shown(own) and comp is not None and comp.matches_year and not pd.isna(comp.value):
+                suffix = {"percent": "%", "per_10k": " per 10,000"}.get(spec(self.P + mid).unit, "")
+                groups.setdefault((suffix, comp.measure.decimals), []).append(
+                    {"measure_id": self.P + mid, "label": spec(self.P + mid).label, "own": own["value"],
+                     "published": comp.value, "own_n": own["denominator"], "published_n": comp.denominator})
         out = []
-        for unit, suffix in (("percent", "%"), ("per_10k", " per 10,000")):
-            rows = []
-            for mid in (x for x in self.compared if spec(self.P + x).unit == unit):
-                own, comp = self.row(mid), self.comparison(mid)
-                if self.shown(own) and comp is not None and comp.matches_year and not pd.isna(comp.value):
-                    rows.append({"measure_id": self.P + mid, "label": spec(self.P + mid).label, "own": own["value"],
-                                 "published": comp.value,
-                                 "own_n": own["denominator"], "published_n": comp.denominator})
-            out += quality.own_vs_published(pd.DataFrame(rows, columns=["measure_id", "label", "own", "published", "own_n",
-                                                                        "published_n"]),
-                                            code=self.check, decimals=1, suffix=suffix)
+        for (suffix, decimals), rows in groups.items():
+            out += quality.own_vs_published(pd.DataFrame(rows), code=self.check, decimals=decimals, suffix=suffix)
         return out
 
     def _why_missing(self) -> str:

@@ -9,7 +9,7 @@ the tests all read :data:`THEMES`. Adding a theme is: one measures module (with 
 from __future__ import annotations
 
 from safeguarding.issues import InputError
-from safeguarding.themes import records_cin
+from safeguarding.themes import records_cin, records_cla
 from safeguarding.themes.record import SN_NOTE as _SN_NOTE
 from safeguarding.themes.record import Glance, Section, ThemeRecord
 
@@ -158,6 +158,7 @@ THEMES: dict[str, ThemeRecord] = {t.key: t for t in (
         glossary=("NEET",),
         method_notes=(_SN_NOTE,)),
     *records_cin.RECORDS,
+    *records_cla.RECORDS,
 )}
 
 
