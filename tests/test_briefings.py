@@ -130,3 +130,28 @@ def test_papermill_cli_parameters_work(batch_run, tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert "injected-parameters" in out.read_text()
+
+
+def test_each_borough_s_workbook_holds_its_protected_tables(batch_run):
+    """One Excel workbook per borough, linked from the index, with the tables of the themes run
+    (protected: no count from 1 to 5 anywhere, hidden figures as 'c'); none for a borough whose
+    briefings failed."""
+    import openpyxl
+    from safeguarding.themes.registry import THEMES
+    root = batch_run["root"]
+    assert not (root / "harrow" / "harrow_tables.xlsx").exists()
+    links = {a["href"] for a in soup_of(root / "index.html").find_all("a")}
+    for slug in ("hounslow", "city-of-london"):
+        path = root / slug / f"{slug}_tables.xlsx"
+        assert f"{slug}/{slug}_tables.xlsx" in links
+        wb = openpyxl.load_workbook(path, read_only=True)
+        assert wb.sheetnames == ["About", THEMES[THEME].title[:31]]
+        rows = list(wb.worksheets[1].iter_rows(values_only=True))
+        header, body = rows[0], rows[1:]
+        assert header[:8] == ("Table", "Measure id", "Measure", "Breakdown", "Group", "Period", "Number", "Out of")
+        assert body and all(r[1].startswith(f"{THEME}.") for r in body)
+        number, out_of = header.index("Number"), header.index("Out of")
+        small = [r for r in body if any(isinstance(r[i], (int, float)) and 1 <= r[i] <= 5 for i in (number, out_of))]
+        assert small == []
+        if slug == "city-of-london":  # tiny numbers: some figures are hidden
+            assert any(r[number] == "c" for r in body)

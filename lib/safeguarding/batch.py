@@ -284,10 +284,12 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
     headlines = {}
     for area in listed_areas:
         try:
-            headlines[area.slug] = index_headlines(load_results(area, period_end, data_dir=data_dir, published_dir=published,
-                                                                threshold=threshold))
+            res = load_results(area, period_end, data_dir=data_dir, published_dir=published, threshold=threshold)
+            headlines[area.slug] = index_headlines(res)
         except Exception:  # noqa: BLE001 - a borough whose results cannot be read is listed without figures
             headlines[area.slug] = []
+            continue
+        write_borough_workbook(res, out_root, listed, marking, threshold)
     write_index(out_root, listed, listed_areas, period_end, headlines)
     failed = [j for j in final if j.status != "ok"]
     print(f"{len(final) - len(failed)} of {len(final)} briefing(s) written to {out_root} in {elapsed:.1f}s "
@@ -506,6 +508,24 @@ def index_headlines(results) -> list[tuple[str, str]]:
     return out
 
 
+def workbook_path(out_root: Path, slug: str) -> Path:
+    return out_root / slug / f"{slug}_tables.xlsx"
+
+
+def write_borough_workbook(results, out_root: Path, jobs_done, marking: str, threshold: int) -> Path | None:
+    """Every protected table of the themes whose briefing was produced for the borough, as one
+    Excel workbook beside its briefings (none when no briefing was produced; an older
+    workbook is then removed rather than left beside a failed run)."""
+    from safeguarding.render.workbook import write_workbook
+    slug = results.area.slug
+    path = workbook_path(out_root, slug)
+    done = {j.theme for j in jobs_done if j.borough == slug and j.status == "ok"}
+    if not done:
+        path.unlink(missing_ok=True)
+        return None
+    return write_workbook(results, path, {k: t.title for k, t in THEMES.items()}, marking, threshold, themes=done)
+
+
 def write_index(out_root: Path, jobs_done, areas, period_end, headlines: dict | None = None) -> Path:
     """A self-contained index.html linking every briefing of the run, with each borough's run
     status and (``headlines``: slug -> [(label, figure)]) a few headline figures."""
@@ -529,6 +549,9 @@ def write_index(out_root: Path, jobs_done, areas, period_end, headlines: dict | 
                 cells.append(f'<li><a href="{html.escape(slug)}/{html.escape(j.theme)}.html">{title}</a>{when}</li>')
             else:
                 cells.append(f"<li>{title}: <strong>not produced</strong> ({html.escape(j.message[:200])})</li>")
+        if workbook_path(out_root, slug).exists():
+            cells.append(f'<li><a href="{html.escape(slug)}/{html.escape(slug)}_tables.xlsx">Every table of these '
+                         "briefings, as an Excel workbook</a> <small>(the same protected figures)</small></li>")
         rows.append(f"<section><h2>{html.escape(by_area[slug].name)}</h2><p>{html.escape(status)}.</p>{figures}"
                     f"<ul>{''.join(cells)}</ul></section>")
     label = period_folder(period_end)
