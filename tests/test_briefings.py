@@ -84,7 +84,7 @@ def test_briefing_structure(batch_run, borough):
     assert len(headings) >= 9
     for img in soup.find_all("img"):
         assert img.get("alt") and len(img["alt"]) > 20
-        assert img["src"].startswith("data:image/png;base64,")
+        assert img["src"].startswith("data:image/svg+xml;base64,")
     for table in soup.find_all("table"):
         assert table.find("th") is not None and table.find("caption") is not None
     text = soup.get_text(" ")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import io
 import math
 import re
 
@@ -45,7 +44,7 @@ from safeguarding.render.sentences import (
 from safeguarding.render.tables import html_table, measure_table
 
 NAN = float("nan")
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SVG_MAGIC = b"<?xml"
 
 
 # --------------------------------------------------------------------------- formats
@@ -195,11 +194,11 @@ def _img(chart: Chart):
 
 def _decode(img) -> bytes:
     src = img["src"]
-    assert src.startswith("data:image/png;base64,")
+    assert src.startswith("data:image/svg+xml;base64,")
     return base64.b64decode(src.split(",", 1)[1], validate=True)
 
 
-def test_bar_chart_html_has_alt_and_decodable_png():
+def test_bar_chart_html_has_alt_and_decodable_svg():
     chart = bar_chart_with_intervals(
         ["All children", "Boys", "Girls"], [30.0, 33.0, NAN], [27.0, 29.0, NAN],
         [33.0, 37.0, NAN], symbols=[None, None, "c"], reference=25.0,
@@ -211,14 +210,15 @@ def test_bar_chart_html_has_alt_and_decodable_png():
     assert soup.find("figure") is not None
     assert soup.find("figcaption").get_text() == "Boys went missing more often than girls"
     assert img["alt"].startswith("Bar chart of the percentage")
-    png = _decode(img)
-    assert png.startswith(PNG_MAGIC)
-    assert png == chart.png
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        width, height = image.size
-    assert 800 <= width <= 1000  # 6.8 in at 130 dpi: fits A4
+    svg = _decode(img)
+    assert svg.startswith(SVG_MAGIC)
+    assert svg == chart.image
+    text = svg.decode("utf-8")
+    # words are text (they scale with zoom and print sharp), drawn at 6.8 in wide (fits A4)
+    assert ">Girls<" in text and ">c (hidden)<" in text
+    assert 'width="489.6pt"' in text
+    assert "<metadata>" not in text and not re.search(r"\d\.\d{3}", text)
+    assert int(img["width"]) == 653  # 6.8 in at 96 CSS px per inch
     assert "c = hidden to protect privacy" in " ".join(chart.notes)
 
 
@@ -247,7 +247,7 @@ def test_trend_chart_gaps_and_no_pyplot_state():
     hounslow = [ln for ln in line if ln.get_label() == "Hounslow"][0]
     assert math.isnan(hounslow.get_ydata()[1])  # the hidden point is a gap, not 3
     assert any("gap in a line" in n for n in chart.notes)
-    assert _decode(_img(chart)[1]).startswith(PNG_MAGIC)
+    assert _decode(_img(chart)[1]).startswith(SVG_MAGIC)
 
 
 def test_funnel_comparator_and_rri_charts_render():
@@ -289,7 +289,7 @@ def test_funnel_comparator_and_rri_charts_render():
     assert labels[:2] == ["Hounslow", "Hounslow (published)"]
     assert labels[-2:] == ["Brent", "Ealing"]  # neighbours by value, hidden ones last
     for chart in (funnel, comp, rri):
-        assert _decode(_img(chart)[1]).startswith(PNG_MAGIC)
+        assert _decode(_img(chart)[1]).startswith(SVG_MAGIC)
     texts = [t.get_text() for ax in rri.figure.axes for t in ax.texts]
     assert any("too few to say" in t for t in texts)
     labels = [t.get_text() for t in rri.figure.axes[0].get_xticklabels()]
@@ -442,7 +442,7 @@ def test_export_briefing_html_round_trip(executed_notebook):
     assert "Traceback" not in text
     img = soup.find("img")
     assert img["alt"] == "ALT-TEXT: bar chart, boys 30%, girls 20%"
-    assert _decode(img).startswith(PNG_MAGIC)
+    assert _decode(img).startswith(SVG_MAGIC)
     assert soup.find("table").find("th", scope="col") is not None
     assert soup.find("script") is None
     assert not [ln for ln in soup.find_all("link") if ln.get("href")]

@@ -4,7 +4,7 @@
 - :mod:`~safeguarding.render.formats`: numbers and official symbols as text.
 - :mod:`~safeguarding.render.blocks`: :class:`HtmlBlock` and small escaped pieces.
 - :mod:`~safeguarding.render.tables`: accessible HTML tables from tidy results.
-- :mod:`~safeguarding.render.charts`: charts returning :class:`Chart` (PNG + alt text).
+- :mod:`~safeguarding.render.charts`: charts returning :class:`Chart` (SVG + alt text).
 - :mod:`~safeguarding.render.sentences`: plain-English, polarity-aware sentences.
 - :mod:`~safeguarding.render.html`: notebook -> self-contained HTML briefing, and its check.
 

@@ -1,10 +1,10 @@
-"""Charts for briefings: each returns a :class:`Chart` carrying the PNG and its alt text.
+"""Charts for briefings: each returns a :class:`Chart` carrying the SVG (words as text) and its alt text.
 
 A :class:`Chart` displays in a notebook (and so in the exported briefing) as::
 
     <figure class="chart">
       <figcaption>title that states the finding</figcaption>
-      <img src="data:image/png;base64,..." alt="what the chart shows, in words">
+      <img src="data:image/svg+xml;base64,..." alt="what the chart shows, in words">
       <p class="chart-note">notes</p>
     </figure>
 
@@ -28,6 +28,7 @@ import base64
 import html
 import io
 import math
+import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ from safeguarding.render.palette import (
     resolve_role,
 )
 
-#: Resolution of the embedded PNG. 6.8 in x 130 dpi = 884 px: sharp on screen and paper.
+#: Resolution a chart is drawn at (SVG is resolution-free; this sets matplotlib's pixel snapping).
 CHART_DPI = 130
 #: CSS pixels per inch, used for the <img> width/height attributes.
 _CSS_DPI = 96
@@ -88,14 +89,14 @@ RRI_TICKS: dict[float, str] = {
 
 @dataclass(frozen=True, eq=False)
 class Chart:
-    """A finished chart: the matplotlib figure, its PNG, and the words that go with it.
+    """A finished chart: the matplotlib figure, its SVG, and the words that go with it.
 
     Attributes
     ----------
     figure
         The :class:`matplotlib.figure.Figure` (not registered with pyplot).
-    png
-        The figure encoded as PNG at ``dpi``.
+    image
+        The figure as SVG (words as text: they scale with zoom and print sharp).
     alt
         Alternative text: what the chart shows, for screen readers and when images are off.
     title
@@ -105,7 +106,7 @@ class Chart:
     """
 
     figure: Figure
-    png: bytes
+    image: bytes
     alt: str
     title: str
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -123,9 +124,9 @@ class Chart:
         """Display height in CSS pixels."""
         return round(self.figure.get_figheight() * _CSS_DPI)
 
-    def png_base64(self) -> str:
-        """The PNG as base64 text, for a ``data:`` URL."""
-        return base64.b64encode(self.png).decode("ascii")
+    def image_base64(self) -> str:
+        """The SVG as base64 text, for a ``data:`` URL."""
+        return base64.b64encode(self.image).decode("ascii")
 
     def to_html(self) -> str:
         """The ``<figure>`` markup (self-contained: the image is a data URL)."""
@@ -133,7 +134,7 @@ class Chart:
         return (
             f'<figure class="{" ".join(["chart", self.kind]).strip()}">'
             f'<figcaption>{html.escape(self.title)}</figcaption>'
-            f'<img src="data:image/png;base64,{self.png_base64()}" '
+            f'<img src="data:image/svg+xml;base64,{self.image_base64()}" '
             f'alt="{html.escape(self.alt, quote=True)}" '
             f'width="{self.width_px}" height="{self.height_px}" '
             'style="max-width:100%;height:auto">'
@@ -148,9 +149,9 @@ class Chart:
         return self.to_html()
 
     def save(self, path: str | Path) -> Path:
-        """Write the PNG to ``path`` (for a slide or a check by eye) and return the path."""
+        """Write the SVG to ``path`` (for a slide or a check by eye) and return the path."""
         target = Path(path)
-        target.write_bytes(self.png)
+        target.write_bytes(self.image)
         return target
 
 
@@ -165,22 +166,6 @@ def _require_text(value: object, what: str) -> str:
                if what == "alt text" else "state the finding the chart shows")
         )
     return str(value).strip()
-
-
-def compact_png(png: bytes, colours: int = 96) -> bytes:
-    """Re-encode a chart PNG with an adaptive palette (no dithering).
-
-    Charts use a handful of flat colours plus anti-aliased edges, so 96 colours look the same
-    on screen and paper while the file is about a third the size: briefings are emailed.
-    """
-    from PIL import Image
-
-    with Image.open(io.BytesIO(png)) as image:
-        quantised = image.convert("RGB").quantize(colors=colours, method=Image.Quantize.MEDIANCUT,
-                                                   dither=Image.Dither.NONE)
-        out = io.BytesIO()
-        quantised.save(out, format="PNG", optimize=True)
-    return out.getvalue() if out.tell() < len(png) else png
 
 
 #: Alt text longer than this is cut at the last whole item before it: a screen reader reads
@@ -202,12 +187,25 @@ def concise_alt(alt: str, limit: int = ALT_MAX) -> str:
     return room[: room.rfind(" ")].rstrip(" :;,") + ALT_MORE
 
 
-def _finish(fig: Figure, *, title: str, alt: str, notes: Sequence[str | None]) -> Chart:
+def svg_of(fig: Figure) -> bytes:
+    """The figure as SVG with its words as text (they scale with zoom, print sharp and can be
+    selected), no date or random ids (the same chart gives the same bytes)."""
+    import matplotlib
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=CHART_DPI, metadata={"Software": None})
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "safeguarding-workbooks"}):
+        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue().decode("utf-8")
+    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
+    # two decimals of a point (1/7200 in) are finer than any screen or printer shows; and
+    # the indentation is for people, not browsers: together they halve the size
+    text = re.sub(r"(\d\.\d\d)\d+", r"\1", text)
+    return re.sub(r"\s*\n\s*", "\n", text).encode("utf-8")
+
+
+def _finish(fig: Figure, *, title: str, alt: str, notes: Sequence[str | None]) -> Chart:
     return Chart(
         figure=fig,
-        png=compact_png(buffer.getvalue()),
+        image=svg_of(fig),
         alt=concise_alt(alt),
         title=title,
         notes=tuple(n for n in notes if n),

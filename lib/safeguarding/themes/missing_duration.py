@@ -11,7 +11,6 @@ by the measures module); after any other break, only the years since it are comp
 from __future__ import annotations
 
 import dataclasses
-import io
 
 import pandas as pd
 
@@ -286,9 +285,8 @@ def narrow(chart, width: float = 3.7, height: float = 3.0, tilt: bool = False):
             ax.tick_params(axis="x", labelrotation=35)
             for label in ax.get_xticklabels():
                 label.set_horizontalalignment("right")
-        buffer = io.BytesIO()
-        chart.figure.savefig(buffer, format="png", dpi=chart.dpi, metadata={"Software": None})
-    return dataclasses.replace(chart, png=charts.compact_png(buffer.getvalue()))
+        image = charts.svg_of(chart.figure)
+    return dataclasses.replace(chart, image=image)
 
 
 def beside(chart, table) -> HtmlBlock:
