@@ -155,3 +155,14 @@ def test_each_borough_s_workbook_holds_its_protected_tables(batch_run):
         assert small == []
         if slug == "city-of-london":  # tiny numbers: some figures are hidden
             assert any(r[number] == "c" for r in body)
+
+
+def test_demo_data_are_marked_synthetic_on_the_first_page_and_the_index(batch_run):
+    root = batch_run["root"]
+    demo = soup_of(root / "hounslow" / f"{THEME}.html").find("header", class_="briefing-header")
+    assert "Synthetic demonstration data: no real children." in demo.get_text()
+    own = soup_of(root / "city-of-london" / f"{THEME}.html").find("header", class_="briefing-header")
+    assert "Synthetic" not in own.get_text()  # files written by the tests, not by the demo
+    sections = {s.find("h2").get_text(): s.get_text() for s in soup_of(root / "index.html").find_all("section")}
+    assert "Synthetic demonstration data" in sections["Hounslow"]
+    assert "Synthetic demonstration data" not in sections["City of London"]

@@ -64,6 +64,8 @@ def _read_folder(folder: Path) -> tuple[dict[str, pd.DataFrame], list, list[str]
     """Every file in a borough folder, identified by its columns and read by its reader."""
     results, unidentified = [], []
     for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):  # the demo's synthetic-data marker: ingest skips hidden files too
+            continue
         if path.suffix == ".xml":
             results.extend(cin.read_cin_xml(path).values())
             continue
@@ -153,6 +155,26 @@ def test_no_foreign_files_are_overwritten(tmp_path):
         generate_borough("city-of-london", tmp_path)
 
 
+def test_the_demo_is_marked_synthetic_and_ingest_records_it(tmp_path):
+    """The demo writes a hidden marker beside its files (regenerating keeps working); ingest
+    records it, so every briefing says the data are synthetic; a copy without it is not marked."""
+    import json
+    import shutil
+
+    from safeguarding import config
+    from safeguarding.prepare import ingest
+    generate_borough("city-of-london", tmp_path / "raw")
+    generate_borough("city-of-london", tmp_path / "raw")  # the marker is the demo's own file
+    raw = tmp_path / "raw" / "city-of-london"
+    assert json.loads((raw / config.SYNTHETIC_MARKER).read_text())["synthetic"] is True
+    ingest(raw, tmp_path / "processed")
+    assert json.loads((tmp_path / "processed" / "manifest.json").read_text())["synthetic"] is True
+    own = tmp_path / "own"
+    shutil.copytree(raw, own, ignore=shutil.ignore_patterns(config.SYNTHETIC_MARKER))
+    ingest(own, tmp_path / "processed-own")
+    assert json.loads((tmp_path / "processed-own" / "manifest.json").read_text())["synthetic"] is False
+
+
 # ------------------------------------------------------------------------------ (c) calibration
 def _cla_measures(frames) -> dict:
     ep = frames["cla_episodes"]
@@ -211,6 +233,8 @@ def test_looked_after_theme_matches_published(read, slug):
         assert own(mid)["value"] == _published(pid, slug, 2025)["value"], mid
     for mid, pid in (("placements_3plus_pct", "cla.placements_3plus_pct"), ("uasc_pct", "cla.uasc_pct")):
         assert abs(own(mid)["value"] - _published(pid, slug, 2025)["value"]) <= 0.5 + 1e-9, mid
+    # unaccompanied children among those starting: LAIT's whole per cent, within PLACEMENT_PP
+    assert abs(own("uasc_starts_pct")["value"] - _published("cla.uasc_starts_pct", slug, 2025)["value"]) <= PLACEMENT_PP
     checked = 0
     for group, pid in m.PLACEMENT_PUBLISHED.items():
         f = figures(pid)

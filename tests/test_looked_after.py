@@ -121,6 +121,24 @@ def test_placement_rows_name_lait_counterparts():
     assert m.published_counterpart(m.P + "placement_pct", "placement", "Residential schools") is None
     assert m.published_counterpart(m.P + "cla_31mar", "all", "All") == "cla.count_31mar"
     assert m.published_counterpart(m.P + "cla_31mar", "age", "1 to 4") is None
+    assert m.published_counterpart(m.P + "ceased_reason_pct", "reason", "Adopted") == "cla.ceased_adopted_count"
+    assert m.published_counterpart(m.P + "ceased_reason_pct", "reason", "Other reasons") is None
+
+
+def test_a_published_reason_count_is_public_to_the_plan():
+    """LAIT publishes the borough's adoptions: when the own count agrees, the plan treats the cell
+    as known exactly (so a neighbouring hidden cell is protected by another), and records why."""
+
+    from safeguarding import config
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.results.cells import register_cells
+    from safeguarding.results.public import published_ranges
+    frame = register_cells(m.results(*_episodes(), "Hounslow", END, population=None)["ceased_reasons"])
+    frame.loc[frame["group"] == "Adopted", "numerator"] = 10  # DfE (LAIT): 10 adopted in 2024-25
+    known, source = published_ranges([(frame, m.published_counterpart)], resolve_area("hounslow"),
+                                     config.published_dir())
+    cell = m.P + "ceased|reason|Adopted|2024-25"
+    assert known[cell] == (10.0, 10.0) and source[cell] == "cla.ceased_adopted_count"
 
 
 # ---------------------------------------------------------------------------------------
@@ -170,13 +188,27 @@ def test_hounslow_findings_in_words(briefings):
 
 def test_dfe_only_figures_say_they_are_dfe_s(briefings):
     """Long-term stability cannot come from one year's return: the briefing shows DfE's figure
-    for the borough, never calls it the borough's own records, and does not print it twice."""
+    for the borough in a column headed so, with no column of the borough's own records."""
+    from bs4 import BeautifulSoup
     html = briefings["hounslow"].section("stability").html
-    assert "Long-term stability (DfE&#x27;s figure)" in html or "Long-term stability (DfE's figure)" in html
-    assert "Hounslow (published 2024-25)" in html
-    start = html.index("Long-term stability")
-    assert "own records" not in html[start:]
-    assert "are DfE&#x27;s published figures for 2024-25" in html or "are DfE's published figures for 2024-25" in html
+    table = next(t for t in BeautifulSoup(html, "html.parser").find_all("table")
+                 if "Long-term placement stability" in t.caption.get_text())
+    headers = [th.get_text(" ", strip=True) for th in table.find("thead").find_all("th")]
+    assert "Hounslow (DfE)" in headers and not any("own records" in h for h in headers)
+    rows = {tr.find("th").get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
+            for tr in table.find("tbody").find_all("tr")}
+    assert rows["Long-term stability (DfE's figure)"][0] == "79%"  # DfE: 46 of 58 children
+
+
+def test_placement_groups_sit_beside_lait_s_figures(briefings):
+    from bs4 import BeautifulSoup
+    html = briefings["hounslow"].section("placements").html
+    table = next(t for t in BeautifulSoup(html, "html.parser").find_all("table")
+                 if "by placement (%)" in t.caption.get_text())
+    rows = {tr.find("th").get_text(strip=True): [td.get_text(strip=True) for td in tr.find_all("td")]
+            for tr in table.find("tbody").find_all("tr")}
+    assert rows["Foster placements"][1] == "61.0%"  # LAIT, Hounslow 2024-25
+    assert "Foster placements:" in html and "than England (67.0%)" in html
 
 
 def test_rates_dfe_rounds_to_whole_numbers_are_not_flagged(briefings):

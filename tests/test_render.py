@@ -797,3 +797,16 @@ def test_chart_text_reaches_aa_contrast_and_month_labels_do_not_crowd():
     assert shown[-1] == 11 and all(b - a >= 2 for a, b in zip(shown, shown[1:]))
     texts = [t for t in ax.texts if t.get_text() in ("Episodes", "Children")]
     assert len(texts) == 2 and all(contrast_on_white(t.get_color()) >= 4.5 for t in texts)
+
+
+def test_trend_compares_with_a_rounded_published_figure_at_its_precision():
+    """Three or more placements: DfE published 11% for last year (30 of 285 is 10.5%); this
+    year's own 10.6% is not 'down from 11.0%', it is about the same at DfE's precision."""
+    from safeguarding.render.sentences import describe_trend
+    text = describe_trend("share", ["2023-24", "2024-25"], [11.0, 10.6], "lower_better", "percent", decimals=1,
+                          area_name="Hounslow", compare_decimals=0)
+    assert "about the same as in 2023-24 (11.0%, a figure published rounded to whole numbers)" in text
+    assert "down" not in text
+    moved = describe_trend("share", ["2023-24", "2024-25"], [11.0, 12.6], "lower_better", "percent", decimals=1,
+                           area_name="Hounslow", compare_decimals=0)
+    assert "up from 11.0%" in moved

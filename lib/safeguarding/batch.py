@@ -281,16 +281,18 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
                    published_dir=str(published_dir) if published_dir else None, jobs=workers, themes=theme_keys,
                    boroughs=[a.slug for a in areas]), areas, data_dir, audits, earlier)
     from safeguarding.results.store import load_results
-    headlines = {}
+    headlines, synthetic = {}, set()
     for area in listed_areas:
         try:
             res = load_results(area, period_end, data_dir=data_dir, published_dir=published, threshold=threshold)
             headlines[area.slug] = index_headlines(res)
+            if res.manifest.get("synthetic"):
+                synthetic.add(area.slug)
         except Exception:  # noqa: BLE001 - a borough whose results cannot be read is listed without figures
             headlines[area.slug] = []
             continue
         write_borough_workbook(res, out_root, listed, marking, threshold)
-    write_index(out_root, listed, listed_areas, period_end, headlines)
+    write_index(out_root, listed, listed_areas, period_end, headlines, synthetic)
     failed = [j for j in final if j.status != "ok"]
     print(f"{len(final) - len(failed)} of {len(final)} briefing(s) written to {out_root} in {elapsed:.1f}s "
           f"({workers} parallel). Index: {out_root / 'index.html'}")
@@ -526,9 +528,11 @@ def write_borough_workbook(results, out_root: Path, jobs_done, marking: str, thr
     return write_workbook(results, path, {k: t.title for k, t in THEMES.items()}, marking, threshold, themes=done)
 
 
-def write_index(out_root: Path, jobs_done, areas, period_end, headlines: dict | None = None) -> Path:
+def write_index(out_root: Path, jobs_done, areas, period_end, headlines: dict | None = None,
+                synthetic: set[str] | frozenset = frozenset()) -> Path:
     """A self-contained index.html linking every briefing of the run, with each borough's run
-    status and (``headlines``: slug -> [(label, figure)]) a few headline figures."""
+    status and (``headlines``: slug -> [(label, figure)]) a few headline figures; boroughs in
+    ``synthetic`` are marked as synthetic demonstration data."""
     from safeguarding.render.html import BRIEFING_CSS
     rows = []
     by_area = {a.slug: a for a in areas}
@@ -552,7 +556,9 @@ def write_index(out_root: Path, jobs_done, areas, period_end, headlines: dict | 
         if workbook_path(out_root, slug).exists():
             cells.append(f'<li><a href="{html.escape(slug)}/{html.escape(slug)}_tables.xlsx">Every table of these '
                          "briefings, as an Excel workbook</a> <small>(the same protected figures)</small></li>")
-        rows.append(f"<section><h2>{html.escape(by_area[slug].name)}</h2><p>{html.escape(status)}.</p>{figures}"
+        demo = ('<p class="synthetic"><strong>Synthetic demonstration data: no real children.</strong></p>'
+                if slug in synthetic else "")
+        rows.append(f"<section><h2>{html.escape(by_area[slug].name)}</h2>{demo}<p>{html.escape(status)}.</p>{figures}"
                     f"<ul>{''.join(cells)}</ul></section>")
     label = period_folder(period_end)
     page = (f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>Safeguarding briefings {label}</title>'

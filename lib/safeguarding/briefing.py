@@ -163,9 +163,13 @@ class Briefing:
         if extract:
             meta.append(f"Data processed: {pd.Timestamp(extract):%d %B %Y}")
         meta.append(f"Briefing produced: {date.today():%d %B %Y}")
+        synthetic = (f'<p class="synthetic"><strong>Synthetic demonstration data: no real children.</strong> The '
+                     f"records were generated to add up to {html.escape(self.area.name)}'s published totals, to show "
+                     "what the briefing does; its figures are not the borough's.</p>"
+                     if self.results.manifest.get("synthetic") else "")
         return HtmlBlock(
             f'<header class="briefing-header"><h1>{html.escape(self.title)}: {html.escape(self.area.name)}, '
-            f'{html.escape(shown or self.period_label)}</h1><p class="meta">{" &middot; ".join(meta)}</p>'
+            f'{html.escape(shown or self.period_label)}</h1>{synthetic}<p class="meta">{" &middot; ".join(meta)}</p>'
             f'<p class="how-to-read">{html.escape(self.reading_note())}</p></header>')
 
     def reading_note(self) -> str:

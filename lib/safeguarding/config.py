@@ -88,3 +88,8 @@ def cache_dir() -> Path:
 
 def notebooks_dir() -> Path:
     return PROJECT_ROOT / "notebooks"
+
+
+#: A hidden file the demo writes beside its synthetic files: ingest records it, and every
+#: briefing made from those files says on its first page that the data are synthetic.
+SYNTHETIC_MARKER = ".synthetic-demo.json"

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 import safeguarding
-from safeguarding import derive
+from safeguarding import config, derive
 from safeguarding.codes.lists import collection_year
 from safeguarding.config import DEFAULT_PERIOD_END
 from safeguarding.issues import InputError, Issue, ReadResult, issues_frame
@@ -501,6 +501,8 @@ def _write_processed(out_dir: Path, raw_dir: Path, final: Path, period_end: str,
         "safeguarding_version": safeguarding.__version__,
         "raw_dir": str(raw_dir),
         "period_end": period_end,
+        # the demo's synthetic files (config.SYNTHETIC_MARKER): every briefing says so
+        "synthetic": (raw_dir / config.SYNTHETIC_MARKER).exists(),
         "files": summary.to_dict("records"),
         "unrecognised": unrecognised,
         "tables": {name: len(frame) for name, frame in tables.items()},

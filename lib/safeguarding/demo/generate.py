@@ -13,6 +13,7 @@ Every identifier is synthetic (7-digit person ids, UPNs with the non-existent LA
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -90,13 +91,18 @@ def generate_borough(area, out_dir: str | os.PathLike | None = None, seed: int =
     missing = generate_missing(s.make_stream(seed, area.dfe_number, "missing"), t, ids, la, cin, fy_end, defects)
     schools = generate_schools(s.make_stream(seed, area.dfe_number, "schools"), t, la, cin)
     cin.children["UPN"] = cin.children["LAchildID"].map(schools.upn_of)
-    return _write(folder, style, t, la, cin, oc3, leavers, missing, schools)
+    paths = _write(folder, style, t, la, cin, oc3, leavers, missing, schools)
+    (folder / config.SYNTHETIC_MARKER).write_text(json.dumps(
+        {"synthetic": True, "borough": area.name, "seed": seed, "period_end": str(t.period_end.date()),
+         "note": "Synthetic demonstration data drawn to add up to the borough's published figures: no real children."},
+        indent=2))
+    return paths
 
 
 def _prepare_folder(folder: Path, style: fmt.FileStyle) -> None:
     names = fmt.list_demo_names(style, min(SCHOOL_YEARS), max(SCHOOL_YEARS))
     if folder.exists():
-        foreign = sorted(p.name for p in folder.iterdir() if p.name not in names)
+        foreign = sorted(p.name for p in folder.iterdir() if p.name not in names | {config.SYNTHETIC_MARKER})
         if foreign:
             raise InputError(
                 f"{folder} holds files the demo did not write ({', '.join(foreign[:5])}"

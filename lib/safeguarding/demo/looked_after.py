@@ -211,7 +211,31 @@ def generate_looked_after(rng: np.random.Generator, t: BoroughTargets, ids: s.Id
                                 "group": "cease_new"}))
 
     children = pd.concat(frames, ignore_index=True)
+    _fit_uasc_starts(rng, children, t)
     return _finish(rng, t, ids, children, fy_start, fy_end)
+
+
+def _fit_uasc_starts(rng, children: pd.DataFrame, t: BoroughTargets) -> None:
+    """Meet the published number of unaccompanied asylum-seeking children among those starting to
+    be looked after, by changing children who started and ceased in the year (so the stock at 31
+    March keeps its own published UASC count): only those aged 14 or more when they started become
+    UASC; those whose care ended on an age assessment (E15) stay UASC."""
+    if t.uasc_starts is None:
+        return
+    started = children["group"].isin(["stay_new", "cease_new", "b18_new"]).to_numpy()
+    uasc = children["uasc"].to_numpy(bool)
+    need = t.uasc_starts - int((started & uasc).sum())
+    movable = (children["group"] == "cease_new").to_numpy()
+    age = ((children["start"].to_numpy("datetime64[D]") - children["dob"].to_numpy("datetime64[D]"))
+           .astype(np.int64) / 365.25)
+    if need > 0:
+        pool = np.flatnonzero(movable & ~uasc & (age >= 14))
+        chosen = rng.choice(pool, size=min(need, len(pool)), replace=False) if len(pool) else []
+        children.loc[children.index[chosen], "uasc"] = True
+    elif need < 0:
+        pool = np.flatnonzero(movable & uasc & (children["REC"].to_numpy(object) != "E15"))
+        chosen = rng.choice(pool, size=min(-need, len(pool)), replace=False) if len(pool) else []
+        children.loc[children.index[chosen], "uasc"] = False
 
 
 def _old_period(rng, dob, uasc, fy_start, group, cease, rec, entry_age=(14.2, None)) -> pd.DataFrame:

@@ -158,6 +158,9 @@ class BoroughTargets:
     #: borough's is not published): the measures' groups (safeguarding.codes.lists.PLACE_GROUPS).
     cla_placement_pct: dict[str, float]
     uasc_at_31mar: int
+    #: Children starting to be looked after who were unaccompanied asylum-seeking children
+    #: (LAIT's percentage x starts; None where not published).
+    uasc_starts: int | None
     referrals: int
     rereferral_pct: float
     nfa_pct: float
@@ -361,6 +364,15 @@ def _uasc(r: _Reader, year: int, cla_at_31mar: int) -> int:
         value = ASSUMED_UASC_SHARE * cla_at_31mar
         r.note(f"UASC at 31 March not published: assumed {ASSUMED_UASC_SHARE:.0%} of CLA")
     return int(min(round(value), round(0.6 * cla_at_31mar)))
+
+
+def _uasc_starts(r: _Reader, year: int, starts: int) -> int | None:
+    """Children starting to be looked after who were UASC: LAIT 'UASC_%_Starting' x starts."""
+    pct = r.value("cla.uasc_starts_pct", year)
+    if pct is None:
+        r.note(f"cla.uasc_starts_pct {year} not published: UASC among starts not fitted")
+        return None
+    return int(round(pct / 100 * starts))
 
 
 @functools.cache
@@ -653,7 +665,8 @@ def _cached_targets(slug: str, period_end: str, published_dir: str | None) -> Bo
     return BoroughTargets(
         slug=area.slug, name=area.name, dfe_number=area.dfe_number, ons_code=area.ons_code, year=year,
         period_end=end, population_0_17=population, population_by_year=by_year, ethnic_shares=shares,
-        uasc_at_31mar=uasc, missing_from_home_rate_per_10k=ASSUMED_MFH_RATE_PER_10K,
+        uasc_at_31mar=uasc, uasc_starts=_uasc_starts(r, year, cla["cla_starts"]),
+        missing_from_home_rate_per_10k=ASSUMED_MFH_RATE_PER_10K,
         care_leavers=leavers, exclusions=exclusions, group_exclusions=groups,
         fallbacks=tuple(dict.fromkeys(r.fallbacks)), assumptions=ASSUMPTIONS, **cla, **cin, **missing,
     )

@@ -98,16 +98,16 @@ MEASURES: tuple[MeasureSpec, ...] = (
          "to be looked after in the year, the percentage who were unaccompanied asylum-seeking children when they "
          "started.", "unaccompanied asylum-seeking children starting", "children starting", "uasc_starts", "starts",
          published_id="cla.uasc_starts_pct"),
-    _pct("placement_pct", "Children looked after at 31 March, by placement", "Of children looked after on 31 March, the "
+    _pct("placement_pct", "Placement at 31 March", "Of children looked after on 31 March, the "
          "percentage in each group of placement types (DfE's groups; PLACE of the episode open that day).",
          "children in the placement group", "children looked after at 31 March", "cla_31mar", "cla_31mar@all=All"),
-    _pct("legal_status_pct", "Children looked after at 31 March, by legal status", "Of children looked after on 31 "
+    _pct("legal_status_pct", "Legal status at 31 March", "Of children looked after on 31 "
          "March, the percentage under each group of legal statuses (LS of the episode open that day).",
          "children under the legal status", "children looked after at 31 March", "cla_31mar", "cla_31mar@all=All"),
-    _pct("ceased_reason_pct", "Children ceasing to be looked after, by reason", "Of children who ceased to be looked "
+    _pct("ceased_reason_pct", "Reason care ended", "Of children who ceased to be looked "
          "after in the year, the percentage in each group of reasons (REC of the last time care ended).",
          "children ceasing for the reason", "children ceasing", "ceased", "ceased@all=All"),
-    _pct("by_group_pct", "Children looked after at 31 March, by age and sex", "Of children looked after on 31 March, "
+    _pct("by_group_pct", "Age and sex at 31 March", "Of children looked after on 31 March, "
          "the percentage of each age (on 31 March) and sex (SSDA903 Header).", "children of the group",
          "children looked after at 31 March", "cla_31mar", "cla_31mar@all=All"),
 )
@@ -135,6 +135,9 @@ PLACEMENT_PUBLISHED = {"Foster placements": "cla.foster_pct", "Secure homes and 
                        "Other residential settings": "cla.other_residential_pct",
                        "Placed with parents or others with parental responsibility": "cla.with_parents_pct",
                        "Other placements": "cla.other_placements_pct"}
+#: The reasons care ended LAIT publishes for the borough (counts, or a percentage of those ceasing).
+REASON_PUBLISHED = {"Adopted": "cla.ceased_adopted_count", "Special guardianship order": "cla.ceased_sgo_count",
+                    "Child arrangements or residence order": "cla.ceased_cao_pct"}
 PUBLISHED_ROWS = {P + "cla_31mar": "cla.count_31mar", P + "starts": "cla.starts_count", P + "ceased": "cla.ceased_count",
                   P + "placements_3plus_pct": "cla.placements_3plus_pct", P + "uasc_pct": "cla.uasc_pct",
                   P + "uasc_starts_pct": "cla.uasc_starts_pct"}
@@ -246,6 +249,8 @@ def published_counterpart(measure_id: str, breakdown: str, group: str) -> str | 
     """The DfE figure of a result row (see :mod:`safeguarding.results.public`)."""
     if measure_id == P + "placement_pct" and breakdown == "placement":
         return PLACEMENT_PUBLISHED.get(group)
+    if measure_id == P + "ceased_reason_pct" and breakdown == "reason":
+        return REASON_PUBLISHED.get(group)
     return PUBLISHED_ROWS.get(measure_id) if breakdown == "all" else None
 
 

@@ -445,6 +445,16 @@ def _build() -> tuple[PublishedMeasure, ...]:
         add(PublishedMeasure(mid, label, F_LAIT, "Values", _f(**{"Short Desc": short}), unit="percent",
                              polarity=polarity, decimals=0, description=f"{label}. LAIT measure '{short}'.",
                              source=LAIT_CLA_TITLE, source_kind="lait"))
+    # ... and three of the reasons care ended: public counts the disclosure plan must know
+    for mid, short, label, unit in (
+        ("cla.ceased_adopted_count", "No_of LAC Adopted", "Children looked after who were adopted in the year", "count"),
+        ("cla.ceased_sgo_count", "LAC_ceased_SGO", "Children who ceased to be looked after because of a special "
+         "guardianship order", "count"),
+        ("cla.ceased_cao_pct", "LAC_ceased_CAO%", "Children who ceased to be looked after because of a residence "
+         "order or child arrangements order (%)", "percent"),
+    ):
+        add(PublishedMeasure(mid, label, F_LAIT, "Values", _f(**{"Short Desc": short}), unit=unit, decimals=0,
+                             description=f"{label}. LAIT measure '{short}'.", source=LAIT_CLA_TITLE, source_kind="lait"))
 
     # ---------------------------------------------------------------- derived rates per 10,000
     derived = [

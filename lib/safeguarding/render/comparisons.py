@@ -189,7 +189,7 @@ def _fmt(value, unit, symbol, decimals):
 def published_comparison_block(b, spec, published_id: str, borough_value: float, borough_symbol, borough_n=None,
                                borough_k=None, *, label: str | None = None, phrase: str | None = None,
                                funnel_kind: str = "proportion", period_label: str | None = None,
-                               comparison=None, reason: str | None = None, own_records: bool = True) -> HtmlBlock:
+                               comparison=None, reason: str | None = None) -> HtmlBlock:
     """Sentence, comparator chart, funnel plot and table for one measure against a named published measure.
 
     Like :func:`comparison_block`, for a measure compared with a different published
@@ -199,8 +199,6 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
     leavers aged 19 to 21 who were NEET'). A difference from England or from the
     neighbours' median is called chance when the borough's figure lies inside the 95%
     funnel limits around that comparator for its denominator (the funnel plot's test).
-    ``own_records=False``: the borough's figure is DfE's published one (a measure its own files
-    cannot give), and the words, table and source say so.
     """
 
     from safeguarding.published.ees import year_label
@@ -240,17 +238,17 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
                 for target, name, symbol in ((comp.england, f"England ({published_year})", comp.england_symbol),
                                              (comp.sn_median, comp.sn_words, None))
                 if not math.isnan(target)]
-    sent.append(published_year_words(b.area.name, period_label, comp) if own_records else
-                f"All figures here, {b.area.name}'s included, are DfE's published figures for {published_year}.")
+    sent.append(published_year_words(b.area.name, period_label, comp))
     # The borough's published figure for the same period as its own hidden figure would give
     # the hidden one back (and with it the figures it protects): it is left out.
     same_period_hidden = hidden and published_year == period_label
-    if same_period_hidden:
+    if same_period_hidden and math.isnan(comp.value):
+        sent.append(f"DfE did not publish a figure for {b.area.name} for {period_label} either.")
+    elif same_period_hidden:
         sent.append(f"DfE's published figure for {b.area.name} for {period_label} is not shown either: a hidden figure "
                     "is never printed beside a published figure for the same year.")
-    frame = comparator_frame(comp, f"{b.area.name} ({period_label})" if own_records
-                             else f"{b.area.name} (published {published_year})", borough_value, own_symbol,
-                             show_published=own_records and not same_period_hidden)
+    frame = comparator_frame(comp, f"{b.area.name} ({period_label})", borough_value, own_symbol,
+                             show_published=not same_period_hidden)
     title = comparison_title(spec.label, b.area.name, np.nan if own_symbol else borough_value, comp.england,
                              within_noise=near_england, decimals=spec.decimals, region=b.area.region)
     alt = (f"Dot chart of {lower_first(spec.label)}: {b.area.name} {_fmt(borough_value, unit, own_symbol, spec.decimals)}, "
@@ -261,8 +259,8 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
     table = html_table(frame, {"label": "Area", "value": spec.label}, caption=f"{spec.label}: {b.area.name} and comparators",
                        detail=True,
                        units={"value": unit}, decimals={"value": spec.decimals}, threshold=b.threshold, counts=noun,
-                       source=f"Department for Education, {comp.source_title or 'published statistics'} ({published_year})"
-                              + (f"; {b.area.name} {period_label}: own records." if own_records else "."))
+                       source=f"Department for Education, {comp.source_title or 'published statistics'} ({published_year}); "
+                              f"{b.area.name} {period_label}: own records.")
     parts = [paragraph(" ".join(sent)), chart, table]
     funnel = funnel_block(b, comp, spec, borough_value, own_symbol, borough_k, borough_n, funnel_kind, period_label)
     note = funnel_note(comp, spec, funnel_kind, borough_value, own_symbol, borough_n)
@@ -430,10 +428,16 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     trend["sn_symbol"] = ["x" if pd.isna(v) else "" for v in trend["sn_median"]]
     periods, name = list(trend["period"]), b.area.name
     region = b.area.region
+    # the year before is DfE's figure, rounded as DfE publishes it: compare at that precision
+    from safeguarding.published import catalogue as cat
+    compare = min(spec.decimals, cat.get_measure(published_id).decimals)
     sentence = describe_trend(phrase or label, periods, list(trend["borough"]), spec.polarity, spec.unit,
                               symbols=list(trend["borough_symbol"]), within_noise=within_noise, area_name=name,
-                              decimals=spec.decimals, threshold=b.threshold, counts=spec.counts)
-    if published_text is not None and own_symbol:
+                              decimals=spec.decimals, threshold=b.threshold, counts=spec.counts,
+                              compare_decimals=compare if compare < spec.decimals else None)
+    if published_text is not None and own_symbol and not any(ch.isdigit() for ch in published_text):
+        sentence += f" DfE did not publish a figure for {name} for {b.period_label} either."
+    elif published_text is not None and own_symbol:
         sentence += (f" DfE's published figure for {name} for {b.period_label} is not shown either: a hidden figure "
                      "is never printed beside a published figure for the same year.")
     elif published_text is not None and published_text != "x":
@@ -452,8 +456,9 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
         title = f"{label}: {name} against England, {region} and statistical neighbours"
     else:
         (p0, v0), (p1, v1) = shown[-2], shown[-1]
-        same = round(v0, spec.decimals) == round(v1, spec.decimals)
-        title = f"{label}: {name} {'was unchanged' if same else 'rose' if v1 > v0 else 'fell'} from {p0} to {p1}"
+        same = round(v0, compare) == round(v1, compare)
+        title = (f"{label}: {name} {'was about the same' if same else 'rose' if v1 > v0 else 'fell'} "
+                 f"from {p0} to {p1}")
         if within_noise and not same:
             title += ", a change small enough to be chance"
 

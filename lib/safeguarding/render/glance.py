@@ -139,18 +139,20 @@ def glance_row(b, g: Glance, period: str) -> dict:
     value = format_figure(now["value"], spec, _symbol(now))
     if _symbol(now) == "c":
         verdict = "hidden to protect privacy"
-    elif _differs_from_published(b, g.measure_id):
+    elif _differs_from_published(b, g.measure_id, g.group):
         verdict = (f"{verdict}; " if verdict else "") + "DfE published a different figure for this year (see data quality)"
     return {"measure": label, "now": value, "change": _change(spec, now, before, g.kind), "england": england,
             "neighbours": sn, "verdict": verdict}
 
 
-def _differs_from_published(b, measure_id: str) -> bool:
+def _differs_from_published(b, measure_id: str, group: str | None = None) -> bool:
     """Whether the view's data-quality checks found the borough's own figure for this measure
     different from DfE's for the same year (a reader must see it beside the figure, not only at
-    the end of the briefing): the findings name the measures (:func:`quality.own_vs_published`)."""
+    the end of the briefing): the findings name the measures (:func:`quality.own_vs_published`),
+    or one group of a measure as 'measure@group'."""
     found = getattr(getattr(b, "view", None), "quality", None) or []
-    return any(measure_id in f.get("measures", ()) for f in found)
+    return any(measure_id in f.get("measures", ()) or f"{measure_id}@{group}" in f.get("measures", ())
+               for f in found)
 
 
 def text_row(measure: str, value: str, change: str = "", england: str = "", neighbours: str = "",

@@ -303,6 +303,7 @@ def describe_trend(
     decimals: int | None = None,
     threshold: int = DEFAULT_SUPPRESSION_THRESHOLD,
     counts: str = "children",
+    compare_decimals: int | None = None,
 ) -> str:
     """Sentences on the latest change and the start of the series.
 
@@ -323,6 +324,10 @@ def describe_trend(
         noise test): True adds "small enough to be due to chance" and no judgement; False (more
         than chance) lets the polarity call it a change for the better or worse; None (not
         tested) says neither.
+    compare_decimals
+        Decimals at which the latest two figures are compared, when the earlier one was
+        published rounded more coarsely than the latest is shown (10.6% against DfE's 11% is
+        'about the same', not 'down').
     """
     if len(periods) != len(values):
         raise ValueError("periods and values must have the same length")
@@ -343,6 +348,11 @@ def describe_trend(
     def number(i: int) -> Decimal:
         return Decimal(0) if syms[i] == "low" else _shown_decimal(values[i], unit, decimals)
 
+    def level(i: int) -> Decimal:
+        if compare_decimals is None or syms[i] == "low":
+            return number(i)
+        return _shown_decimal(values[i], unit, compare_decimals)
+
     last = len(values) - 1
     shown_points = [i for i in range(len(values)) if shown(i)]
     if not shown(last):
@@ -359,6 +369,9 @@ def describe_trend(
     if prev >= 0 and shown(prev):
         if number(last) == number(prev):
             parts.append(f", the same as in {periods[prev]}")
+        elif level(last) == level(prev):
+            parts.append(f", about the same as in {periods[prev]} ({text(prev)}, a figure published rounded to "
+                         f"{'whole numbers' if compare_decimals == 0 else f'{compare_decimals} decimal places'})")
         else:
             direction = "higher" if number(last) > number(prev) else "lower"
             parts.append(f", {'up' if direction == 'higher' else 'down'} from {text(prev)} "

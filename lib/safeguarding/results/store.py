@@ -253,9 +253,10 @@ def build_results(area: Area, period_end: str, processed: Path, published: Path 
     protected, plan = protect_all(themes, threshold, area, published)
     key = results_key(processed, period_end, threshold, published)
     processed_manifest = processed / "manifest.json"
-    created = json.loads(processed_manifest.read_text()).get("created", "") if processed_manifest.exists() else ""
+    processed_info = json.loads(processed_manifest.read_text()) if processed_manifest.exists() else {}
     manifest = {"key": key, "borough": area.name, "slug": area.slug, "period_end": period_end,
-                "processed_created": created, "tables": sorted(ctx.tables),
+                "processed_created": processed_info.get("created", ""),
+                "synthetic": bool(processed_info.get("synthetic", False)), "tables": sorted(ctx.tables),
                 "themes": sorted(themes), "unavailable": unavailable, "disclosure": plan.summary(),
                 "seconds": round(time.perf_counter() - started, 2)}
     folder = results_folder(processed, period_end, threshold)

@@ -153,8 +153,9 @@ class CinView:
                          "figure": "" if s.unit == "count" else "c" if hidden else self.fmt(mid, r["value"]),
                          "ci": "" if s.unit == "count" or hidden
                          else f"{self.fmt(mid, r['lower'])} to {self.fmt(mid, r['upper'])}"})
-        note = (f"c = fewer than {self.b.threshold + 1}, or hidden so that another figure cannot be worked out. "
-                "Rates are per 10,000 children aged 0 to 17 (ONS mid-year estimate).")
+        note = (f"c = fewer than {self.b.threshold + 1}, or hidden so that another figure cannot be worked out."
+                + (" Rates are per 10,000 children aged 0 to 17 (ONS mid-year estimate)."
+                   if any(spec(self.P + mid).unit == "per_10k" for mid in mids) else ""))
         return html_table(pd.DataFrame(rows), {"measure": "Measure", "number": "Number", "out_of": "Out of",
                                                "figure": "Percentage or rate", "ci": "95% interval"},
                           caption=f"{what}: {self.b.area.name}, {self.b.period_label}", units={}, symbol_columns=(),

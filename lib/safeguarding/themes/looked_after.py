@@ -9,13 +9,15 @@ returns and postcodes, so DfE's own figures for the borough are shown for them, 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from safeguarding.issues import InputError
 from safeguarding.measures import looked_after as m
 from safeguarding.measures.registry import get as spec
 from safeguarding.render.blocks import join_blocks, paragraph
-from safeguarding.render.comparisons import published_comparison_block
+from safeguarding.render.comparisons import cite, within_funnel
+from safeguarding.render.glance import format_figure
 from safeguarding.themes.cin_view import CinView
 from safeguarding.themes.records_cla import HOMES
 
@@ -29,9 +31,9 @@ PHRASES = {"rate_per_10k": "rate of children looked after at 31 March per 10,000
            "uasc_pct": "share of children looked after at 31 March who were unaccompanied asylum-seeking children",
            "uasc_starts_pct": "share of children starting to be looked after who were unaccompanied asylum-seeking"}
 #: Placement groups compared with LAIT's published percentages, and how they read in a sentence.
+INDEPENDENT = "Independent and semi-independent living, supported accommodation"
 PLACEMENT_PHRASES = {"Foster placements": "in foster placements", HOMES: "in secure homes and children's homes",
-                     "Independent and semi-independent living, supported accommodation":
-                         "in independent or semi-independent living or supported accommodation"}
+                     INDEPENDENT: "in independent or semi-independent living or supported accommodation"}
 
 
 class LookedAfterView(CinView):
@@ -51,38 +53,112 @@ class LookedAfterView(CinView):
             return ""
         if not self.shown(row):
             return f"The number of children living {where} {self.hidden(row, 'children')}."
-        return (f"{int(row['numerator']):,} of {int(row['denominator']):,} {STOCK} ({self.fmt('placement_pct', row['value'])})"
-                f" lived {where}.")
+        text = (f"{int(row['numerator']):,} of {int(row['denominator']):,} {STOCK} "
+                f"({self.fmt('placement_pct', row['value'])}) lived {where}")
+        try:
+            comp = self.b.compare(m.PLACEMENT_PUBLISHED[group])
+        except (InputError, KeyError):
+            return text + "."
+        if pd.isna(comp.england):
+            return text + "."
+        return text + ": " + self.versus_england(row["value"], row["denominator"], comp, spec(P + "placement_pct")) + "."
 
     # ---- key findings ----------------------------------------------------------------
     def key_findings(self) -> list[str]:
         out = [self.count_and_rate("cla_31mar", "rate_per_10k", STOCK, "children"),
-               self.count_and_rate("starts", "starts_rate_per_10k", "children who started to be looked after in the "
-                                   "year", "children"),
-               self.placed("Foster placements"), self.placed(HOMES),
+               self.placed("Foster placements"), self.placed(HOMES), self.placed(INDEPENDENT),
                self.share("placements_3plus_pct", "had three or more placements in the year (lower is better)", STOCK),
                self.share("uasc_pct", "were unaccompanied asylum-seeking children", STOCK)]
         return [t for t in out if t]
 
-    # ---- blocks ----------------------------------------------------------------------
-    def _compared_group(self, mid: str, breakdown: str, group: str, published_id: str, phrase: str):
-        row, s = self.row(mid, breakdown, group), spec(P + mid)
-        if row is None:
-            return paragraph(f"{group}: not in the borough's results.")
-        return published_comparison_block(self.b, s, published_id, row["value"], row.get("symbol"),
-                                          borough_n=row["denominator"], borough_k=row["numerator"],
-                                          label=f"{s.label}: {group.lower()}", phrase=phrase, reason=row.get("reason"))
+    # ---- data quality ----------------------------------------------------------------
+    def _against_published(self) -> list[dict]:
+        """Own figures that differ from DfE's for the same year, as DfE rounds them: the compared
+        measures, unaccompanied children among those starting, and each placement group LAIT
+        publishes (named 'measure@group', so the first page flags only that group's row)."""
+        from safeguarding import quality
+        out = super()._against_published()
+        rows = [(P + "uasc_starts_pct", spec(P + "uasc_starts_pct").label, self.row("uasc_starts_pct"),
+                 "cla.uasc_starts_pct")]
+        rows += [(f"{P}placement_pct@{g}", f"{g} (children looked after at 31 March)",
+                  self.row("placement_pct", "placement", g), pid) for g, pid in m.PLACEMENT_PUBLISHED.items()]
+        found = []
+        for mid, label, own, pid in rows:
+            try:
+                comp = self.b.compare(pid)
+            except InputError:
+                continue
+            if self.shown(own) and comp.matches_year and not pd.isna(comp.value):
+                found.append({"measure_id": mid, "label": label, "own": own["value"], "published": comp.value,
+                              "own_n": own["denominator"], "published_n": comp.denominator})
+        if found:
+            out += quality.own_vs_published(pd.DataFrame(found), code=self.check, decimals=0, suffix="%")
+        return out
 
-    def _published_only(self, s, phrase: str):
-        """DfE's figure for the borough (the borough's own files cannot give it), beside England,
-        the region and neighbours."""
-        try:
-            comp = self.b.compare(s.published_id)
-        except InputError as exc:
-            return paragraph(f"{s.label}: not available ({exc}).")
-        value = comp.value if not pd.isna(comp.value) else None
-        return published_comparison_block(self.b, s, s.published_id, value, comp.symbol, borough_n=comp.denominator,
-                                          borough_k=comp.numerator, phrase=phrase, comparison=comp, own_records=False)
+    def versus_england(self, value, n, comp, s) -> str:
+        """'lower than England (67.0%)': chance judged by the funnel test when the count behind
+        the figure is known; otherwise the difference is stated untested, without 'better' or 'worse'."""
+        from safeguarding.render.sentences import versus_words
+        f = (lambda v: format_figure(v, s))  # noqa: E731
+        within = within_funnel(value, None, n, comp.england, s.unit, "proportion", comp)
+        words = versus_words(value, comp.england, f"England ({f(comp.england)})", within_noise=within,
+                             decimals=s.decimals, polarity=s.polarity if within is not None else None)
+        if within is None and not words.startswith("the same"):
+            words += " (not tested against chance: the number it is out of is not published)"
+        return words
+
+    # ---- blocks ----------------------------------------------------------------------
+    def _table_of_comparisons(self, rows: list[tuple[str, object, str, object]], caption: str, own: bool):
+        """Several published measures in one table (one row each: the borough's own figure where
+        it has one, DfE's figure for it, England, the region, the neighbours' median), with a
+        sentence per row saying how the borough compares with England (chance judged by the funnel
+        test where the counts are known). ``rows``: (label, own row or None, published id, spec)."""
+        from safeguarding.render.tables import html_table
+        table, words = [], []
+        for label, row, pid, s in rows:
+            try:
+                comp = self.b.compare(pid)
+            except InputError:
+                continue
+            shown = own and self.shown(row)
+            # a hidden own figure is never printed beside DfE's for the same year (a reader would
+            # take one for the other): both are 'c'
+            hidden = own and row is not None and not shown and comp.matches_year
+            value, n = ((row["value"], row["denominator"]) if shown else (np.nan, np.nan) if hidden
+                        else (comp.value, comp.denominator))
+            f = (lambda v: format_figure(v, s) if not pd.isna(v) else "x")  # noqa: E731
+            table.append({"measure": label, **({"own": f(row["value"]) if shown else "c" if row is not None else "x"}
+                                               if own else {}),
+                          "published": "c" if hidden else f(comp.value), "england": f(comp.england),
+                          "region": f(comp.region), "sn": f(comp.sn_median)})
+            if not pd.isna(value) and not pd.isna(comp.england):
+                words.append(f"{label}: {f(value)}, {self.versus_england(value, n, comp, s)}.")
+        if not table:
+            return paragraph(f"{caption}: not published for the year.")
+        year = comp.year_label
+        columns = {"measure": "Measure", **({"own": f"{self.b.area.name} (own records)"} if own else {}),
+                   "published": f"{self.b.area.name} (DfE)", "england": "England", "region": comp.region_name,
+                   "sn": "Statistical neighbours (median)"}
+        cite(self.b, f"{comp.source_title}, {year}", comp.measure.title)
+        return join_blocks(paragraph(" ".join(words)), html_table(
+            pd.DataFrame(table), columns, caption=f"{caption}: {self.b.area.name} and comparators, {year}", units={},
+            symbol_columns=(), threshold=self.b.threshold, counts="children",
+            note=(f"c = hidden in {self.b.area.name}'s own records (fewer than {self.b.threshold + 1} children, or so "
+                  "that another hidden figure cannot be worked out); DfE's figure for the same year is then not shown "
+                  "either. x = not published.") if own else "x = not published.",
+            source=f"Department for Education, {comp.source_title} ({year})."
+                   + (f" {self.b.area.name} (own records): its files for {self.b.period_label}." if own else "")))
+
+    def _caption(self, mid: str, breakdown: str, what: str) -> str:
+        """A chart title that states the finding: 'Foster placements the largest group (60.1%):
+        children looked after at 31 March, by placement, 2024-25'."""
+        rows = self.rows(mid, breakdown)
+        shown = rows[rows["symbol"].fillna("").eq("") & rows["group"].ne(m.NOT_RECORDED)] if len(rows) else rows
+        plain = f"{what[0].upper()}{what[1:]}, {self.b.period_label}"
+        if shown.empty or shown["numerator"].max() <= 0:
+            return plain
+        top = shown.loc[shown["numerator"].idxmax()]
+        return f"{top['group']}: the largest group ({self.fmt(mid, top['value'])}) of {what}, {self.b.period_label}"
 
     # ---- sections --------------------------------------------------------------------
     def section_stock_and_flows(self):
@@ -99,20 +175,21 @@ class LookedAfterView(CinView):
     def section_placements(self):
         words = " ".join(t for t in (self.placed(g) for g in PLACEMENT_PHRASES) if t)
         distance = next(s for s in m.PUBLISHED_ONLY if s.published_id == "cla.over_20_miles_pct")
+        groups = [(g, self.row("placement_pct", "placement", g), pid, spec(P + "placement_pct"))
+                  for g, pid in m.PLACEMENT_PUBLISHED.items()]
         return join_blocks(
             paragraph(words or "Placements are hidden in this briefing."),
             self.b.show(P + "placement_pct", view="bar", breakdown="placement",
-                        caption=f"Children looked after at 31 March, by placement, {self.b.period_label}"),
-            *(self._compared_group("placement_pct", "placement", g, m.PLACEMENT_PUBLISHED[g],
-                                   f"share of {STOCK} living {phrase}") for g, phrase in PLACEMENT_PHRASES.items()),
-            paragraph("Distance from home needs the postcodes of home and placement; the borough's files are not used "
-                      "for it. DfE's published figure for the borough is shown."),
-            self._published_only(distance, "share of children looked after placed more than 20 miles from home, "
-                                           "outside the borough (DfE's figure)"))
+                        caption=self._caption("placement_pct", "placement", "children looked after at 31 March, by "
+                                                                                "placement")),
+            self._table_of_comparisons(groups, "Children looked after at 31 March, by placement (%)", own=True),
+            paragraph("Distance from home needs the postcodes of home and placement, which the briefing does not "
+                      "use; DfE's published figure for the borough is shown."),
+            self._table_of_comparisons([(distance.label, None, distance.published_id, distance)],
+                                       "Placed more than 20 miles from home, outside the borough (%)", own=False))
 
     def section_stability(self):
-        long_term, two_years = (next(s for s in m.PUBLISHED_ONLY if s.published_id == pid)
-                                for pid in ("cla.long_term_stability_pct", "cla.placements_3plus_2yrs_pct"))
+        dfe_only = [s for s in m.PUBLISHED_ONLY if s.published_id != "cla.over_20_miles_pct"]
         return join_blocks(
             paragraph(self.share("placements_3plus_pct", "had three or more placements in the year (lower is better)",
                                  STOCK)),
@@ -120,23 +197,22 @@ class LookedAfterView(CinView):
             self._compared("placements_3plus_pct"),
             paragraph("Long-term stability and placements over two years need every earlier year's return; DfE's "
                       "published figures for the borough are shown."),
-            self._published_only(long_term, "share of children under 16 looked after for two and a half years who had "
-                                            "lived with the same carer for two years (DfE's figure)"),
-            self._published_only(two_years, "share of children looked after for two years with three or more "
-                                            "placements in those two years (DfE's figure)"))
+            self._table_of_comparisons([(s.label, None, s.published_id, s) for s in dfe_only],
+                                       "Long-term placement stability (DfE's figures)", own=False))
 
     def section_legal_status(self):
         words = self.leading("legal_status_pct", "legal_status", "legal status on 31 March", "children")
         return join_blocks(paragraph(words or "Legal statuses are hidden in this briefing."),
                            self.b.show(P + "legal_status_pct", view="bar", breakdown="legal_status",
-                                       caption=f"Children looked after at 31 March, by legal status, "
-                                               f"{self.b.period_label}"))
+                                       caption=self._caption("legal_status_pct", "legal_status",
+                                                             "children looked after at 31 March, by legal status")))
 
     def section_ceased(self):
         words = self.leading("ceased_reason_pct", "reason", "reason care ended", "children")
         return join_blocks(paragraph(words or "Reasons care ended are hidden in this briefing."),
                            self.b.show(P + "ceased_reason_pct", view="bar", breakdown="reason",
-                                       caption=f"Children ceasing to be looked after, by reason, {self.b.period_label}"))
+                                       caption=self._caption("ceased_reason_pct", "reason",
+                                                             "children ceasing to be looked after, by reason")))
 
     def section_who(self):
         parts = [paragraph(" ".join(t for t in (
@@ -147,10 +223,13 @@ class LookedAfterView(CinView):
             "Ethnic groups are compared in the disproportionality briefing (children looked after during the year "
             "per 10,000 children of each group, beside the other stages of the child's journey).") if t)),
                  self.b.show(P + "by_group_pct", view="bar", breakdown="age",
-                             caption=f"Children looked after at 31 March, by age, {self.b.period_label}"),
+                             caption=self._caption("by_group_pct", "age", "children looked after at 31 March, by age")),
                  self.b.show(P + "by_group_pct", breakdown="sex",
                              caption=f"Children looked after at 31 March, by sex, {self.b.period_label}"),
-                 self._compared("uasc_pct"), self._compared("uasc_starts_pct")]
+                 self._compared("uasc_pct"),
+                 self._table_of_comparisons([(spec(P + "uasc_starts_pct").label, self.row("uasc_starts_pct"),
+                                              "cla.uasc_starts_pct", spec(P + "uasc_starts_pct"))],
+                                            "Unaccompanied asylum-seeking children among those starting (%)", own=True)]
         return join_blocks(*parts)
 
 
