@@ -146,3 +146,14 @@ def check_sections(b, findings=(1, 6)) -> None:
         for column in ("numerator", "denominator"):
             assert visible_small_counts(frame[~frame["measure_id"].str.contains("rate_per_10k")], column).empty
     assert b.self_check() == []
+
+
+def theme_value(m, tables: dict, name: str, mid: str, breakdown: str = "all", group: str | None = None,
+                column: str = "value"):
+    """One figure of a theme's result tables (``m``: its measures module): the row of measure
+    ``m.P + mid`` in ``breakdown`` and ``group`` (default ``m.ALL``) of table ``name``, exactly one."""
+    frame = tables[name]
+    group = m.ALL if group is None else group
+    row = frame[(frame["measure_id"] == m.P + mid) & (frame["breakdown"] == breakdown) & (frame["group"] == group)]
+    assert len(row) == 1, (mid, breakdown, group)
+    return row[column].iloc[0]

@@ -3,10 +3,12 @@ re-aggregates to, disclosure links to the disproportionality theme, and the brie
 
 from __future__ import annotations
 
+import functools
 
 import numpy as np
 import pandas as pd
 import pytest
+from fixtures_data import theme_value
 from safeguarding.measures import child_protection as m
 from safeguarding.results.plan import plan_disclosure
 from safeguarding.results.relations import expand
@@ -52,11 +54,7 @@ def _tables():
     return s47, plans, children
 
 
-def _value(tables, name, mid, breakdown="all", group=m.ALL, column="value"):
-    frame = tables[name]
-    row = frame[(frame["measure_id"] == m.P + mid) & (frame["breakdown"] == breakdown) & (frame["group"] == group)]
-    assert len(row) == 1, (mid, breakdown, group)
-    return row[column].iloc[0]
+_value = functools.partial(theme_value, m)
 
 
 def test_measures_hand_computed():

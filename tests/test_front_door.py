@@ -3,9 +3,11 @@ re-aggregates to, disclosure links, and the briefing."""
 
 from __future__ import annotations
 
+import functools
 
 import pandas as pd
 import pytest
+from fixtures_data import theme_value
 from safeguarding.measures import front_door as m
 from safeguarding.results.cells import cell_values, register_cells
 from safeguarding.results.plan import plan_disclosure
@@ -44,11 +46,7 @@ def _tables():
     return details, assessments, children
 
 
-def _value(tables, name, mid, breakdown="all", group=m.ALL, column="value"):
-    frame = tables[name]
-    row = frame[(frame["measure_id"] == m.P + mid) & (frame["breakdown"] == breakdown) & (frame["group"] == group)]
-    assert len(row) == 1, (mid, breakdown, group)
-    return row[column].iloc[0]
+_value = functools.partial(theme_value, m)
 
 
 def test_working_days_of_the_assessments():

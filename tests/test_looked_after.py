@@ -3,8 +3,11 @@ re-aggregates to, disclosure links, DfE-only figures labelled as DfE's, and the 
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pytest
+from fixtures_data import theme_value
 from safeguarding.measures import looked_after as m
 from safeguarding.themes.looked_after import LookedAfterView
 from safeguarding.themes.registry import THEMES
@@ -49,11 +52,7 @@ def _episodes():
     return eps, header, uasc
 
 
-def _value(tables, name, mid, breakdown="all", group=m.ALL, column="value"):
-    frame = tables[name]
-    row = frame[(frame["measure_id"] == m.P + mid) & (frame["breakdown"] == breakdown) & (frame["group"] == group)]
-    assert len(row) == 1, (mid, breakdown, group)
-    return row[column].iloc[0]
+_value = functools.partial(theme_value, m)
 
 
 def test_measures_hand_computed():
