@@ -70,12 +70,18 @@ class CinView:
         return hidden_words(None if row is None else row.get("reason"), self.b.threshold, counts)
 
     def comparison(self, mid: str):
-        if mid not in self.comparisons:
+        """The published comparison of one of the theme's measures (None when there is none)."""
+        return self.published(spec(self.P + mid).published_id)
+
+    def published(self, published_id: str | None):
+        """A published measure for the borough and its comparators, read once per briefing (None
+        when it is not published for the year or before)."""
+        if published_id not in self.comparisons:
             try:
-                self.comparisons[mid] = self.b.compare(spec(self.P + mid).published_id)
+                self.comparisons[published_id] = self.b.compare(published_id) if published_id else None
             except InputError:
-                self.comparisons[mid] = None
-        return self.comparisons[mid]
+                self.comparisons[published_id] = None
+        return self.comparisons[published_id]
 
     def fmt(self, mid: str, value) -> str:
         return format_figure(value, spec(self.P + mid))
@@ -116,15 +122,19 @@ class CinView:
         versus = self.against_england(mid) if spec(self.P + mid).published_id else ""
         return text + (f": {versus}." if versus else ".")
 
-    def leading(self, mid: str, breakdown: str, noun: str, counts: str | None = None) -> str:
-        """'Neglect was the most common initial category: 87 of 195 plans (44.6%).'"""
+    def largest(self, mid: str, breakdown: str) -> pd.Series | None:
+        """The shown group of a breakdown with the most (hidden groups and 'Not recorded' left out)."""
         rows = self.rows(mid, breakdown)
         if rows.empty:
-            return ""
+            return None
         shown = rows[rows["symbol"].fillna("").eq("") & rows["group"].ne(self.measures.NOT_RECORDED)]
-        if shown.empty:
+        return None if shown.empty else shown.loc[shown["numerator"].idxmax()]
+
+    def leading(self, mid: str, breakdown: str, noun: str, counts: str | None = None) -> str:
+        """'Neglect was the most common initial category: 87 of 195 plans (44.6%).'"""
+        top = self.largest(mid, breakdown)
+        if top is None:
             return ""
-        top = shown.loc[shown["numerator"].idxmax()]
         return (f"{top['group']} was the most common {noun}: {int(top['numerator']):,} of {int(top['denominator']):,} "
                 f"{counts or self.counts} ({self.fmt(mid, top['value'])}).")
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from safeguarding.issues import InputError
 from safeguarding.measures import looked_after as m
 from safeguarding.measures.registry import get as spec
 from safeguarding.render.blocks import join_blocks, paragraph
@@ -55,11 +54,8 @@ class LookedAfterView(CinView):
             return f"The number of children living {where} {self.hidden(row, 'children')}."
         text = (f"{int(row['numerator']):,} of {int(row['denominator']):,} {STOCK} "
                 f"({self.fmt('placement_pct', row['value'])}) lived {where}")
-        try:
-            comp = self.b.compare(m.PLACEMENT_PUBLISHED[group])
-        except (InputError, KeyError):
-            return text + "."
-        if pd.isna(comp.england):
+        comp = self.published(m.PLACEMENT_PUBLISHED.get(group))
+        if comp is None or pd.isna(comp.england):
             return text + "."
         return text + ": " + self.versus_england(row["value"], row["denominator"], comp, spec(P + "placement_pct")) + "."
 
@@ -84,11 +80,8 @@ class LookedAfterView(CinView):
                   self.row("placement_pct", "placement", g), pid) for g, pid in m.PLACEMENT_PUBLISHED.items()]
         found = []
         for mid, label, own, pid in rows:
-            try:
-                comp = self.b.compare(pid)
-            except InputError:
-                continue
-            if self.shown(own) and comp.matches_year and not pd.isna(comp.value):
+            comp = self.published(pid)
+            if comp is not None and self.shown(own) and comp.matches_year and not pd.isna(comp.value):
                 found.append({"measure_id": mid, "label": label, "own": own["value"], "published": comp.value,
                               "own_n": own["denominator"], "published_n": comp.denominator})
         if found:
@@ -116,9 +109,8 @@ class LookedAfterView(CinView):
         from safeguarding.render.tables import html_table
         table, words = [], []
         for label, row, pid, s in rows:
-            try:
-                comp = self.b.compare(pid)
-            except InputError:
+            comp = self.published(pid)
+            if comp is None:
                 continue
             shown = own and self.shown(row)
             # a hidden own figure is never printed beside DfE's for the same year (a reader would
@@ -152,12 +144,9 @@ class LookedAfterView(CinView):
     def _caption(self, mid: str, breakdown: str, what: str) -> str:
         """A chart title that states the finding: 'Foster placements the largest group (60.1%):
         children looked after at 31 March, by placement, 2024-25'."""
-        rows = self.rows(mid, breakdown)
-        shown = rows[rows["symbol"].fillna("").eq("") & rows["group"].ne(m.NOT_RECORDED)] if len(rows) else rows
-        plain = f"{what[0].upper()}{what[1:]}, {self.b.period_label}"
-        if shown.empty or shown["numerator"].max() <= 0:
-            return plain
-        top = shown.loc[shown["numerator"].idxmax()]
+        top = self.largest(mid, breakdown)
+        if top is None or top["numerator"] <= 0:
+            return f"{what[0].upper()}{what[1:]}, {self.b.period_label}"
         return f"{top['group']}: the largest group ({self.fmt(mid, top['value'])}) of {what}, {self.b.period_label}"
 
     # ---- sections --------------------------------------------------------------------
