@@ -93,9 +93,7 @@ class Briefing:
         ``protected=False`` returns the figures before disclosure control, for exploring in
         JupyterLab; such a frame is marked, and the renderers refuse to show it.
         """
-        source = self.results.protected if protected else {t: r.tables for t, r in self.results.themes.items()}
-        frames = [frame[frame["measure_id"] == measure_id] for tables in source.values() for frame in tables.values()]
-        frames = [f for f in frames if len(f)]
+        frames = self.results.measure_rows(measure_id, protected)
         if not frames:
             raise InputError(f"No results for measure {measure_id!r} for {self.area.name}. Measures of this theme: "
                              f"{', '.join(s.id for s in registry.all_measures(self.theme))}.")

@@ -11,6 +11,7 @@ Licence v3.0.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 from dataclasses import dataclass, field
@@ -172,11 +173,55 @@ def _format(value: float, symbol: str, decimals: int | None) -> str:
     return f"{value:,.{digits}f}"
 
 
-def _pick(rows: pd.DataFrame) -> tuple[float, str, float, float]:
-    if rows.empty:
-        return np.nan, NO_ROW_SYMBOL, np.nan, np.nan
-    row = rows.iloc[0]
-    return float(row["value"]), str(row["symbol"]), float(row["numerator"]), float(row["denominator"])
+_NO_ROW = (np.nan, NO_ROW_SYMBOL, np.nan, np.nan)
+
+
+class _Year:
+    """One published year of a measure, with its rows looked up by (level, area)."""
+
+    def __init__(self, rows: pd.DataFrame):
+        self.measure_id = str(rows["measure_id"].iloc[0]) if len(rows) else ""
+        las = rows[rows["geographic_level"] == "Local authority"]
+        self.las = las[["area_name", "dfe_number", "value", "numerator", "denominator", "symbol"]].reset_index(drop=True)
+        self._rows: dict[tuple, tuple] = {}
+        for level, code, dfe, value, symbol, numerator, denominator in rows[
+                ["geographic_level", "area_code", "dfe_number", "value", "symbol", "numerator", "denominator"]
+        ].itertuples(index=False):
+            key = (level, None if level == "National" else (int(dfe) if level == "Local authority" else code))
+            if level == "Local authority" and pd.isna(dfe):
+                continue
+            # the first row of an area wins, as before
+            self._rows.setdefault(key, (float(value), str(symbol), float(numerator), float(denominator)))
+
+    def row(self, key: tuple) -> tuple[float, str, float, float]:
+        if key[0] == "Local authority" and key[1] is not None:
+            key = (key[0], int(key[1]))
+        return self._rows.get(key, _NO_ROW)
+
+
+class _Indexed:
+    """A measure's published figures split by year, for quick lookups by area."""
+
+    def __init__(self, frame: pd.DataFrame):
+        self.years = sorted(int(y) for y in frame["year"].unique().tolist())
+        self.by_year = {int(y): _Year(rows) for y, rows in frame.groupby("year", sort=True)}
+        las = frame[frame["geographic_level"] == "Local authority"]
+        self._trend = {int(dfe): rows[["year", "value", "symbol"]].sort_values("year").reset_index(drop=True)
+                       for dfe, rows in las.groupby("dfe_number", sort=False)}
+
+    def trend_of(self, dfe_number) -> pd.DataFrame:
+        found = self._trend.get(int(dfe_number)) if dfe_number is not None else None
+        if found is None:
+            return pd.DataFrame({"year": pd.Series(dtype="int64"), "value": pd.Series(dtype="float64"),
+                                 "symbol": pd.Series(dtype="object")})
+        return found.copy()
+
+
+@functools.lru_cache(maxsize=512)
+def _indexed(measure_id: str, directory: str) -> _Indexed:
+    """The published figures of a measure, indexed once per process (a briefing compares
+    dozens of measures; the overview compares every theme's)."""
+    return _Indexed(figures(measure_id, directory or None))
 
 
 def compare(area, measure_id: str, year: int | None = None, published_dir: str | os.PathLike | None = None) -> Comparison:
@@ -209,8 +254,8 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
     """
     la = resolve_area(area)
     measure = cat.get_measure(measure_id)
-    frame = figures(measure.id, published_dir)
-    years = sorted(frame["year"].unique().tolist())
+    index = _indexed(measure.id, str(config.published_dir(published_dir) or ""))
+    years = index.years
     if not years:
         raise InputError(f"No published figures for {measure.id}")
     note = ""
@@ -220,38 +265,28 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
     if year is not None and shown != int(year):
         note = (f"{measure.title} is not published for {year_label(int(year), measure.year_kind)}; "
                 f"the latest earlier year, {year_label(shown, measure.year_kind)}, is shown.")
-    in_year = frame[frame["year"] == shown]
-    las = in_year[in_year["geographic_level"] == "Local authority"]
-    shown_measure = cat.get_measure(in_year["measure_id"].iloc[0]) if len(in_year) else measure
+    in_year = index.by_year[shown]
+    shown_measure = cat.get_measure(in_year.measure_id) if in_year.measure_id else measure
 
-    value, symbol, numerator, denominator = _pick(las[las["dfe_number"] == la.dfe_number])
-    england, england_symbol, _, _ = _pick(in_year[in_year["geographic_level"] == "National"])
-    region, region_symbol, _, _ = _pick(
-        in_year[(in_year["geographic_level"] == "Regional") & (in_year["area_code"] == la.region_code)]
-    )
+    value, symbol, numerator, denominator = in_year.row(("Local authority", la.dfe_number))
+    england, england_symbol, _, _ = in_year.row(("National", None))
+    region, region_symbol, _, _ = in_year.row(("Regional", la.region_code))
     sub_region = sub_region_name = None
     sub_region_symbol = ""
     if la.sub_region_code:
-        rows = in_year[(in_year["geographic_level"] == "Sub-regional") & (in_year["area_code"] == la.sub_region_code)]
         sub_region_name = la.sub_region
-        sub_region, sub_region_symbol, _, _ = _pick(rows)
+        sub_region, sub_region_symbol, _, _ = in_year.row(("Sub-regional", la.sub_region_code))
 
     neighbour_rows = []
     for neighbour, closeness in zip(neighbours_of(la), la.neighbour_closeness or [""] * len(la.neighbours)):
-        n_value, n_symbol, _, _ = _pick(las[las["dfe_number"] == neighbour.dfe_number])
+        n_value, n_symbol, _, _ = in_year.row(("Local authority", neighbour.dfe_number))
         neighbour_rows.append((neighbour.name, neighbour.dfe_number, closeness, n_value, n_symbol))
     neighbours = pd.DataFrame(neighbour_rows, columns=["name", "dfe_number", "closeness", "value", "symbol"])
     neighbours = neighbours.astype({"dfe_number": "Int64", "value": "float64"})
     sn_median, sn_count = neighbour_median(neighbours["value"])
 
-    all_las = las[["area_name", "dfe_number", "value", "numerator", "denominator", "symbol"]].reset_index(drop=True)
-    trend = (
-        frame[(frame["geographic_level"] == "Local authority") & (frame["dfe_number"] == la.dfe_number)][
-            ["year", "value", "symbol"]
-        ]
-        .sort_values("year")
-        .reset_index(drop=True)
-    )
+    all_las = in_year.las.copy()
+    trend = index.trend_of(la.dfe_number)
     directory = config.published_dir(published_dir)
     notes = []
     if sn_count < MIN_NEIGHBOURS:

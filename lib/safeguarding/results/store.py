@@ -77,6 +77,20 @@ class BoroughResults:
     unavailable: dict[str, str]              # theme -> why it could not be computed
     audit: pd.DataFrame
     manifest: dict
+    _by_measure: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def measure_rows(self, measure_id: str, protected: bool = True) -> list[pd.DataFrame]:
+        """Each table's rows of one measure, in table order (empty tables left out), from an
+        index of every table by measure built once (a briefing asks for dozens of measures)."""
+        if protected not in self._by_measure:
+            source = self.protected if protected else {t: r.tables for t, r in self.themes.items()}
+            index: dict[str, list[pd.DataFrame]] = {}
+            for tables in source.values():
+                for frame in tables.values():
+                    for mid, rows in frame.groupby("measure_id", sort=False, observed=True):
+                        index.setdefault(str(mid), []).append(rows)
+            self._by_measure[protected] = index
+        return self._by_measure[protected].get(measure_id, [])
 
     def table(self, theme: str, name: str, protected: bool = True) -> pd.DataFrame:
         if theme in self.unavailable:
