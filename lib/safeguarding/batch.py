@@ -58,18 +58,16 @@ class BriefingJob:
 
 
 def execute_briefing(notebook: Path, parameters: dict, kernel_name: str = "python3", log_path: Path | None = None):
-    """Execute a briefing notebook with papermill in this process and return the executed node.
+    """Execute a briefing notebook (parameterised with papermill) and return the executed node.
 
-    The kernel's own console chatter (start-up and shutdown messages) goes to ``log_path``
-    (or nowhere) rather than the terminal; errors in cells still fail the run.
+    It runs on this worker's warm kernel (:mod:`safeguarding.kernels`: started once, each
+    briefing in a fresh session). The kernel's own console chatter (start-up and shutdown
+    messages) goes to ``log_path`` (or nowhere) rather than the terminal; errors in cells
+    still fail the run.
     """
-    import papermill as pm
-    with tempfile.TemporaryDirectory() as tmp, _kernel_console(log_path):
-        out = Path(tmp) / notebook.name
-        nb = pm.execute_notebook(str(notebook), str(out), parameters=parameters, kernel_name=kernel_name,
-                                 progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-                                 cwd=str(notebook.parent))
-    return nb
+    from safeguarding.kernels import run_notebook
+    with _kernel_console(log_path):
+        return run_notebook(notebook, parameters, kernel_name=kernel_name)
 
 
 class _kernel_console:

@@ -1,0 +1,72 @@
+"""Warm kernels: briefings share a running kernel but never each other's names or settings."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from safeguarding import kernels
+
+
+def _notebook(*sources: str, parameters: str | None = None):
+    cells = []
+    if parameters is not None:
+        cells.append(nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}))
+    cells += [nbformat.v4.new_code_cell(s) for s in sources]
+    return nbformat.v4.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "language": "python",
+                                                                          "display_name": "Python 3"}})
+
+
+def _outputs(nb) -> list[str]:
+    return ["".join(o.get("text", "")) for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stdout"]
+
+
+@pytest.fixture
+def notebooks(tmp_path):
+    def write(name, *sources, parameters=None):
+        path = tmp_path / name
+        nbformat.write(_notebook(*sources, parameters=parameters), str(path))
+        return path
+    yield write
+    kernels.discard_kernel()
+
+
+def test_each_notebook_runs_in_a_fresh_session_on_the_same_kernel(notebooks):
+    first = notebooks("a.ipynb", "import os, matplotlib\nsecret = 617\nmatplotlib.rcParams['font.size'] = 31\n"
+                                 "print(os.getpid())")
+    second = notebooks("b.ipynb", "import os, matplotlib\nprint(os.getpid())\nprint('secret' in globals())\n"
+                                  "print(matplotlib.rcParams['font.size'])\nprint(get_ipython().execution_count)")
+    a = kernels.run_notebook(first, {})
+    b = kernels.run_notebook(second, {})
+    pid_a = _outputs(a)[0].strip()
+    pid_b, seen, size, count = _outputs(b)[0].split()
+    assert pid_a == pid_b                      # the same (warm) kernel process ...
+    assert seen == "False"                     # ... but the first notebook's names are gone
+    assert float(size) != 31                   # and its matplotlib settings undone
+    assert count == "2"                        # numbering starts again, as in a new kernel (1: parameters)
+    assert kernels.warm_kernel("python3", first.parent).uses == 2
+
+
+def test_parameters_are_injected_as_papermill_does(notebooks):
+    path = notebooks("p.ipynb", "print(borough, threshold)", parameters='borough = "hounslow"\nthreshold = 5')
+    nb = kernels.run_notebook(path, {"borough": "harrow", "threshold": 10})
+    assert _outputs(nb) == ["harrow 10\n"]
+    assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
+
+
+def test_a_failed_notebook_retires_its_kernel_and_the_next_gets_a_new_one(notebooks):
+    from nbclient.exceptions import CellExecutionError
+    ok = notebooks("ok.ipynb", "import os\nprint(os.getpid())")
+    bad = notebooks("bad.ipynb", "import os\nprint(os.getpid())\nraise ValueError('broken briefing')")
+    before = _outputs(kernels.run_notebook(ok, {}))[0]
+    with pytest.raises(CellExecutionError, match="broken briefing"):
+        kernels.run_notebook(bad, {})
+    after = _outputs(kernels.run_notebook(ok, {}))[0]
+    assert before != after
+
+
+def test_a_kernel_is_replaced_after_max_uses(notebooks, monkeypatch):
+    monkeypatch.setattr(kernels, "MAX_USES", 2)
+    path = notebooks("n.ipynb", "import os\nprint(os.getpid())")
+    pids = [_outputs(kernels.run_notebook(path, {}))[0] for _ in range(3)]
+    assert pids[0] == pids[1] != pids[2]
