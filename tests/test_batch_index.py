@@ -135,7 +135,7 @@ def test_two_runs_into_one_outputs_folder_fail_clearly(tmp_path, capsys):
         assert "Traceback" not in err and not (period / "hounslow").exists()
 
 
-def _slow_build(slug, period_end, threshold, published, data_dir):
+def _slow_build(slug, period_end, threshold, published, data_dir, prepare=None):
     """Stands in for a borough's results stage: starts a child process (as a kernel would) and waits."""
     import subprocess
     import sys

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 import traceback
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -193,25 +193,39 @@ def prepare_borough(slug: str, period_end: str, demo: bool, seed: int, data_dir=
 def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIOD_END, outputs=None,
               jobs: int | None = None, threshold: int = config.DEFAULT_SUPPRESSION_THRESHOLD, published=None,
               ingest_first: bool = True, demo: bool = False, seed: int = 2025, data_dir=None,
-              progress: bool = True, marking: str = config.DEFAULT_MARKING) -> int:
-    """Run briefings; see module docstring. Returns the process exit code (0 all ok, 1 any failed)."""
+              progress: bool = True, marking: str = config.DEFAULT_MARKING, executor: str = "local",
+              scheduler: str | None = None) -> int:
+    """Run briefings; see module docstring. Returns the process exit code (0 all ok, 1 any failed).
+
+    ``executor`` 'local' runs on ``jobs`` worker processes here; 'dask' on the Dask cluster at
+    ``scheduler`` (or a local Dask cluster of ``jobs`` workers): see :mod:`safeguarding.executors`."""
+    from safeguarding.executors import check_executor
     from safeguarding import params
     from safeguarding.codes.areas import DEMO_BOROUGHS, resolve_area
     # every parameter is checked before any ingest or kernel start
     period_end, threshold = params.check_period_end(period_end), params.check_threshold(threshold)
     params.check_published(published)
     marking = params.check_marking(marking)
+    executor = check_executor(executor, scheduler)
     areas = [resolve_area(b) for b in (boroughs or DEMO_BOROUGHS)]
     theme_keys = [resolve_theme(t).key for t in themes] if themes else available_themes()
     out_root = params.check_outputs(config.outputs_dir(outputs)) / period_folder(period_end)
     from safeguarding.locks import held
     with held(out_root, "writing briefings into"):
-        return _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first, demo,
-                          seed, data_dir, progress, marking)
+        if executor == "local":
+            return _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first,
+                              demo, seed, data_dir, progress, marking)
+        from safeguarding.executors import open_pool
+        pool = open_pool(executor, max(1, jobs or os.cpu_count() or 1), scheduler)
+        try:
+            return _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first,
+                              demo, seed, data_dir, progress, marking, pool)
+        finally:
+            pool.close()
 
 
 def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first, demo, seed,
-               data_dir, progress, marking=config.DEFAULT_MARKING) -> int:
+               data_dir, progress, marking=config.DEFAULT_MARKING, pool=None) -> int:
     started = datetime.now(timezone.utc)
     t0 = time.perf_counter()
 
@@ -220,18 +234,14 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
         print(f"Note: {problem}; the briefings say so where they would compare with it. ({problem.detail})",
               file=sys.stderr)
     prep_errors = {}
-    if ingest_first or demo:
-        for area in areas:
-            err = prepare_borough(area.slug, period_end, demo, seed, data_dir)
-            if err:
-                prep_errors[area.slug] = err
-
+    # each borough's data is made ready (demo files if asked, ingest) and its results built in
+    # one task, boroughs in parallel
+    prepare = {"demo": demo, "seed": seed} if (ingest_first or demo) else None
     published_dir = config.published_dir(published)
     stopped = None
     try:
         with _stop_on_sigterm():
-            audits = build_all_results([a for a in areas if a.slug not in prep_errors], period_end, threshold,
-                                       published, data_dir, jobs)
+            audits = build_all_results(areas, period_end, threshold, published, data_dir, jobs, pool, prepare)
     except KeyboardInterrupt as exc:  # stopped while building results: no briefing is started
         stopped, audits = str(exc) or "interrupted (Ctrl-C)", {}
     for slug, audit in audits.items():
@@ -258,7 +268,7 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
         bar = tqdm(total=len(job_list), desc="briefings", unit="briefing", file=sys.stderr,
                    disable=not sys.stderr.isatty() and not os.environ.get("SAFEGUARDING_PROGRESS"))
         bar.update(len(job_list) - len(todo))
-    done, interrupted = run_jobs(todo, workers, bar)
+    done, interrupted = run_jobs(todo, workers, bar, pool=pool)
     interrupted = stopped or interrupted
     if bar:
         bar.close()
@@ -277,6 +287,7 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
     listed, listed_areas, earlier = merge_earlier_runs(out_root, final, areas)
     write_manifest(out_root, listed, started, elapsed, dict(period_end=period_end, threshold=threshold,
                    published_dir=str(published_dir) if published_dir else None, jobs=workers, themes=theme_keys,
+                   executor=getattr(pool, "kind", "local"),
                    boroughs=[a.slug for a in areas]), areas, data_dir, audits, earlier)
     from safeguarding.results.store import load_results
     headlines, synthetic = {}, set()
@@ -303,22 +314,25 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
     return 1 if failed else 0
 
 
-def run_jobs(todo: list[BriefingJob], workers: int, bar=None, runner=None) -> tuple[dict, str | None]:
-    """Run briefing jobs (``runner``, default :func:`run_job`) on ``workers`` processes. Ctrl-C
-    or SIGTERM cancels the queue and stops the running briefings and their kernels at once.
+def run_jobs(todo: list[BriefingJob], workers: int, bar=None, runner=None, pool=None) -> tuple[dict, str | None]:
+    """Run briefing jobs (``runner``, default :func:`run_job`) on ``workers`` local processes, or on
+    ``pool`` (an open :class:`safeguarding.executors.Pool`, e.g. a Dask cluster). Ctrl-C or
+    SIGTERM cancels the queue and stops the running briefings and their kernels at once.
     Returns the finished jobs by (borough, theme) and, when stopped, why."""
+    from safeguarding.executors import LocalPool
     runner = runner or run_job
     done: dict[tuple, BriefingJob] = {}
     interrupted = None
     with _stop_on_sigterm():
         try:
-            if workers == 1:
+            if workers == 1 and pool is None:
                 for job in todo:
                     done[(job.borough, job.theme)] = runner(job)
                     if bar:
                         bar.update(1)
             else:
-                pool = ProcessPoolExecutor(max_workers=workers, initializer=_own_process_group)
+                own = pool is None
+                pool = pool or LocalPool(workers)
                 try:
                     futures = {pool.submit(runner, job): job for job in todo}
                     for fut in as_completed(futures):
@@ -332,44 +346,13 @@ def run_jobs(todo: list[BriefingJob], workers: int, bar=None, runner=None) -> tu
                         if bar:
                             bar.update(1)
                 except BaseException:
-                    _stop_pool(pool)
+                    pool.stop()
                     raise
-                pool.shutdown()
+                if own:
+                    pool.close()
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (see _stop_on_sigterm)
             interrupted = str(exc) or "interrupted (Ctrl-C)"
     return done, interrupted
-
-
-def _own_process_group() -> None:
-    """Each briefing worker leads its own process group, so that stopping it stops the kernel
-    it started too (no orphan kernels writing briefings after the batch has stopped)."""
-    import signal
-    try:
-        os.setpgrp()
-    except OSError:  # pragma: no cover - not on this platform
-        pass
-    # a forked worker inherits the batch's SIGTERM handler: it must die on SIGTERM, not go on
-    # to the next briefing in the queue
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel every queued briefing and stop the running ones with their kernels, now."""
-    import signal
-    workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in workers:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)  # the worker and the kernel it started
-        except (OSError, AttributeError):
-            try:
-                proc.terminate()
-            except OSError:  # pragma: no cover - already gone
-                pass
-    for proc in workers:
-        proc.join(timeout=10)
-        if proc.is_alive():  # pragma: no cover - a worker that ignores SIGTERM
-            os.killpg(proc.pid, signal.SIGKILL)
 
 
 class _stop_on_sigterm:
@@ -393,9 +376,15 @@ class _stop_on_sigterm:
         return False
 
 
-def _build_one(slug: str, period_end: str, threshold: int, published, data_dir) -> dict:
+def _build_one(slug: str, period_end: str, threshold: int, published, data_dir, prepare: dict | None = None) -> dict:
+    """One borough: its data made ready (``prepare``: demo files if asked, then ingest; see
+    :func:`prepare_borough`), then its results stage. Returns the disclosure summary or an error."""
     from safeguarding.codes.areas import resolve_area
     from safeguarding.results.store import load_results
+    if prepare is not None:
+        err = prepare_borough(slug, period_end, prepare.get("demo", False), prepare.get("seed", 2025), data_dir)
+        if err:
+            return {"error": err}
     try:
         res = load_results(resolve_area(slug), period_end, data_dir=data_dir, published_dir=published, threshold=threshold)
     except Exception as exc:  # reported per borough; the others still run
@@ -404,26 +393,35 @@ def _build_one(slug: str, period_end: str, threshold: int, published, data_dir) 
             "seconds": res.manifest.get("seconds")}
 
 
-def build_all_results(areas, period_end: str, threshold: int, published, data_dir, jobs: int | None) -> dict:
-    """The results stage for every borough (in parallel): compute, plan, protect, audit, store.
+def build_all_results(areas, period_end: str, threshold: int, published, data_dir, jobs: int | None,
+                      pool=None, prepare: dict | None = None) -> dict:
+    """The results stage for every borough (in parallel, on local processes or ``pool``):
+    compute, plan, protect, audit, store.
 
     Returns, per borough, the disclosure summary (cells, hidden primary/secondary, audit
     failures) or an error. A borough whose audit fails gets no briefings."""
+    from safeguarding.executors import LocalPool
     out = {}
     workers = max(1, min(jobs or os.cpu_count() or 1, len(areas) or 1))
-    if workers == 1:
+    if workers == 1 and pool is None:
         for a in areas:
-            out[a.slug] = _build_one(a.slug, period_end, threshold, published, data_dir)
+            out[a.slug] = _build_one(a.slug, period_end, threshold, published, data_dir, prepare)
     else:
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=_own_process_group)
+        own = pool is None
+        pool = pool or LocalPool(workers)
         try:
-            futures = {pool.submit(_build_one, a.slug, period_end, threshold, published, data_dir): a.slug for a in areas}
+            futures = {pool.submit(_build_one, a.slug, period_end, threshold, published, data_dir, prepare): a.slug
+                       for a in areas}
             for fut in as_completed(futures):
-                out[futures[fut]] = fut.result()
+                try:
+                    out[futures[fut]] = fut.result()
+                except Exception as exc:  # a worker died: that borough gets no briefings, the rest go on
+                    out[futures[fut]] = {"error": f"results could not be built: {_failure_message(exc)}"}
         except BaseException:  # Ctrl-C or SIGTERM: no worker is left running
-            _stop_pool(pool)
+            pool.stop()
             raise
-        pool.shutdown()
+        if own:
+            pool.close()
     for slug, audit in out.items():
         if audit.get("audit_failures"):
             audit["error"] = (f"the disclosure audit found {audit['audit_failures']} hidden figure(s) that could be "

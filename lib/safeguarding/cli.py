@@ -97,7 +97,8 @@ def cmd_batch(args) -> int:
     boroughs = [a.slug for a in _areas(args.boroughs, args.all_london)]
     return run_batch(boroughs=boroughs, themes=args.themes or None, period_end=args.period_end,
                      outputs=args.outputs, jobs=args.jobs, threshold=args.threshold, published=args.published,
-                     ingest_first=not args.no_ingest, demo=args.demo, seed=args.seed, marking=args.marking)
+                     ingest_first=not args.no_ingest, demo=args.demo, seed=args.seed, marking=args.marking,
+                     executor=args.executor, scheduler=args.scheduler)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -157,6 +158,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="parallel briefings (default: number of cores)")
     p.add_argument("--demo", action="store_true", help="generate demo data first (for boroughs without raw data)")
     p.add_argument("--seed", type=int, default=2025)
+    p.add_argument("--executor", choices=("local", "dask"), default="local",
+                   help="where the work runs: local worker processes (default), or a Dask cluster")
+    p.add_argument("--scheduler", help="with --executor dask: the Dask scheduler's address (e.g. tcp://host:8786); "
+                                       "without it, a local Dask cluster of --jobs workers")
     _briefing_options(p)
     p.set_defaults(func=cmd_batch)
     return parser
@@ -184,6 +189,9 @@ def _check_args(args) -> None:
         params.check_published(args.published)
     if getattr(args, "marking", None) is not None:
         args.marking = params.check_marking(args.marking)
+    if args.command == "batch":
+        from safeguarding.executors import check_executor
+        args.executor = check_executor(args.executor, args.scheduler)
     if args.command in ("brief", "batch"):
         params.check_outputs(config.outputs_dir(args.outputs))
 
