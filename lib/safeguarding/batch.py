@@ -289,18 +289,12 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
                    published_dir=str(published_dir) if published_dir else None, jobs=workers, themes=theme_keys,
                    executor=getattr(pool, "kind", "local"),
                    boroughs=[a.slug for a in areas]), areas, data_dir, audits, earlier)
-    from safeguarding.results.store import load_results
-    headlines, synthetic = {}, set()
-    for area in listed_areas:
-        try:
-            res = load_results(area, period_end, data_dir=data_dir, published_dir=published, threshold=threshold)
-            headlines[area.slug] = index_headlines(res)
-            if res.manifest.get("synthetic"):
-                synthetic.add(area.slug)
-        except Exception:  # noqa: BLE001 - a borough whose results cannot be read is listed without figures
-            headlines[area.slug] = []
-            continue
-        write_borough_workbook(res, out_root, listed, marking, threshold)
+    # each borough's headline figures for the index and its Excel workbook, boroughs in parallel
+    finished = per_borough(_finish_one, [a.slug for a in listed_areas], jobs, pool,
+                           lambda slug: (period_end, threshold, published, data_dir, out_root,
+                                         [j for j in listed if j.borough == slug], marking))
+    headlines = {slug: r.get("headlines", []) if isinstance(r, dict) else [] for slug, r in finished.items()}
+    synthetic = {slug for slug, r in finished.items() if isinstance(r, dict) and r.get("synthetic")}
     write_index(out_root, listed, listed_areas, period_end, headlines, synthetic)
     failed = [j for j in final if j.status != "ok"]
     print(f"{len(final) - len(failed)} of {len(final)} briefing(s) written to {out_root} in {elapsed:.1f}s "
@@ -396,37 +390,62 @@ def _build_one(slug: str, period_end: str, threshold: int, published, data_dir, 
 def build_all_results(areas, period_end: str, threshold: int, published, data_dir, jobs: int | None,
                       pool=None, prepare: dict | None = None) -> dict:
     """The results stage for every borough (in parallel, on local processes or ``pool``):
-    compute, plan, protect, audit, store.
+    compute, plan, protect, audit, store (after ``prepare``: demo files, ingest).
 
     Returns, per borough, the disclosure summary (cells, hidden primary/secondary, audit
     failures) or an error. A borough whose audit fails gets no briefings."""
-    from safeguarding.executors import LocalPool
-    out = {}
-    workers = max(1, min(jobs or os.cpu_count() or 1, len(areas) or 1))
-    if workers == 1 and pool is None:
-        for a in areas:
-            out[a.slug] = _build_one(a.slug, period_end, threshold, published, data_dir, prepare)
-    else:
-        own = pool is None
-        pool = pool or LocalPool(workers)
-        try:
-            futures = {pool.submit(_build_one, a.slug, period_end, threshold, published, data_dir, prepare): a.slug
-                       for a in areas}
-            for fut in as_completed(futures):
-                try:
-                    out[futures[fut]] = fut.result()
-                except Exception as exc:  # a worker died: that borough gets no briefings, the rest go on
-                    out[futures[fut]] = {"error": f"results could not be built: {_failure_message(exc)}"}
-        except BaseException:  # Ctrl-C or SIGTERM: no worker is left running
-            pool.stop()
-            raise
-        if own:
-            pool.close()
+    found = per_borough(_build_one, [a.slug for a in areas], jobs, pool,
+                        lambda slug: (period_end, threshold, published, data_dir, prepare))
+    out = {slug: r if isinstance(r, dict) else {"error": f"results could not be built: {_failure_message(r)}"}
+           for slug, r in found.items()}
     for slug, audit in out.items():
         if audit.get("audit_failures"):
             audit["error"] = (f"the disclosure audit found {audit['audit_failures']} hidden figure(s) that could be "
                               "worked out; no briefing is written (see disclosure_audit.csv in the results folder)")
     return out
+
+
+def per_borough(fn, slugs: list[str], jobs: int | None, pool, args_of) -> dict:
+    """``fn(slug, *args_of(slug))`` for every borough, in parallel on ``jobs`` local processes
+    or on ``pool``; returns each borough's result, or the exception that stopped it (a dead
+    worker: the others go on). Ctrl-C or SIGTERM stops every worker at once."""
+    from safeguarding.executors import LocalPool
+    out: dict = {}
+    workers = max(1, min(jobs or os.cpu_count() or 1, len(slugs) or 1))
+    if workers == 1 and pool is None:
+        for slug in slugs:
+            out[slug] = fn(slug, *args_of(slug))
+        return out
+    own = pool is None
+    pool = pool or LocalPool(workers)
+    try:
+        futures = {pool.submit(fn, slug, *args_of(slug)): slug for slug in slugs}
+        for fut in as_completed(futures):
+            try:
+                out[futures[fut]] = fut.result()
+            except Exception as exc:  # a worker died
+                out[futures[fut]] = exc
+    except BaseException:  # Ctrl-C or SIGTERM: no worker is left running
+        pool.stop()
+        raise
+    if own:
+        pool.close()
+    return out
+
+
+def _finish_one(slug: str, period_end: str, threshold: int, published, data_dir, out_root: Path, jobs_done,
+                marking: str) -> dict:
+    """After the briefings, one borough: its headline figures for the index, whether its data
+    are synthetic, and its Excel workbook (of the themes whose briefing was produced)."""
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.results.store import load_results
+    try:
+        res = load_results(resolve_area(slug), period_end, data_dir=data_dir, published_dir=published,
+                           threshold=threshold)
+    except Exception:  # noqa: BLE001 - a borough whose results cannot be read is listed without figures
+        return {"headlines": [], "synthetic": False}
+    write_borough_workbook(res, out_root, jobs_done, marking, threshold)
+    return {"headlines": index_headlines(res), "synthetic": bool(res.manifest.get("synthetic"))}
 
 
 def merge_earlier_runs(out_root: Path, jobs_done: list[BriefingJob], areas) -> tuple[list[BriefingJob], list, dict]:
@@ -497,13 +516,20 @@ def index_headlines(results) -> list[tuple[str, str]]:
     from safeguarding.render.glance import format_figure
     out = []
     for mid, breakdown, group, label in INDEX_HEADLINES:
-        for frame in (f for tables in results.protected.values() for f in tables.values()):
+        for frame in _frames_with(results, mid):
             rows = frame[(frame["measure_id"] == mid) & (frame["breakdown"] == breakdown) & (frame["group"] == group)]
             if len(rows):
                 row = rows.iloc[-1]
                 out.append((label, format_figure(row["value"], get_measure(mid), str(row.get("symbol") or ""))))
                 break
     return out
+
+
+def _frames_with(results, measure_id: str):
+    """The protected tables holding a measure (its rows, through the results' index when it has one)."""
+    if hasattr(results, "measure_rows"):
+        return results.measure_rows(measure_id)
+    return [f for tables in results.protected.values() for f in tables.values()]
 
 
 def workbook_path(out_root: Path, slug: str) -> Path:
