@@ -137,6 +137,24 @@ def test_subset_relation_is_an_inequality():
     assert len(eq) == 1 and not eq[0].exact
 
 
+def test_home_and_care_within_all_is_an_equation_where_they_add_up():
+    """Episodes from home and from care are within all episodes (a few may say neither). Where
+    the true counts add up, a reader who sees them add up elsewhere may assume they always
+    do, so the plan treats it as an equation: a hidden 5 from home with 39 from care and 44 in
+    all is protected by a second hidden cell; where some episodes say neither, it stays <=."""
+    rel = [Rollup(("ep",), "scope", "scope", {"home": "all", "care": "all"}, subset=True, tight_when_equal=True)]
+    adds_up = {k("ep", "scope", "home"): 5, k("ep", "scope", "care"): 39, k("ep", "scope", "all"): 44}
+    (eq,) = expand(rel, adds_up.keys(), adds_up)
+    assert eq.exact
+    plan, _ = plan_for(adds_up, rel, headline=[k("ep", "scope", "all")])
+    assert plan.failures.empty and plan.status[k("ep", "scope", "care")] == SECONDARY
+    room = adds_up | {k("ep", "scope", "all"): 47}  # three episodes say neither
+    (eq,) = expand(rel, room.keys(), room)
+    assert not eq.exact
+    plain = [Rollup(("ep",), "scope", "scope", {"home": "all", "care": "all"}, subset=True)]
+    assert not expand(plain, adds_up.keys(), adds_up)[0].exact
+
+
 def _step_and_stage(step_all):
     """A stage by group and a step whose children are among the stage's (every stage child
     took the step when ``step_all`` is the stage's 53)."""

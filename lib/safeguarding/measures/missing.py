@@ -480,14 +480,16 @@ RELATIONS = (
     *(Rollup(("missing.children",), breakdown, "scope", SCOPES["all"]) for breakdown in ("age_band", "sex", "ethnicity")),
     # Episodes by month add up to all episodes of the year.
     Rollup(("missing.episodes",), "month", "scope", SCOPES["all"]),
-    # Episodes from home and from care are within all episodes (some say neither).
+    # Episodes from home and from care are within all episodes (some say neither; where none
+    # does, a reader who sees the parts add up elsewhere may assume they do: an equation).
     Rollup(("missing.episodes", "missing.episodes_missing_only", "missing.episodes_ended", "missing.episodes_away",
             "missing.episodes_over_24h",
             "missing.episodes_rhi_due", "missing.episodes_rhi_offered", "missing.episodes_rhi_within_72h",
             "missing.episodes_rhi_accepted", "missing.episodes_rhi_declined", "missing.episodes_rhi_completed",
             "missing.episodes_rhi_completed_72h", "missing.episodes_missing_only_over_24h", "missing.episodes_away_ended",
             "missing.episodes_away_over_24h"),
-           "scope", "scope", {SCOPES["home"]: SCOPES["all"], SCOPES["care"]: SCOPES["all"]}, subset=True),
+           "scope", "scope", {SCOPES["home"]: SCOPES["all"], SCOPES["care"]: SCOPES["all"]}, subset=True,
+           tight_when_equal=True),
     # Episodes that ended, by length: the bands add up to them in each scope (home and care within all).
     Rollup(("missing.episodes_ended",), LENGTH, "scope", _length_scope),
     Rollup(("missing.episodes_ended",), LENGTH, LENGTH, _length_in_all, subset=True),

@@ -65,8 +65,12 @@ class Rollup:
     parent: str
     parent_of: Callable[[str], str | None] | dict | str
     name: str = ""
-    #: The parts may overlap or leave some out (e.g. 'away' within all episodes): always ``<=``.
+    #: The parts may overlap or leave some out (e.g. 'away' within all episodes): ``<=``.
     subset: bool = False
+    #: For a subset whose parts usually do add up (episodes from home and from care within all
+    #: episodes; a few say neither): where the true counts add up, it is an equation, because a
+    #: reader who sees them add up wherever all are shown may assume that they always do.
+    tight_when_equal: bool = False
 
     def parent_group(self, group: str) -> str | None:
         if isinstance(self.parent_of, str):
@@ -146,7 +150,7 @@ def expand(relations: Iterable, keys: Iterable[str], values: dict[str, float]) -
                         members.setdefault(parents[parent], []).append(key)
                 for total, parts in members.items():
                     equations.append(_checked(parts, total, values, rel.name or f"{concept}: {rel.child} within {rel.parent}",
-                                              rel.subset))
+                                              rel.subset and not rel.tight_when_equal))
         elif isinstance(rel, Components):
             for (concept, breakdown, period), groups in idx.by_slice.items():
                 if concept != rel.total or (rel.breakdowns is not None and breakdown not in rel.breakdowns):
