@@ -49,3 +49,29 @@ def hidden_summary(reasons, threshold: int, counts: str) -> str:
     if reasons & {"secondary", EITHER}:
         parts.append(f"hidden {PROTECTS}")
     return ", or ".join(parts) or "hidden"
+
+
+def certain_largest(rows, threshold: int, exclude=()):
+    """The row with the largest shown count, only when it is certainly the largest of all the
+    rows: more than nothing, and every hidden row is a small count (hidden for being small)
+    that it exceeds. Otherwise None: saying 'the most common' of the shown rows would be
+    wrong when a hidden one might be larger, and would tell a reader that every hidden count
+    is smaller than it (a bound the disclosure plan does not know about)."""
+    import pandas as pd
+    if rows is None or len(rows) == 0:
+        return None
+    rows = rows[~rows["group"].isin(list(exclude))] if len(exclude) else rows
+    symbol = rows["symbol"].fillna("").astype(str) if "symbol" in rows else pd.Series("", index=rows.index)
+    shown, hidden = rows[symbol.eq("")], rows[symbol.ne("")]
+    if shown.empty:
+        return None
+    top = shown.loc[pd.to_numeric(shown["numerator"], errors="coerce").idxmax()]
+    count = float(top["numerator"])
+    if not count > 0:
+        return None
+    if len(hidden):
+        small = {"primary", SMALL_GROUP}
+        reasons = hidden["reason"].fillna("").astype(str) if "reason" in hidden else pd.Series("", index=hidden.index)
+        if not (reasons.isin(small).all() and count > threshold):
+            return None
+    return top

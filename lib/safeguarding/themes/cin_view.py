@@ -123,12 +123,10 @@ class CinView:
         return text + (f": {versus}." if versus else ".")
 
     def largest(self, mid: str, breakdown: str) -> pd.Series | None:
-        """The shown group of a breakdown with the most (hidden groups and 'Not recorded' left out)."""
-        rows = self.rows(mid, breakdown)
-        if rows.empty:
-            return None
-        shown = rows[rows["symbol"].fillna("").eq("") & rows["group"].ne(self.measures.NOT_RECORDED)]
-        return None if shown.empty else shown.loc[shown["numerator"].idxmax()]
+        """The group of a breakdown with the most ('Not recorded' left out), when it is certainly
+        the largest (see :func:`~safeguarding.render.hidden.certain_largest`), else None."""
+        from safeguarding.render.hidden import certain_largest
+        return certain_largest(self.rows(mid, breakdown), self.b.threshold, exclude=(self.measures.NOT_RECORDED,))
 
     def leading(self, mid: str, breakdown: str, noun: str, counts: str | None = None) -> str:
         """'Neglect was the most common initial category: 87 of 195 plans (44.6%).'"""

@@ -10,6 +10,7 @@ from safeguarding.measures import stats
 from safeguarding.measures.registry import get as spec
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
+from safeguarding.render.hidden import certain_largest
 from safeguarding.render.comparisons import (
     comparison_block,
     pick,
@@ -178,8 +179,8 @@ class TrendSections:
             n = frame["denominator"].iloc[0]
             out_of = "a hidden number" if pd.isna(n) else f"{int(n):,}"
             shown = frame[frame["symbol"].fillna("") == ""]
-            if len(shown):
-                top = shown.loc[shown["numerator"].astype(float).idxmax()]
+            top = certain_largest(frame, b.threshold)
+            if top is not None:
                 problem = (" That is a recording problem: the reason cannot be analysed."
                            if top["group"] in (m.UNMAPPED_LABEL, "Other", m.NOT_RECORDED) else "")
                 parts.append(paragraph(f"The most common reason for {name.lower()} in {self.label} was "
@@ -190,7 +191,8 @@ class TrendSections:
                     list(frame["group"]), list(frame["value"]), list(frame["lower"]), list(frame["upper"]),
                     symbols=list(frame["symbol"]), unit="percent", decimals=1, threshold=b.threshold, counts="exclusions",
                     value_label=f"Share of {name.lower()} (%)",
-                    title=(f"'{top['group']}' was the most common reason for {name.lower()} ({self._fmt(top)})" if len(shown)
+                    title=(f"'{top['group']}' was the most common reason for {name.lower()} ({self._fmt(top)})"
+                           if top is not None
                            else f"Reasons for {name.lower()}, {self.label}"),
                     alt=f"Bar chart with 95% intervals of the share of {name.lower()} by reason in {self.label}: " + "; ".join(
                         f"{g}: {format_number_for_unit(v, 'percent', s or None, 1)}"
