@@ -62,6 +62,16 @@ def _change(spec, now, before, kind: str) -> str:
     if _symbol(now) or _missing(now["value"]):
         return f"{then}: {format_figure(before['value'], spec)}"
     shown_now, shown_then = format_figure(now["value"], spec), format_figure(before["value"], spec)
+    published_places = before.get("decimals")
+    if (published_places is not None and not _missing(published_places) and spec.unit != "count"
+            and int(published_places) < (1 if spec.decimals is None else spec.decimals)):
+        # DfE published the year before rounded (11%): compared at that precision, 10.6% is not
+        # 'down from 11.0%'
+        places = int(published_places)
+        shown_then = format_number_for_unit(before["value"], spec.unit, None, decimals=places)
+        if round(float(now["value"]), places) == round(float(before["value"]), places):
+            rounding = "whole numbers" if places == 0 else f"{places} decimal place{'s' if places > 1 else ''}"
+            return f"about the same as {shown_then} ({then}, rounded to {rounding})"
     if shown_now == shown_then:
         return f"unchanged from {then}"
     direction = "up" if now["value"] > before["value"] else "down"
@@ -105,7 +115,8 @@ def _published_before(b, published_id: str) -> pd.Series | None:
     if not comp.matches_year or (_missing(comp.value) and not comp.symbol):
         return None
     return pd.Series({"period": f"{comp.year_label}, published", "value": comp.value, "symbol": comp.symbol,
-                      "numerator": comp.numerator, "denominator": comp.denominator})
+                      "numerator": comp.numerator, "denominator": comp.denominator,
+                      "decimals": comp.shown_measure.decimals})
 
 
 def glance_row(b, g: Glance, period: str) -> dict:
