@@ -51,7 +51,7 @@ def tools():
 
 
 @pytest.fixture(scope="module")
-def built(tools, tmp_path_factory):
+def built(tmp_path_factory):
     from fixtures_data import shared_demo
     from safeguarding.batch import available_themes, run_batch
     data, outputs = shared_demo(tmp_path_factory, [BOROUGH]), tmp_path_factory.mktemp("a11y-outputs")
@@ -72,3 +72,39 @@ def test_no_axe_violation_at_1280_or_320_px(tools, built):
     found = [f"{Path(r['file']).parent.name}/{Path(r['file']).name} at {r['width']} px: {v['id']} ({v['impact']}, "
              f"{v['help']}) at {', '.join(v['nodes'])}" for r in results for v in r["violations"]]
     assert not found, "\n".join(found)
+
+
+def _svg_texts(page: Path):
+    """(fill colour, text) of every word drawn in every chart of a briefing."""
+    import base64
+    import re
+    from xml.etree import ElementTree
+
+    from bs4 import BeautifulSoup
+    ns = "{http://www.w3.org/2000/svg}"
+    for img in BeautifulSoup(page.read_text(), "html.parser").find_all("img"):
+        src = img.get("src", "")
+        if not src.startswith("data:image/svg+xml;base64,"):
+            continue
+        root = ElementTree.fromstring(base64.b64decode(src.split(",", 1)[1]))
+        for text in root.iter(f"{ns}text"):
+            words = "".join(text.itertext()).strip()
+            if not words:
+                continue
+            fill = re.search(r"fill:\s*(#[0-9a-fA-F]{6})", text.get("style", "")) or re.match(
+                r"(#[0-9a-fA-F]{6})", text.get("fill", ""))
+            yield (fill.group(1) if fill else "#000000"), words
+
+
+def test_every_word_in_every_chart_reaches_aa_contrast(built):
+    """Every chart of every theme's briefing is SVG with its words as text (they scale with
+    zoom), and every word's colour reaches 4.5:1 against the white chart background."""
+    from safeguarding.render.palette import contrast_on_white
+    checked, weak = 0, []
+    for page in built:
+        for colour, words in _svg_texts(page):
+            checked += 1
+            if contrast_on_white(colour) < 4.5:
+                weak.append(f"{page.name}: {words!r} in {colour} ({contrast_on_white(colour):.2f}:1)")
+    assert checked > 500, checked  # the charts' words really were found and measured
+    assert not weak, "\n".join(weak[:20])

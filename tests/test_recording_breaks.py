@@ -237,9 +237,9 @@ def test_trend_across_a_break_says_recording_changed_and_compares_missing_only()
     assert "In 2020-21 it was 35." in sentence and "60" not in sentence
     assert "fell" not in sentence.lower() and "fewer" not in title.lower()
     assert title == "More children went missing in 2024-25 than in 2023-24 (counting episodes recorded as missing, not 'away')"
-    # the table shows the missing-only and 'away' rows for care
+    # the table shows the missing-only and 'away' rows for care (each a row header within its group)
     for row in ("Episodes recorded as missing", "Episodes recorded as &#x27;away&#x27;", "Children with an episode recorded as missing"):
-        assert f"<td>{row}</td>" in html
+        assert f'<th scope="row">{row}</th>' in html
 
 
 def test_break_between_the_last_two_years_title_and_sentence_agree():

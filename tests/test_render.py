@@ -660,6 +660,23 @@ def test_glance_row_change_and_comparators():
     assert "At a glance: Brent, 2024-25" in table and "c = fewer than 6" in table
 
 
+def test_glance_change_against_a_rounded_published_year_is_compared_at_its_precision():
+    """The year before from DfE, published as a whole number (11%): this year's 10.6% is
+    'about the same', not 'down from 11.0%'; a real difference at that precision still shows."""
+    import pandas as pd
+
+    from safeguarding.measures.registry import get as get_measure
+    from safeguarding.render.glance import _change
+    spec = get_measure("looked_after.placements_3plus_pct")
+    before = pd.Series({"period": "2023-24, published", "value": 11.0, "symbol": "", "numerator": np.nan,
+                        "denominator": np.nan, "decimals": 0})
+    now = pd.Series({"period": "2024-25", "value": 10.6, "symbol": "", "numerator": 28, "denominator": 263})
+    assert _change(spec, now, before, "share") == "about the same as 11% (2023-24, published, rounded to whole numbers)"
+    assert _change(spec, now.copy().replace({10.6: 13.2}), before, "share") == "up from 11% (2023-24, published)"
+    own = before.drop("decimals")  # the borough's own records: compared at the measure's own decimals
+    assert _change(spec, now, own, "share") == "down from 11.0% (2023-24, published)"
+
+
 def test_three_verdicts_chance_spread_beyond():
     """Within the plain 95% limits: chance. Outside them but inside the limits widened for the
     usual spread between authorities: 'within the usual spread' (never 'small enough to be
@@ -689,6 +706,26 @@ def test_glossary_terms_are_defined_once_and_every_theme_term_exists():
     assert "Relative rate index (RRI)" in THEMES["disproportionality"].glossary
     with pytest.raises(KeyError, match="not defined"):
         glossary_frame(("Gini coefficient",))
+
+
+def test_most_common_is_said_only_when_it_is_certainly_the_largest():
+    """'X was the most common' only when no hidden count could be larger: every hidden row is
+    a small count (1 to the threshold) below it. A shown 0 is never 'the most common', and a
+    group hidden to protect another (any size) leaves the claim unsaid (it would bound it)."""
+    from safeguarding.render.hidden import certain_largest
+    rows = pd.DataFrame({"group": ["Neglect", "Emotional", "Physical", "Not recorded"],
+                         "numerator": [87.0, 40.0, np.nan, 90.0], "symbol": ["", "", "c", ""],
+                         "reason": ["", "", "primary", ""]})
+    assert certain_largest(rows, 5, exclude=("Not recorded",))["group"] == "Neglect"
+    assert certain_largest(rows.assign(reason=["", "", "secondary", ""]), 5, exclude=("Not recorded",)) is None
+    assert certain_largest(rows.assign(reason=["", "", "either", ""]), 5, exclude=("Not recorded",)) is None
+    small = rows.assign(numerator=[4.0, 3.0, np.nan, 0.0])
+    assert certain_largest(small, 5, exclude=("Not recorded",)) is None          # a hidden 5 could be more
+    zeros = pd.DataFrame({"group": ["Going missing", "Other"], "numerator": [0.0, np.nan], "symbol": ["", "c"],
+                          "reason": ["", "secondary"]})
+    assert certain_largest(zeros, 5) is None
+    assert certain_largest(zeros.iloc[:1], 5) is None                             # nothing is not 'most common'
+    assert certain_largest(rows.iloc[:2].assign(symbol=""), 5)["group"] == "Neglect"
 
 
 def test_hidden_words_for_each_reason():
@@ -733,6 +770,49 @@ def test_a_table_scrolls_sideways_by_keyboard_and_is_named():
     wrap = soup.find("div", class_="table-wrap")
     assert (wrap["role"], wrap["tabindex"], wrap["aria-label"]) == ("region", "0", "Children & groups")
     assert wrap.table.caption.get_text() == "Children & groups"
+
+
+def test_grouped_rows_get_a_row_group_header_said_once_and_a_row_header_each():
+    """Rows grouped by their first column (runs of the same text): each group is a <tbody>
+    headed by the group's name across the table (a row-group header, said once) and the second
+    column is each row's header, so every number has both headers; the first column needs no
+    column of its own, and the CSV download still carries the group on every row."""
+    from safeguarding.render.tables import html_table, row_groups
+    assert row_groups(["a", "a", "b", "a", "a", "a"]) == [2, 0, 1, 3, 0, 0]
+    frame = pd.DataFrame({"scope": ["Missing from care", "Missing from care", "Missing from home"],
+                          "year": ["2023-24", "2024-25", "2024-25"], "numerator": [617, 590, 1204]})
+    block = str(html_table(frame, {"scope": "Who", "year": "Year", "numerator": "Episodes"}, caption="Episodes"))
+    soup = BeautifulSoup(block, "html.parser")
+    assert [th.get_text() for th in soup.thead.find_all("th")] == ["Year", "Episodes"]
+    groups = soup.find_all("tbody")
+    assert len(groups) == 2
+    heads = [g.find("th", scope="rowgroup") for g in groups]
+    assert [(h.get_text(), h["colspan"]) for h in heads] == [("Missing from care", "2"), ("Missing from home", "2")]
+    rows = [[c.get_text() for c in tr.find_all(["th", "td"])] for g in groups for tr in g.find_all("tr")[1:]]
+    assert rows == [["2023-24", "617"], ["2024-25", "590"], ["2024-25", "1,204"]]
+    assert [tr.th["scope"] for g in groups for tr in g.find_all("tr")[1:]] == ["row"] * 3
+    from urllib.parse import unquote
+    csv = unquote(soup.find("p", class_="download").a["href"].split(",", 1)[1])
+    assert csv.splitlines()[1:4] == ["Who,Year,Episodes", "Missing from care,2023-24,617", "Missing from care,2024-25,590"]
+    # not grouped: no repeat, or a number in the second column
+    flat = html_table(frame.drop_duplicates("scope"), {"scope": "Who", "year": "Year", "numerator": "Episodes"},
+                      caption="Episodes")
+    numeric = html_table(frame, {"scope": "Who", "numerator": "Episodes", "year": "Year"}, caption="Episodes")
+    for block in (flat, numeric):
+        assert 'scope="rowgroup"' not in str(block) and str(block).count("<tbody>") == 1
+
+
+def test_a_chart_keeps_a_readable_size_and_scrolls_in_a_named_region():
+    """On a narrow screen a chart is not shrunk until its words cannot be read: it scrolls
+    sideways inside a focusable region named after it (the page itself does not scroll)."""
+    chart = bar_chart_with_intervals(["All children", "Boys"], [30.0, 33.0], [27.0, 29.0], [33.0, 37.0],
+                                     title="Boys went missing more often", alt="Bar chart: all 30%, boys 33%.")
+    soup = BeautifulSoup(chart.to_html(), "html.parser")
+    wrap = soup.find("div", class_="chart-wrap")
+    assert (wrap["role"], wrap["tabindex"], wrap["aria-label"]) == ("group", "0", "Chart: Boys went missing more often")
+    assert wrap.img is not None
+    from safeguarding.render.html import BRIEFING_CSS
+    assert "@media (max-width: 36rem) { .chart-wrap img { max-width: none !important; width: 34rem" in BRIEFING_CSS
 
 
 def test_page_furniture_marking_contents_footer_and_print_header():

@@ -134,10 +134,15 @@ class Chart:
         return (
             f'<figure class="{" ".join(["chart", self.kind]).strip()}">'
             f'<figcaption>{html.escape(self.title)}</figcaption>'
+            # on a narrow screen (or at 400% zoom) the chart keeps a readable size and scrolls
+            # sideways in a named, keyboard-focusable group (charts are exempt from reflow; the
+            # table beside each chart reflows). A group, not a region: two charts may share a
+            # title, and landmarks must have unique names
+            f'<div class="chart-wrap" role="group" tabindex="0" aria-label="Chart: {html.escape(self.title, quote=True)}">'
             f'<img src="data:image/svg+xml;base64,{self.image_base64()}" '
             f'alt="{html.escape(self.alt, quote=True)}" '
             f'width="{self.width_px}" height="{self.height_px}" '
-            'style="max-width:100%;height:auto">'
+            'style="max-width:100%;height:auto"></div>'
             f"{notes}"
             "</figure>"
         )
@@ -499,6 +504,17 @@ def trend_chart(
                 # counted back from the last period, so the last is labelled and no two
                 # labels crowd ("Feb 2025Mar 2025")
                 label.set_visible((n - 1 - i) % step == 0)
+        # the direct labels at the right take part of the width: where the period labels would
+        # then run into each other ("2020-212021-22"), they are set at an angle
+        shown_ticks = sum(1 for lab in ax.get_xticklabels() if lab.get_visible())
+        tick_chars = max((len(str(p)) for p in periods), default=0)
+        name_chars = max((len(str(nm)) for nm in names), default=0) if len(names) <= 7 else 14
+        room_pt = fig.get_figwidth() * 72 - 60 - name_chars * 5.6   # axis label and direct labels out
+        if shown_ticks * (tick_chars * 5.6 + 8) > room_pt:
+            ax.tick_params(axis="x", labelrotation=35)
+            for label in ax.get_xticklabels():
+                label.set_horizontalalignment("right")
+                label.set_rotation_mode("anchor")
         finite = np.concatenate([v[~np.isnan(v)] for v in data.values()])
         if finite.size:
             low_lim = 0.0 if start_at_zero and finite.min() >= 0 else finite.min()

@@ -121,6 +121,7 @@ def html_table(
     threshold: int = DEFAULT_SUPPRESSION_THRESHOLD,
     counts: str = "children",
     detail: bool | None = None,
+    wide: bool = False,
 ) -> HtmlBlock:
     """An accessible HTML table of selected columns of ``frame``.
 
@@ -155,6 +156,9 @@ def html_table(
         screen, one line on paper, so a briefing prints short) with a link to download the
         cells exactly as shown, symbols and all, as CSV. None (default): a table of more
         than :data:`DETAIL_ROWS` rows is a detail table.
+    wide
+        A table of many columns: on a wide screen it may use more than the text's width
+        (centred on the page), so that a laptop shows every column without scrolling.
 
     Returns
     -------
@@ -179,15 +183,13 @@ def html_table(
     has_symbols = symbol_column in frame.columns
     used_symbols: set[str] = set()
 
-    head = "".join(
-        f'<th scope="col"{_NUM_ATTRS if cell_units[c] else ""}>{html.escape(str(label))}</th>'
-        for c, label in columns.items()
-    )
-    body_rows, shown_rows = [], []
+    head_cells = [f'<th scope="col"{_NUM_ATTRS if cell_units[c] else ""}>{html.escape(str(label))}</th>'
+                  for c, label in columns.items()]
+    shown_rows = []
     for _, row in frame.iterrows():
         row_symbol = clean_symbol(row.get(symbol_column)) if has_symbols else None
-        cells, texts = [], []
-        for position, column in enumerate(columns):
+        texts = []
+        for column in columns:
             unit = cell_units[column]
             # A wide table can carry one symbol per cell in a '<column>_symbol' column.
             cell_symbol_col = f"{column}_symbol"
@@ -200,15 +202,8 @@ def html_table(
             if unit is not None and text in {"c", "z", "x", "low"}:
                 used_symbols.add(text)
             texts.append(text)
-            escaped = html.escape(text)
-            if position == 0 and row_header:
-                cells.append(f'<th scope="row"{_NUM_ATTRS if unit else ""}>{escaped}</th>')
-            elif unit is not None:
-                cells.append(f"<td{_NUM_ATTRS}>{escaped}</td>")
-            else:
-                cells.append(f"<td>{escaped}</td>")
-        body_rows.append("<tr>" + "".join(cells) + "</tr>")
         shown_rows.append(texts)
+    head, body = _head_and_body(head_cells, shown_rows, [cell_units[c] for c in columns], row_header)
 
     notes = []
     legend = symbol_legend(used_symbols, threshold=threshold, counts=counts)
@@ -225,17 +220,67 @@ def html_table(
         f'<div class="table-wrap" role="region" tabindex="0" aria-label="{html.escape(str(caption))}"><table>'
         f"<caption>{html.escape(str(caption))}</caption>"
         f"<thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(body_rows)}</tbody>"
+        f"{body}"
         "</table></div>"
     )
     if detail is None:
         detail = len(frame) > DETAIL_ROWS
     link = _csv_link(list(columns.values()), shown_rows, str(caption))  # every table, as shown
     if not detail:
-        return HtmlBlock(f'<div class="briefing-table">{table}{"".join(notes)}{link}</div>')
+        return HtmlBlock(f'<div class="briefing-table{" wide" if wide else ""}">{table}{"".join(notes)}{link}</div>')
     summary = (f"<summary>Table: {html.escape(str(caption))} ({len(frame):,} rows; select to show, or "
                "download)</summary>")
     return HtmlBlock(f'<details class="briefing-table detail-table">{summary}{table}{"".join(notes)}{link}</details>')
+
+
+def row_groups(first_column: list[str]) -> list[int]:
+    """For each row, how many rows its group spans if it starts one (0 if it continues one):
+    runs of the same first-column text, in order."""
+    spans = [0] * len(first_column)
+    start = 0
+    for i in range(1, len(first_column) + 1):
+        if i == len(first_column) or first_column[i] != first_column[start]:
+            spans[start] = i - start
+            start = i
+    return spans
+
+
+def _head_and_body(head_cells: list[str], rows: list[list[str]], units: list[str | None],
+                   row_header: bool) -> tuple[str, str]:
+    """The header row's cells and the ``<tbody>`` part(s) of a table.
+
+    Where the first column repeats in consecutive rows and the second is text, the rows are
+    grouped: each group is its own ``<tbody>`` headed by a row with the group's name
+    (``<th scope="rowgroup">`` across the table, said once), and the second column is each
+    row's header, so a screen reader names both for every number ('Missing from care,
+    2023-24: 617'). The first column then has no column of its own: the table is narrower."""
+    grouped = (row_header and len(units) > 2 and units[0] is None and units[1] is None
+               and any(span > 1 for span in row_groups([r[0] for r in rows])))
+    if not grouped:
+        return "".join(head_cells), "<tbody>" + "".join(_row(texts, units, 0 if row_header else -1)
+                                                         for texts in rows) + "</tbody>"
+    spans, body = row_groups([r[0] for r in rows]), []
+    for i, texts in enumerate(rows):
+        if spans[i]:
+            if body:
+                body.append("</tbody>")
+            body.append(f'<tbody><tr class="group"><th scope="rowgroup" colspan="{len(units) - 1}">'
+                        f"{html.escape(texts[0])}</th></tr>")
+        body.append(_row(texts[1:], units[1:], 0))
+    return "".join(head_cells[1:]), "".join(body) + "</tbody>"
+
+
+def _row(texts: list[str], units: list[str | None], header_at: int) -> str:
+    cells = []
+    for position, (text, unit) in enumerate(zip(texts, units)):
+        escaped = html.escape(text)
+        if position == header_at:
+            cells.append(f'<th scope="row"{_NUM_ATTRS if unit else ""}>{escaped}</th>')
+        elif unit is not None:
+            cells.append(f"<td{_NUM_ATTRS}>{escaped}</td>")
+        else:
+            cells.append(f"<td>{escaped}</td>")
+    return "<tr>" + "".join(cells) + "</tr>"
 
 
 def _csv_link(header: list[str], rows: list[list[str]], caption: str) -> str:

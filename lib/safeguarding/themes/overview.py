@@ -160,7 +160,8 @@ class OverviewView:
                 "highest quarter; whether higher is better depends on the measure). c = hidden to protect privacy "
                 f"(fewer than {self.b.threshold + 1}, or a figure that would let one be worked out).")
         table = html_table(frame, keep, caption=f"Every theme at a glance: {self.b.area.name}, {self.b.period_label}",
-                           units={}, symbol_columns=(), note=note, threshold=self.b.threshold, detail=False)
+                           units={}, symbol_columns=(), note=note, threshold=self.b.threshold, detail=False,
+                           wide=True)
         links = HtmlBlock('<p class="theme-links">Theme briefings: ' + " &middot; ".join(
             f'<a href="{html.escape(href)}">{html.escape(title)}</a>' for title, href in self.linked) + "</p>")
         parts = [table, links]
