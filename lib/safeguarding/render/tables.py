@@ -265,7 +265,7 @@ def _head_and_body(head_cells: list[str], rows: list[list[str]], units: list[str
             if body:
                 body.append("</tbody>")
             body.append(f'<tbody><tr class="group"><th scope="rowgroup" colspan="{len(units) - 1}">'
-                        f"{html.escape(texts[0])}</th></tr>")
+                        f"<span>{html.escape(texts[0])}</span></th></tr>")
         body.append(_row(texts[1:], units[1:], 0))
     return "".join(head_cells[1:]), "".join(body) + "</tbody>"
 
