@@ -87,3 +87,29 @@ def test_overview_renders_with_links_and_methods(overview):
     methods = overview.methods().html
     assert "Plans starting per 10,000 children" in methods and "Section 47 enquiries" in methods
     assert overview.self_check() == []
+
+
+def test_five_years_before_is_that_year_or_nothing():
+    """'Five years before (published)' is the borough's published figure for exactly five
+    years before the year compared, at the published precision, or DfE's symbol for that
+    year; an older year is never shown under that heading (City of London showed 2013-14)."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+    from safeguarding.published import catalogue
+    from safeguarding.themes.overview import OverviewView
+    from safeguarding.themes.registry import Glance
+    measure = catalogue.get_measure("cla.placements_3plus_pct")
+    rows = pd.DataFrame({"measure_id": "looked_after.placements_3plus_pct", "breakdown": "all", "group": "All",
+                         "period": ["2024-25"], "value": [10.6], "symbol": [""]})
+
+    def sub(trend):
+        comp = SimpleNamespace(trend=pd.DataFrame(trend, columns=["year", "value", "symbol"]), year=2025,
+                               measure=measure, all_las=pd.DataFrame({"value": [8.0, 10.0, 12.0, 14.0]}))
+        return SimpleNamespace(compare=lambda pid: comp, result=lambda mid: rows)
+
+    g = Glance("looked_after.placements_3plus_pct", breakdown="all", group="All")
+    placing = OverviewView._placing
+    assert placing(sub([(2018, 9.0, ""), (2020, 11.0, "")]), g, "2024-25")["five_years"] == "11% (2019-20)"
+    assert placing(sub([(2014, 9.0, ""), (2019, 10.0, "")]), g, "2024-25")["five_years"] == ""
+    assert placing(sub([(2014, 9.0, ""), (2020, float("nan"), "c")]), g, "2024-25")["five_years"] == "c (2019-20)"

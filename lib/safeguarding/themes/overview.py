@@ -120,13 +120,17 @@ class OverviewView:
         rows = rows[(rows["period"] == period) & (rows["breakdown"] == g.breakdown) & (rows["group"] == g.group)]
         if len(rows) and not str(rows["symbol"].iloc[0] or "") and not pd.isna(rows["value"].iloc[0]):
             out["among"] = quarter_words(float(rows["value"].iloc[0]), comp.all_las["value"])
-        trend = comp.trend.dropna(subset=["value"])
-        earlier = trend[trend["year"] <= comp.year - 5]
-        if len(earlier):
-            first = earlier.iloc[-1]
+        # exactly five years before the published year shown (an older year is not 'five years
+        # before'); DfE's own symbol when it hid or did not publish the figure that year
+        then = comp.trend[comp.trend["year"] == comp.year - 5]
+        if len(then):
+            first = then.iloc[-1]
             from safeguarding.published.ees import year_label
-            value = format_number_for_unit(first["value"], spec.unit, None, decimals=spec.decimals)
-            out["five_years"] = f"{value} ({year_label(int(first['year']), comp.measure.year_kind)})"
+            decimals = spec.decimals if comp.measure.decimals is None else min(spec.decimals or 0, comp.measure.decimals)
+            symbol = str(first.get("symbol") or "") if pd.isna(first["value"]) else ""
+            if not pd.isna(first["value"]) or symbol:
+                value = format_number_for_unit(first["value"], spec.unit, symbol or None, decimals=decimals)
+                out["five_years"] = f"{value} ({year_label(int(first['year']), comp.measure.year_kind)})"
         return out
 
     def key_findings(self) -> list[str]:
