@@ -218,3 +218,17 @@ def test_rates_dfe_rounds_to_whole_numbers_are_not_flagged(briefings):
 
 def test_view_has_a_section_for_every_record_section():
     assert all(hasattr(LookedAfterView, f"section_{s}") for s in THEMES["looked_after"].section_ids)
+
+
+def test_a_trend_title_never_reads_an_untested_change_as_real(briefings):
+    """Against a year before published without its counts (LAIT's shares), no test is possible:
+    a chart title that says 'rose' or 'fell' says so ('UASC: Hounslow rose from 2023-24 to
+    2024-25' read as a real change though 19% lies well inside 16.4% to 26.2%)."""
+    import re
+    html = briefings["hounslow"].section("over_time").html
+    titles = re.findall(r"<figcaption>(.*?)</figcaption>", html)
+    moved = [t for t in titles if " rose from " in t or " fell from " in t]
+    assert moved, titles
+    for title in moved:
+        assert "chance" in title, title
+    assert any(t.endswith("(not tested against chance)") for t in moved), moved

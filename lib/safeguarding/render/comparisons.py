@@ -461,6 +461,10 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
                  f"from {p0} to {p1}")
         if within_noise and not same:
             title += ", a change small enough to be chance"
+        elif within_noise is None and not same:
+            # the year before is a published figure without its counts: no test is possible, and
+            # the title must not read as a real change
+            title += " (not tested against chance)"
 
     def listed(values, syms):
         return ", ".join(_fmt(v, spec.unit, s or None, spec.decimals) for v, s in zip(values, syms))
