@@ -49,7 +49,7 @@ def test_index_shows_each_borough_s_status_and_headline_figures(tmp_path):
     frame = pd.DataFrame({"measure_id": ["front_door.referral_rate_per_10k", "missing.children"],
                           "breakdown": ["all", "scope"], "group": ["All", "All children"], "value": [319.4, float("nan")],
                           "symbol": ["", "c"]})
-    results = SimpleNamespace(protected={"front_door": {"referrals": frame}})
+    results = SimpleNamespace(measure_rows=lambda mid: [frame[frame["measure_id"] == mid]])
     figures = index_headlines(results)
     assert figures == [("Referrals per 10,000 children", "319.4 per 10,000"), ("Children who went missing", "c")]
     listed = [_job("hounslow", "missing", tmp_path), _job("hounslow", "neet", tmp_path, status="failed")]

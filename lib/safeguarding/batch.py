@@ -71,13 +71,18 @@ def execute_briefing(notebook: Path, parameters: dict, kernel_name: str = "pytho
 
 
 class _kernel_console:
-    """Send file descriptor 2 (inherited by the kernel process) to a log file while it runs."""
+    """Send file descriptor 2 (inherited by the kernel process) to a log file while it runs.
+
+    Only on a process's main thread: descriptor 2 belongs to the whole process, and a Dask
+    worker runs its tasks on other threads, possibly several at once (there the kernel's
+    chatter goes to the worker's own log)."""
 
     def __init__(self, log_path):
         self.log_path = log_path
 
     def __enter__(self):
-        if os.environ.get("SAFEGUARDING_DEBUG"):
+        import threading
+        if os.environ.get("SAFEGUARDING_DEBUG") or threading.current_thread() is not threading.main_thread():
             self.saved = None
             return self
         sys.stderr.flush()
@@ -212,16 +217,15 @@ def run_batch(boroughs=None, themes=None, period_end: str = config.DEFAULT_PERIO
     out_root = params.check_outputs(config.outputs_dir(outputs)) / period_folder(period_end)
     from safeguarding.locks import held
     with held(out_root, "writing briefings into"):
-        if executor == "local":
-            return _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first,
-                              demo, seed, data_dir, progress, marking)
-        from safeguarding.executors import open_pool
-        pool = open_pool(executor, max(1, jobs or os.cpu_count() or 1), scheduler)
+        # local workers are started per stage; a Dask cluster is connected to once for the run
+        from safeguarding.executors import DaskPool
+        pool = DaskPool(max(1, jobs or os.cpu_count() or 1), scheduler) if executor == "dask" else None
         try:
             return _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first,
                               demo, seed, data_dir, progress, marking, pool)
         finally:
-            pool.close()
+            if pool is not None:
+                pool.close()
 
 
 def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, published, ingest_first, demo, seed,
@@ -313,40 +317,52 @@ def run_jobs(todo: list[BriefingJob], workers: int, bar=None, runner=None, pool=
     ``pool`` (an open :class:`safeguarding.executors.Pool`, e.g. a Dask cluster). Ctrl-C or
     SIGTERM cancels the queue and stops the running briefings and their kernels at once.
     Returns the finished jobs by (borough, theme) and, when stopped, why."""
-    from safeguarding.executors import LocalPool
     runner = runner or run_job
     done: dict[tuple, BriefingJob] = {}
+
+    def finished(job: BriefingJob, result) -> None:
+        if isinstance(result, BaseException):  # a worker died
+            job.status, job.message = "failed", _failure_message(result)
+            result = job
+        done[(result.borough, result.theme)] = result
+        if bar:
+            bar.update(1)
+
     interrupted = None
     with _stop_on_sigterm():
         try:
-            if workers == 1 and pool is None:
-                for job in todo:
-                    done[(job.borough, job.theme)] = runner(job)
-                    if bar:
-                        bar.update(1)
-            else:
-                own = pool is None
-                pool = pool or LocalPool(workers)
-                try:
-                    futures = {pool.submit(runner, job): job for job in todo}
-                    for fut in as_completed(futures):
-                        job = futures[fut]
-                        try:
-                            result = fut.result()
-                        except Exception as exc:  # a worker died
-                            job.status, job.message = "failed", _failure_message(exc)
-                            result = job
-                        done[(result.borough, result.theme)] = result
-                        if bar:
-                            bar.update(1)
-                except BaseException:
-                    pool.stop()
-                    raise
-                if own:
-                    pool.close()
+            run_each(runner, [(job, (job,)) for job in todo], workers, pool, finished)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (see _stop_on_sigterm)
             interrupted = str(exc) or "interrupted (Ctrl-C)"
     return done, interrupted
+
+
+def run_each(fn, tasks: list[tuple], workers: int, pool, finished) -> None:
+    """``fn(*args)`` for every ``(key, args)`` of ``tasks``: one after another here when
+    ``workers`` is 1 and no ``pool`` is given, else in parallel on ``workers`` local processes
+    or on ``pool``. ``finished(key, result)`` is called as each ends; a worker that died gives
+    its exception as the result, and the others go on. Ctrl-C or SIGTERM stops every worker
+    at once (and is raised again)."""
+    from safeguarding.executors import LocalPool
+    if workers == 1 and pool is None:
+        for key, args in tasks:
+            finished(key, fn(*args))
+        return
+    own = pool is None
+    pool = pool or LocalPool(workers)
+    try:
+        futures = {pool.submit(fn, *args): key for key, args in tasks}
+        for fut in as_completed(futures):
+            try:
+                result = fut.result()
+            except Exception as exc:  # a worker died
+                result = exc
+            finished(futures[fut], result)
+    except BaseException:  # Ctrl-C or SIGTERM: no worker is left running
+        pool.stop()
+        raise
+    if own:
+        pool.close()
 
 
 class _stop_on_sigterm:
@@ -407,29 +423,11 @@ def build_all_results(areas, period_end: str, threshold: int, published, data_di
 
 def per_borough(fn, slugs: list[str], jobs: int | None, pool, args_of) -> dict:
     """``fn(slug, *args_of(slug))`` for every borough, in parallel on ``jobs`` local processes
-    or on ``pool``; returns each borough's result, or the exception that stopped it (a dead
-    worker: the others go on). Ctrl-C or SIGTERM stops every worker at once."""
-    from safeguarding.executors import LocalPool
+    or on ``pool`` (see :func:`run_each`); returns each borough's result, or the exception
+    that stopped it (a dead worker: the others go on)."""
     out: dict = {}
     workers = max(1, min(jobs or os.cpu_count() or 1, len(slugs) or 1))
-    if workers == 1 and pool is None:
-        for slug in slugs:
-            out[slug] = fn(slug, *args_of(slug))
-        return out
-    own = pool is None
-    pool = pool or LocalPool(workers)
-    try:
-        futures = {pool.submit(fn, slug, *args_of(slug)): slug for slug in slugs}
-        for fut in as_completed(futures):
-            try:
-                out[futures[fut]] = fut.result()
-            except Exception as exc:  # a worker died
-                out[futures[fut]] = exc
-    except BaseException:  # Ctrl-C or SIGTERM: no worker is left running
-        pool.stop()
-        raise
-    if own:
-        pool.close()
+    run_each(fn, [(slug, (slug, *args_of(slug))) for slug in slugs], workers, pool, out.__setitem__)
     return out
 
 
@@ -516,20 +514,13 @@ def index_headlines(results) -> list[tuple[str, str]]:
     from safeguarding.render.glance import format_figure
     out = []
     for mid, breakdown, group, label in INDEX_HEADLINES:
-        for frame in _frames_with(results, mid):
+        for frame in results.measure_rows(mid):
             rows = frame[(frame["measure_id"] == mid) & (frame["breakdown"] == breakdown) & (frame["group"] == group)]
             if len(rows):
                 row = rows.iloc[-1]
                 out.append((label, format_figure(row["value"], get_measure(mid), str(row.get("symbol") or ""))))
                 break
     return out
-
-
-def _frames_with(results, measure_id: str):
-    """The protected tables holding a measure (its rows, through the results' index when it has one)."""
-    if hasattr(results, "measure_rows"):
-        return results.measure_rows(measure_id)
-    return [f for tables in results.protected.values() for f in tables.values()]
 
 
 def workbook_path(out_root: Path, slug: str) -> Path:

@@ -39,7 +39,7 @@ def check_executor(kind: str, scheduler: str | None) -> str:
         except ImportError:
             raise InputError("--executor dask needs Dask distributed: pip install 'safeguarding-workbooks[dask]' "
                              "(or pip install distributed) in the project's environment.") from None
-        if scheduler and "://" not in scheduler and ":" not in scheduler:
+        if scheduler and ":" not in scheduler:
             raise InputError(f"The Dask scheduler address {scheduler!r} is not an address such as tcp://host:8786.")
     return kind
 
@@ -104,10 +104,6 @@ class DaskPool(Pool):
         self.client.close()
         if self.cluster is not None:
             self.cluster.close()
-
-
-def open_pool(kind: str, workers: int, scheduler: str | None = None) -> Pool:
-    return DaskPool(workers, scheduler) if kind == "dask" else LocalPool(workers)
 
 
 def own_process_group() -> None:
