@@ -39,12 +39,14 @@ def fresh_session(cwd: str | None = None) -> None:
     the kernel started with, and go to ``cwd``. The first call records the settings."""
     import matplotlib
     import matplotlib.pyplot as plt
+    import warnings
     global _RC
     plt.close("all")
     if _RC is None:
         _RC = matplotlib.rcParams.copy()
     else:
-        with _quiet():
+        with warnings.catch_warnings():  # restoring deprecated settings warns; they are only restored
+            warnings.simplefilter("ignore")
             matplotlib.rcParams.update(_RC)
     if cwd:
         os.chdir(cwd)
@@ -56,17 +58,6 @@ def fresh_session(cwd: str | None = None) -> None:
 
 
 _RC = None
-
-
-class _quiet:
-    def __enter__(self):
-        import warnings
-        self.w = warnings.catch_warnings()
-        self.w.__enter__()
-        warnings.simplefilter("ignore")
-
-    def __exit__(self, *exc):
-        return self.w.__exit__(*exc)
 
 
 class WarmKernel:
@@ -85,7 +76,10 @@ class WarmKernel:
     def start(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
+        _shut_down_at_exit()
         self.km = AsyncKernelManager(kernel_name=self.kernel_name)
+        with _lock:
+            _running.add(self)
         run_sync(self.km.start_kernel)(cwd=self.cwd)
         self._run_code(self.preload)
 
@@ -97,6 +91,8 @@ class WarmKernel:
             except Exception:  # noqa: BLE001 - already gone
                 pass
         self.km = None
+        with _lock:
+            _running.discard(self)
 
     def _client(self, nb, timeout: int | None = None):
         from nbclient import NotebookClient
@@ -118,7 +114,7 @@ class WarmKernel:
 
     def execute(self, nb, timeout: int | None = None):
         """Execute a notebook node (already parameterised) in a fresh session; returns it."""
-        if self.km is None or not self.alive:
+        if not self.alive:
             self.shutdown()
             self.start()
         if self.uses:
@@ -137,7 +133,6 @@ def warm_kernel(kernel_name: str, cwd: Path) -> WarmKernel:
         if kernel is not None:
             kernel.shutdown()
         kernel = _local.kernel = WarmKernel(kernel_name, cwd)
-        _register_shutdown(kernel)
     return kernel
 
 
@@ -150,29 +145,33 @@ def discard_kernel() -> None:
 
 
 def shutdown_all() -> int:
-    """Shut down every warm kernel of this process, whichever thread started it (a Dask
-    cluster's workers are told to at the end of a run). Returns how many were running."""
+    """Shut down every running warm kernel of this process, whichever thread started it (a
+    Dask cluster's workers are told to at the end of a run). Returns how many there were."""
     with _lock:
-        kernels = [k for k in _every if k.km is not None]
-        _every.clear()
+        kernels = list(_running)
     for kernel in kernels:
         kernel.shutdown()
     return len(kernels)
 
 
-_every: set = set()
+#: The kernels of this process that are running (each removes itself when shut down).
+_running: set = set()
 _lock = threading.Lock()
+_hooked: set = set()
 
 
-def _register_shutdown(kernel: WarmKernel) -> None:
-    """Shut the kernel down when the worker process ends (atexit in a plain process;
-    multiprocessing's exit finalizers in a pool worker, which skips atexit)."""
+def _shut_down_at_exit() -> None:
+    """Once per process: shut every running kernel down when the process ends (atexit in a
+    plain process; multiprocessing's exit finalizers in a pool worker, which skips atexit).
+    Keyed by process id: a forked worker inherits its parent's hooks, which do not run in it."""
     import atexit
     from multiprocessing import util
     with _lock:
-        _every.add(kernel)
-    atexit.register(kernel.shutdown)
-    util.Finalize(kernel, kernel.shutdown, exitpriority=10)
+        if os.getpid() in _hooked:
+            return
+        _hooked.add(os.getpid())
+    util.Finalize(None, shutdown_all, exitpriority=10)
+    atexit.register(shutdown_all)
 
 
 def run_notebook(notebook: Path, parameters: dict, kernel_name: str = "python3", timeout: int | None = None):

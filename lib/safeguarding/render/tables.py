@@ -254,12 +254,12 @@ def _head_and_body(head_cells: list[str], rows: list[list[str]], units: list[str
     (``<th scope="rowgroup">`` across the table, said once), and the second column is each
     row's header, so a screen reader names both for every number ('Missing from care,
     2023-24: 617'). The first column then has no column of its own: the table is narrower."""
-    grouped = (row_header and len(units) > 2 and units[0] is None and units[1] is None
-               and any(span > 1 for span in row_groups([r[0] for r in rows])))
+    spans = row_groups([r[0] for r in rows])
+    grouped = row_header and len(units) > 2 and units[0] is None and units[1] is None and max(spans, default=0) > 1
     if not grouped:
         return "".join(head_cells), "<tbody>" + "".join(_row(texts, units, 0 if row_header else -1)
                                                          for texts in rows) + "</tbody>"
-    spans, body = row_groups([r[0] for r in rows]), []
+    body = []
     for i, texts in enumerate(rows):
         if spans[i]:
             if body:
