@@ -101,6 +101,31 @@ def test_results_are_reused_not_recomputed(boroughs, results):
     assert (again.folder / "disclosure_audit.csv").exists() and (again.folder / "results.parquet").exists()
 
 
+@pytest.mark.xdist_group("hounslow")
+def test_results_read_once_per_process_and_handed_out_as_copies(boroughs, results, monkeypatch):
+    """A worker's kernel runs a borough's briefings one after another: the second reads no
+    file, and what one briefing changes in its results the next does not see."""
+    area = resolve_area("hounslow")
+    results["hounslow"]
+    first = load_results(area, "2025-03-31", data_dir=boroughs.root, threshold=T)
+    reads = []
+    real = pd.read_parquet
+    monkeypatch.setattr(pd, "read_parquet", lambda *a, **k: reads.append(a) or real(*a, **k))
+    second = load_results(area, "2025-03-31", data_dir=boroughs.root, threshold=T)
+    assert reads == []
+    frame = first.protected["missing"]["headline"]
+    assert frame.equals(second.protected["missing"]["headline"])
+    frame.loc[frame.index[0], "numerator"] = -1
+    first.themes["missing"].meta["changed"] = True
+    first.manifest["disclosure"]["audit_failures"] = 99
+    third = load_results(area, "2025-03-31", data_dir=boroughs.root, threshold=T)
+    for other in (second, third):
+        assert other.protected["missing"]["headline"]["numerator"].iloc[0] != -1
+        assert "changed" not in other.themes["missing"].meta
+        assert other.manifest["disclosure"]["audit_failures"] == 0
+    assert str(third.protected["missing"]["headline"]["measure_id"].dtype) == "str"
+
+
 def test_threshold_below_one_is_refused(tmp_path):
     from safeguarding.issues import InputError
     with pytest.raises(InputError, match="1 or more"):

@@ -93,3 +93,22 @@ def notebooks_dir() -> Path:
 #: A hidden file the demo writes beside its synthetic files: ingest records it, and every
 #: briefing made from those files says on its first page that the data are synthetic.
 SYNTHETIC_MARKER = ".synthetic-demo.json"
+
+
+def small_frame_strings():
+    """A context in which pandas keeps text in Python objects rather than Arrow arrays.
+
+    The results stage and the briefings work on many small frames, selecting rows again and
+    again; there Arrow-backed text costs a call into Arrow per column per selection, and
+    Python-backed text (the same ``str`` dtype, the same values and missing values) is about
+    a quarter faster end to end. Readers of raw files keep pandas' default (Arrow), which is
+    faster on large columns of text."""
+    import pandas as pd
+    return pd.option_context("mode.string_storage", "python")
+
+
+def use_small_frame_strings() -> None:
+    """Python-backed text for the rest of this process (a briefing kernel; see
+    :func:`small_frame_strings`)."""
+    import pandas as pd
+    pd.set_option("mode.string_storage", "python")

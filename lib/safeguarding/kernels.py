@@ -29,7 +29,8 @@ MAX_USES = 40
 #: Modules every briefing imports: loaded once, when a kernel starts.
 PRELOAD = ("import pandas, numpy, matplotlib, matplotlib.pyplot, seaborn, statsmodels.api\n"
            "import safeguarding.briefing, safeguarding.themes.registry\n"
-           "import safeguarding.kernels\n"
+           "import safeguarding.kernels, safeguarding.config\n"
+           "safeguarding.config.use_small_frame_strings()\n"
            "safeguarding.kernels.fresh_session()")
 
 
@@ -66,6 +67,7 @@ class WarmKernel:
     def __init__(self, kernel_name: str = "python3", cwd: Path | None = None, preload: str = PRELOAD):
         self.kernel_name, self.cwd, self.preload = kernel_name, str(cwd or os.getcwd()), preload
         self.km = None
+        self.kc = None
         self.uses = 0
 
     @property
@@ -81,10 +83,22 @@ class WarmKernel:
         with _lock:
             _running.add(self)
         run_sync(self.km.start_kernel)(cwd=self.cwd)
+        # one client, connected once: a new client per notebook waits about 0.2 s for the
+        # kernel's reply and for its output channel to fall quiet
+        self.kc = self.km.client()
+        self.kc.start_channels()
+        run_sync(self.kc.wait_for_ready)(timeout=120)
+        self.kc.allow_stdin = False
         self._run_code(self.preload)
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:  # noqa: BLE001 - already closed
+                pass
+            self.kc = None
         if self.km is not None:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
@@ -96,8 +110,10 @@ class WarmKernel:
 
     def _client(self, nb, timeout: int | None = None):
         from nbclient import NotebookClient
-        return NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=timeout,
-                              startup_timeout=120, resources={"metadata": {"path": self.cwd}})
+        client = NotebookClient(nb, km=self.km, kernel_name=self.kernel_name, timeout=timeout,
+                                startup_timeout=120, resources={"metadata": {"path": self.cwd}})
+        client.kc = self.kc  # kept open between notebooks (nbclient leaves a client it was given)
+        return client
 
     def _run_code(self, code: str) -> None:
         import nbformat
@@ -106,11 +122,7 @@ class WarmKernel:
 
     @staticmethod
     def _execute(client):
-        try:
-            return client.execute()
-        finally:
-            if client.kc is not None:
-                client.kc.stop_channels()
+        return client.execute()
 
     def execute(self, nb, timeout: int | None = None):
         """Execute a notebook node (already parameterised) in a fresh session; returns it."""

@@ -19,6 +19,7 @@ stage computes a measure.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import os
@@ -91,6 +92,15 @@ class BoroughResults:
                         index.setdefault(str(mid), []).append(rows)
             self._by_measure[protected] = index
         return self._by_measure[protected].get(measure_id, [])
+
+    def copy(self) -> "BoroughResults":
+        """A copy whose frames, facts and findings can be changed without touching this one."""
+        return BoroughResults(
+            self.area, self.period_end, self.threshold, self.folder,
+            {t: ThemeResults({n: f.copy() for n, f in r.tables.items()}, copy.deepcopy(r.meta), copy.deepcopy(r.quality))
+             for t, r in self.themes.items()},
+            {t: {n: f.copy() for n, f in tables.items()} for t, tables in self.protected.items()},
+            dict(self.unavailable), self.audit.copy(), copy.deepcopy(self.manifest))
 
     def table(self, theme: str, name: str, protected: bool = True) -> pd.DataFrame:
         if theme in self.unavailable:
@@ -257,6 +267,11 @@ def build_results(area: Area, period_end: str, processed: Path, published: Path 
                   write: bool = True, themes=None) -> BoroughResults:
     """Compute, plan and protect every theme's results (``themes``: only these, for tests;
     such a partial plan protects only across those themes, so it is never written)."""
+    with config.small_frame_strings():
+        return _build_results(area, period_end, processed, published, threshold, write, themes)
+
+
+def _build_results(area, period_end, processed, published, threshold, write, themes) -> BoroughResults:
     started = time.perf_counter()
     report = processed / "validation_report.csv"
     ctx = Context(area=area, period_end=period_end, tables=_load_tables(processed), published_dir=published,
@@ -317,6 +332,24 @@ def _json_default(obj):
 
 
 def _read(folder: Path, area: Area, period_end: str, threshold: int, manifest: dict) -> BoroughResults:
+    """The stored results, read once per process and key and handed out as copies: a batch
+    worker's kernel runs a borough's briefings one after another, and each would otherwise
+    read the same hundred-odd files again."""
+    cache_key = (str(folder), json.dumps(manifest.get("key"), sort_keys=True), area.slug, period_end, threshold)
+    kept = _READ.get(cache_key)
+    if kept is None:
+        with config.small_frame_strings():
+            kept = _read_frames(folder, area, period_end, threshold, manifest)
+        _READ.clear()  # one borough's results at a time: a worker moves on from a borough
+        _READ[cache_key] = kept
+    return kept.copy()
+
+
+#: The last results read in this process (see :func:`_read`).
+_READ: dict = {}
+
+
+def _read_frames(folder: Path, area: Area, period_end: str, threshold: int, manifest: dict) -> BoroughResults:
     themes, protected = {}, {}
     for theme in manifest["themes"]:
         sub = folder / theme
