@@ -321,3 +321,60 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
         notes=notes,
         shown_measure=shown_measure,
     )
+
+
+def published_trend_frame(area, published_id: str, published_dir=None, up_to: int | None = None) -> pd.DataFrame:
+    """A published measure over every published year (up to and including ``up_to`` when
+    given; never a year after the briefing's): the borough, England, its region and the
+    median of its statistical neighbours.
+
+    Returns
+    -------
+    DataFrame
+        One row per year (oldest first): ``year``, ``period`` ('2024-25'), ``borough``,
+        ``borough_symbol``, ``numerator``, ``denominator`` (the borough's published counts,
+        NaN where not published), ``england``, ``england_symbol``, ``region``,
+        ``region_symbol``, ``sn_median`` (NaN when fewer than four neighbours have a
+        figure) and ``sn_count``.
+    """
+    directory = str(config.published_dir(published_dir) or "")
+    return _published_trend(resolve_area(area).slug, published_id, directory, None if up_to is None else int(up_to)).copy()
+
+
+@functools.lru_cache(maxsize=512)
+def _published_trend(slug: str, published_id: str, directory: str, up_to: int | None) -> pd.DataFrame:
+    """:func:`published_trend_frame`, once per area, measure and year in a process (a borough's
+    briefings ask for the same trends several times; published figures do not change while
+    a process runs)."""
+    la = resolve_area(slug)
+    measure = cat.get_measure(published_id)
+    frame = figures(measure.id, directory or None)
+    if up_to is not None:
+        frame = frame[frame["year"] <= int(up_to)]
+    years = sorted(int(y) for y in frame["year"].unique())
+    level = frame["geographic_level"]
+    las = frame[level == "Local authority"]
+
+    def by_year(rows):  # each year's first row (the order of the published file), by year
+        return rows.drop_duplicates("year").set_index("year")
+
+    own = by_year(las[las["dfe_number"] == la.dfe_number])
+    eng = by_year(frame[level == "National"])
+    reg = by_year(frame[(level == "Regional") & (frame["area_code"] == la.region_code)])
+    neighbours = [n.dfe_number for n in neighbours_of(la)]
+    near = las[las["dfe_number"].isin(neighbours)].groupby("year")["value"]
+    near_values = {int(year): values for year, values in near}
+
+    def get(rows, year, column, default=np.nan):
+        return rows.at[year, column] if year in rows.index else default
+
+    out = []
+    for year in years:
+        sn_median, sn_count = neighbour_median(near_values.get(year, pd.Series(dtype="float64")))
+        out.append({"year": year, "period": year_label(year, measure.year_kind),
+                    "borough": float(get(own, year, "value")), "borough_symbol": str(get(own, year, "symbol", "x")),
+                    "numerator": float(get(own, year, "numerator")), "denominator": float(get(own, year, "denominator")),
+                    "england": float(get(eng, year, "value")), "england_symbol": str(get(eng, year, "symbol", "x")),
+                    "region": float(get(reg, year, "value")), "region_symbol": str(get(reg, year, "symbol", "x")),
+                    "sn_median": sn_median, "sn_count": sn_count})
+    return pd.DataFrame(out)

@@ -466,7 +466,8 @@ def available_years(measure_id: str, published_dir: str | os.PathLike | None = N
 
 def clear_cache() -> None:
     """Forget files read so far (after the published files change)."""
-    from safeguarding.published import characteristics
-    for function in (_load_ees, _load_lait, _cached_figures, _shipped_table):
+    from safeguarding.published import characteristics, comparators
+    for function in (_load_ees, _load_lait, _cached_figures, _shipped_table, comparators._indexed,
+                     comparators._published_trend):
         function.cache_clear()
     characteristics.clear_cache()

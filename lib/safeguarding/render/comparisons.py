@@ -12,6 +12,7 @@ import pandas as pd
 from safeguarding.issues import InputError
 from safeguarding.measures import stats
 from safeguarding.measures.registry import get as get_measure
+from safeguarding.published.comparators import published_trend_frame  # noqa: F401 - used by the theme views
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.formats import format_number_for_unit
@@ -325,52 +326,6 @@ def within_funnel(value, symbol, n, target, unit: str = "percent", kind: str = "
     if tau2 > 0 and stats.funnel_position(value, n, target, kind=kind, per=per, levels=(0.95,), tau2=tau2) == "within":
         return SPREAD
     return False
-
-
-def published_trend_frame(area, published_id: str, published_dir=None, up_to: int | None = None) -> pd.DataFrame:
-    """A published measure over every published year (up to and including ``up_to`` when
-    given; never a year after the briefing's): the borough, England, its region and the
-    median of its statistical neighbours.
-
-    Returns
-    -------
-    DataFrame
-        One row per year (oldest first): ``year``, ``period`` ('2024-25'), ``borough``,
-        ``borough_symbol``, ``numerator``, ``denominator`` (the borough's published counts,
-        NaN where not published), ``england``, ``england_symbol``, ``region``,
-        ``region_symbol``, ``sn_median`` (NaN when fewer than four neighbours have a
-        figure) and ``sn_count``.
-    """
-    from safeguarding.codes.areas import neighbours_of, resolve_area
-    from safeguarding.published import catalogue as cat
-    from safeguarding.published.comparators import neighbour_median
-    from safeguarding.published.ees import year_label
-    from safeguarding.published.figures import figures
-    la = resolve_area(area)
-    measure = cat.get_measure(published_id)
-    frame = figures(measure.id, published_dir)
-    if up_to is not None:
-        frame = frame[frame["year"] <= int(up_to)]
-    las = frame[frame["geographic_level"] == "Local authority"]
-    neighbours = [n.dfe_number for n in neighbours_of(la)]
-
-    def first(rows, column, default=np.nan):
-        return rows[column].iloc[0] if len(rows) else default
-
-    out = []
-    for year in sorted(frame["year"].unique()):
-        in_year = frame[frame["year"] == year]
-        own = las[(las["year"] == year) & (las["dfe_number"] == la.dfe_number)]
-        eng = in_year[in_year["geographic_level"] == "National"]
-        reg = in_year[(in_year["geographic_level"] == "Regional") & (in_year["area_code"] == la.region_code)]
-        sn_median, sn_count = neighbour_median(las[(las["year"] == year) & las["dfe_number"].isin(neighbours)]["value"])
-        out.append({"year": int(year), "period": year_label(int(year), measure.year_kind),
-                    "borough": float(first(own, "value")), "borough_symbol": str(first(own, "symbol", "x")),
-                    "numerator": float(first(own, "numerator")), "denominator": float(first(own, "denominator")),
-                    "england": float(first(eng, "value")), "england_symbol": str(first(eng, "symbol", "x")),
-                    "region": float(first(reg, "value")), "region_symbol": str(first(reg, "symbol", "x")),
-                    "sn_median": sn_median, "sn_count": sn_count})
-    return pd.DataFrame(out)
 
 
 def published_trend_block(b, spec, published_id: str, current, *, label: str, phrase: str | None = None,
