@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import math
 import re
 
@@ -890,3 +891,36 @@ def test_trend_compares_with_a_rounded_published_figure_at_its_precision():
     moved = describe_trend("share", ["2023-24", "2024-25"], [11.0, 12.6], "lower_better", "percent", decimals=1,
                            area_name="Hounslow", compare_decimals=0)
     assert "up from 11.0%" in moved
+
+
+def test_text_measured_once_per_process_gives_the_same_charts_and_sizes():
+    """measure_text_once keeps each measured piece of text for the process: the charts must be
+    byte for byte those that matplotlib's own per-chart measuring gives, and text that differs
+    in size, weight or words is measured apart."""
+    import matplotlib.text as mtext
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.font_manager import FontProperties
+    from safeguarding.render.charts import measure_text_once
+
+    def chart():
+        return bar_chart_with_intervals(
+            ["All children", "Boys", "Girls", "Not known"], [30.0, 33.0, 26.0, NAN], [27.0, 29.0, 22.0, NAN],
+            [33.0, 37.0, 30.0, NAN], symbols=[None, None, None, "c"], reference=25.0,
+            title="Boys went missing more often than girls", alt="Bar chart: boys 33%, girls 26%.").image
+
+    measure_text_once()
+    shared = mtext._get_text_metrics_with_cache
+    assert shared.shared_by_safeguarding
+    first, again = chart(), chart()  # the second chart's words all come from the process's store
+    mtext._get_text_metrics_with_cache = shared.unshared
+    try:
+        assert chart() == first == again
+        for renderer in (RendererSVG(6, 4, io.StringIO()), RendererAgg(600, 400, 100)):
+            for words, prop in (("England", FontProperties(size=9)), ("England", FontProperties(size=12)),
+                                ("England", FontProperties(size=9, weight="bold")), ("Hounslow", FontProperties(size=9))):
+                assert shared(renderer, words, prop, False, 100) == shared.unshared(renderer, words, prop, False, 100)
+        widths = {shared(RendererSVG(6, 4, io.StringIO()), "England", FontProperties(size=s), False, 100)[0] for s in (9, 12)}
+        assert len(widths) == 2
+    finally:
+        mtext._get_text_metrics_with_cache = shared

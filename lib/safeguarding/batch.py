@@ -248,6 +248,7 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
             audits = build_all_results(areas, period_end, threshold, published, data_dir, jobs, pool, prepare)
     except KeyboardInterrupt as exc:  # stopped while building results: no briefing is started
         stopped, audits = str(exc) or "interrupted (Ctrl-C)", {}
+    stages = {"data and results": time.perf_counter() - t0}
     for slug, audit in audits.items():
         if "error" in audit:
             prep_errors[slug] = audit["error"]
@@ -273,6 +274,7 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
                    disable=not sys.stderr.isatty() and not os.environ.get("SAFEGUARDING_PROGRESS"))
         bar.update(len(job_list) - len(todo))
     done, interrupted = run_jobs(todo, workers, bar, pool=pool)
+    stages["briefings"] = time.perf_counter() - t0 - stages["data and results"]
     interrupted = stopped or interrupted
     if bar:
         bar.close()
@@ -300,9 +302,11 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
     headlines = {slug: r.get("headlines", []) if isinstance(r, dict) else [] for slug, r in finished.items()}
     synthetic = {slug for slug, r in finished.items() if isinstance(r, dict) and r.get("synthetic")}
     write_index(out_root, listed, listed_areas, period_end, headlines, synthetic)
+    stages["index and workbooks"] = time.perf_counter() - t0 - elapsed
     failed = [j for j in final if j.status != "ok"]
     print(f"{len(final) - len(failed)} of {len(final)} briefing(s) written to {out_root} in {elapsed:.1f}s "
           f"({workers} parallel). Index: {out_root / 'index.html'}")
+    print("Stages: " + ", ".join(f"{name} {seconds:.1f}s" for name, seconds in stages.items()))
     for j in failed:
         print(f"{'CANCELLED' if j.status == 'cancelled' else 'FAILED'} {j.borough} / {j.theme}: {j.message}",
               file=sys.stderr)

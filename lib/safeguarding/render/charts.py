@@ -192,10 +192,49 @@ def concise_alt(alt: str, limit: int = ALT_MAX) -> str:
     return room[: room.rfind(" ")].rstrip(" :;,") + ALT_MORE
 
 
+#: Pieces of text measured (see :func:`measure_text_once`); cleared when it reaches this size.
+TEXT_METRICS_MAX = 50_000
+
+
+def measure_text_once() -> None:
+    """Let matplotlib measure each piece of plain text once per process, not once per chart.
+
+    matplotlib keeps the width, height and descent of text it has measured, but per renderer,
+    and every chart it saves gets new renderers; so '0%', 'England' and every neighbour's
+    name were measured again in each of a briefing's charts (about a tenth of a briefing's
+    time). This keeps them for the process, keyed by everything the measure depends on: the
+    kind of renderer, the text, the font properties, the resolution and the hinting settings.
+    Mathematical and TeX text are measured as before. Does nothing if matplotlib's function
+    is not there (a matplotlib that measures differently just measures as it always did)."""
+    import matplotlib
+    import matplotlib.text as mtext
+    real = getattr(mtext, "_get_text_metrics_with_cache", None)
+    if real is None or getattr(real, "shared_by_safeguarding", False):
+        return
+    cache: dict = {}
+
+    def measured(renderer, text, fontprop, ismath, dpi):
+        if ismath:
+            return real(renderer, text, fontprop, ismath, dpi)
+        key = (type(renderer), text, fontprop.copy(), dpi, matplotlib.rcParams["text.hinting"],
+               matplotlib.rcParams["text.hinting_factor"])
+        found = cache.get(key)
+        if found is None:
+            if len(cache) >= TEXT_METRICS_MAX:
+                cache.clear()
+            found = cache[key] = real(renderer, text, fontprop, ismath, dpi)
+        return found
+
+    measured.shared_by_safeguarding = True
+    measured.unshared = real
+    mtext._get_text_metrics_with_cache = measured
+
+
 def svg_of(fig: Figure) -> bytes:
     """The figure as SVG with its words as text (they scale with zoom, print sharp and can be
     selected), no date or random ids (the same chart gives the same bytes)."""
     import matplotlib
+    measure_text_once()
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "safeguarding-workbooks"}):
         fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
