@@ -217,3 +217,19 @@ def test_year_functions_agree_with_codes_lists():
     assert derive.financial_year(days).tolist() == [cl.collection_year(d) for d in days]
     assert derive.academic_year(days).tolist() == [cl.academic_year(d) for d in days]
     assert cl.academic_year_label(2024) == "2023/24" and cl.financial_year_label(2025) == "2024-25"
+
+
+def test_each_distinct_is_the_row_by_row_mapping_with_one_call_per_value():
+    import numpy as np
+    from safeguarding.codes import each_distinct
+    from safeguarding.codes.ethnicity import minor_group
+    values = np.array(["WBRI", None, " wbri", "BCRB", "WBRI", float("nan"), "XXXX", pd.NA, "BCRB"], dtype=object)
+    calls = []
+
+    def counted(v):
+        calls.append(v)
+        return minor_group(v)
+
+    assert list(each_distinct(counted, values)) == [minor_group(v) for v in values]
+    assert len(calls) == 5  # WBRI, ' wbri', BCRB, XXXX and one call for every blank
+    assert list(each_distinct(str, np.array([], dtype=object))) == []

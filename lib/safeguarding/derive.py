@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from safeguarding.codes import ethnicity
+from safeguarding.codes import each_distinct, ethnicity
 from safeguarding.codes import lists as cl
 
 #: Age bands. ``dfe`` follows DfE children looked after tables; ``missing`` groups the ages at
@@ -64,8 +64,9 @@ def care_leaver_age_band(dob: pd.Series, collection_year: int) -> pd.Series:
 def ethnic_groups(codes: pd.Series) -> pd.DataFrame:
     """Minor and major ethnic group for each DfE ethnicity code."""
     codes = pd.Series(codes)
-    return pd.DataFrame({"ethnic_minor": codes.map(ethnicity.minor_group).astype("object"),
-                         "ethnic_major": codes.map(ethnicity.major_group).astype("object")}, index=codes.index)
+    return pd.DataFrame({"ethnic_minor": each_distinct(ethnicity.minor_group, codes.to_numpy(dtype=object)),
+                         "ethnic_major": each_distinct(ethnicity.major_group, codes.to_numpy(dtype=object))},
+                        index=codes.index)
 
 
 def duration_days(start: pd.Series, end: pd.Series, open_until=None) -> pd.Series:

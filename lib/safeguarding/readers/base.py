@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from safeguarding.codes import ethnicity
+from safeguarding.codes import each_distinct, ethnicity
 from safeguarding.codes.lists import CodeList
 from safeguarding.issues import InputError, Issue, ReadResult, issues_frame
 from safeguarding.text import plural
@@ -382,17 +382,17 @@ def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
                         "date", severity)
             typed[col.name] = parsed
         elif col.kind == "code":
-            normalised = pd.Series([col.code_list.normalise(v, year) for v in arr_text], index=raw.index, dtype="object")
-            valid = col.code_list.valid(year)
-            bad = np.array([(v is not None) and (v not in valid) for v in normalised], dtype=bool)
+            normalised = pd.Series(each_distinct(lambda v: col.code_list.normalise(v, year), arr_text),
+                                   index=raw.index, dtype="object")
+            bad = (normalised.notna() & ~normalised.isin(list(col.code_list.valid(year)))).to_numpy()
             if bad.any():
                 _report(findings, spec, col, source, rows, np.flatnonzero(bad), arr_text,
                         f"unknown code; expected {col.code_list.expected(year)}", "code", severity)
                 normalised[bad] = None
             typed[col.name] = normalised
         elif col.kind == "ethnicity":
-            normalised = pd.Series([ethnicity.normalise_code(v) for v in arr_text], index=raw.index, dtype="object")
-            bad = np.array([(v is not None) and (v not in ethnicity.VALID_CODES) for v in normalised], dtype=bool)
+            normalised = pd.Series(each_distinct(ethnicity.normalise_code, arr_text), index=raw.index, dtype="object")
+            bad = (normalised.notna() & ~normalised.isin(list(ethnicity.VALID_CODES))).to_numpy()
             if bad.any():
                 _report(findings, spec, col, source, rows, np.flatnonzero(bad), arr_text,
                         "unknown ethnicity code; expected a DfE code such as WBRI, BCRB, AIND, "
@@ -460,16 +460,20 @@ def read_rows(header, rows, numbers, spec: TableSpec, source: str, year: int | N
             f"{', '.join(missing)} not found. Columns found: {found}."
         )
     width = len(header)
-    data = {name: [] for name in positions.values()}
     ragged = []
     short = []
-    for k, row in enumerate(rows):
-        if len(row) > width and any(c.strip() for c in row[width:]):
-            ragged.append(k)
-        elif len(row) < width:
-            short.append(k)
-        for pos, name in positions.items():
-            data[name].append(row[pos] if pos < len(row) else "")
+    if all(len(row) == width for row in rows):  # the usual file: one transpose, no row-by-row copying
+        columns = list(zip(*rows)) if rows else [()] * width
+        data = {name: list(columns[pos]) for pos, name in positions.items()}
+    else:
+        data = {name: [] for name in positions.values()}
+        for k, row in enumerate(rows):
+            if len(row) > width and any(c.strip() for c in row[width:]):
+                ragged.append(k)
+            elif len(row) < width:
+                short.append(k)
+            for pos, name in positions.items():
+                data[name].append(row[pos] if pos < len(row) else "")
     raw = pd.DataFrame(data, dtype="object")
     raw.index = pd.RangeIndex(len(rows))
     for k in ragged:

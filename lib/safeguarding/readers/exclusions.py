@@ -52,7 +52,15 @@ BY_NAME = {s.name: s for s in SPECS}
 def parse_academic_year(values: pd.Series) -> pd.Series:
     """'2023/24', '2023-24', '2023/2024', '202324', '2024' -> 2024 (the year the academic
     year ends). NA when the text is not an academic year, including a pair of years that
-    are not consecutive ('2023/25')."""
+    are not consecutive ('2023/25'). Each distinct text is parsed once (a school roll repeats
+    a few years over many rows)."""
+    positions, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
+    parsed = _academic_years(pd.Series(distinct, dtype="string")).to_numpy(dtype=object, na_value=pd.NA)
+    years = np.append(parsed, pd.NA)[positions]  # a blank's position is -1: NA
+    return pd.Series(pd.array(years, dtype="Int64"), index=values.index)
+
+
+def _academic_years(values: pd.Series) -> pd.Series:
     text = values.astype("string").str.strip()
     out = pd.Series(pd.NA, index=values.index, dtype="Int64")
     pair = text.str.extract(r"^((?:19|20)\d{2})\s*[/-]?\s*(\d{2}|(?:19|20)\d{2})$")
