@@ -99,10 +99,11 @@ def small_frame_strings():
     """A context in which pandas keeps text in Python objects rather than Arrow arrays.
 
     The results stage and the briefings work on many small frames, selecting rows again and
-    again; there Arrow-backed text costs a call into Arrow per column per selection, and
-    Python-backed text (the same ``str`` dtype, the same values and missing values) is about
-    a quarter faster end to end. Readers of raw files keep pandas' default (Arrow), which is
-    faster on large columns of text."""
+    again; there Arrow-backed text costs a call into Arrow per column per selection.
+    Python-backed text is the same ``str`` dtype with the same values and missing values;
+    with it a borough's results stage took 4.4 s instead of 5.3 s and its eight briefings
+    17.4 s instead of 19.9 s (5 December 2026), with identical results. Readers of raw files
+    keep pandas' default (Arrow), which is faster on large columns of text."""
     import pandas as pd
     return pd.option_context("mode.string_storage", "python")
 
