@@ -70,3 +70,33 @@ def test_a_kernel_is_replaced_after_max_uses(notebooks, monkeypatch):
     path = notebooks("n.ipynb", "import os\nprint(os.getpid())")
     pids = [_outputs(kernels.run_notebook(path, {}))[0] for _ in range(3)]
     assert pids[0] == pids[1] != pids[2]
+
+
+def test_a_session_sets_aside_what_survives_and_collects_everything_now_and_then(monkeypatch):
+    """After each notebook the kernel freezes what survives (so the next collection does not walk
+    the whole heap again); garbage among the frozen, e.g. a cache's dropped entry with a cycle,
+    is collected at the next full collection, every FULL_COLLECT_EVERY sessions."""
+    import gc
+    import weakref
+
+    class Node:
+        pass
+
+    monkeypatch.setattr(kernels, "_SESSIONS", 0)
+    try:
+        kernels.fresh_session()
+        assert gc.get_freeze_count() > 0
+        kept = Node()
+        kept.me = kept  # a cycle: only the collector frees it
+        alive = weakref.ref(kept)
+        kernels.fresh_session()  # 'kept' is frozen with the kernel's own objects
+        del kept
+        for _ in range(kernels.FULL_COLLECT_EVERY - 3):
+            kernels.fresh_session()
+        gc.collect()
+        assert alive() is not None  # frozen: no ordinary collection looks at it
+        kernels.fresh_session()  # the FULL_COLLECT_EVERY-th session looks at everything again
+        assert kernels._SESSIONS % kernels.FULL_COLLECT_EVERY == 0
+        assert alive() is None
+    finally:
+        gc.unfreeze()
