@@ -293,3 +293,20 @@ def test_when_both_series_move_the_same_way_only_part_of_the_change_is_recording
     assert "so all episodes from care (40 to 78) are not comparable across that change: part of the difference is in " \
            "recording, not in behaviour." in sentence
     assert "apparent" not in sentence
+
+
+def test_trend_chart_draws_for_care_only_what_the_change_leaves_alone():
+    """Chair read: the chart drew all episodes from care (with the 'away' ones that stopped
+    being recorded) under a title counting episodes recorded as missing, with a note calling
+    the fall a change in recording. Where 'away' episodes came or went, the lines count
+    children and episodes recorded as missing; elsewhere all of them."""
+    html, _, _ = trend_parts(view_for(away_stops(2022)))
+    html = html.replace("&#x27;", "'")
+    alt = re.search(r'<img[^>]* alt="([^"]*)"', html).group(1)
+    assert "Missing from care: children with an episode recorded as missing" in alt
+    assert "Missing from care: episodes recorded as missing" in alt
+    assert not re.search(r"Missing from care: (children|episodes) \d", alt)  # no line of all children or episodes
+    assert re.search(r"Missing from home: children \d", alt) and re.search(r"Missing from home: episodes \d", alt)
+    assert ("The lines for episodes from care count only episodes recorded as missing, so their years can be compared; "
+            "the table gives all episodes.") in html
+    assert "not in behaviour." not in re.sub(r"<p>.*?</p>", "", html, count=1, flags=re.DOTALL).split("<table")[0]

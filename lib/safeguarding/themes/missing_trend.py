@@ -30,6 +30,11 @@ YEARLY_ROWS = (("missing.children", "Children"),
                ("missing.episodes", "Episodes"), ("missing.episodes_missing_only", "Episodes recorded as missing"),
                ("missing.episodes_away", "Episodes recorded as 'away'"))
 MISSING_ONLY_TITLE = " (counting episodes recorded as missing, not 'away')"
+#: The chart's lines for home and for care: all children and episodes, or, where 'away'
+#: episodes stopped or started being recorded, those recorded as missing.
+CHART_LINES = (("missing.children", "children"), ("missing.episodes", "episodes"))
+CHART_LINES_MISSING_ONLY = (("missing.children_missing_only", "children with an episode recorded as missing"),
+                            ("missing.episodes_missing_only", "episodes recorded as missing"))
 
 
 def section_trend(view) -> HtmlBlock:
@@ -40,10 +45,9 @@ def section_trend(view) -> HtmlBlock:
     away_scopes = [br["scope"] for br in distinct(breaks) if br["category"] == "A"]
     lines, symbols = {}, {}
     for scope in (m.SCOPES["home"], m.SCOPES["care"]):
-        for mid, what in (("missing.children", "children"), ("missing.episodes", "episodes"),
-                          ("missing.episodes_missing_only", "episodes recorded as missing")):
-            if mid != "missing.episodes_missing_only" or scope in away_scopes:
-                lines[f"{scope}: {what}"], symbols[f"{scope}: {what}"] = series(view, mid, scope, periods)
+        # where 'away' episodes came or went, the chart draws the series the change leaves alone
+        for mid, what in (CHART_LINES_MISSING_ONLY if scope in away_scopes else CHART_LINES):
+            lines[f"{scope}: {what}"], symbols[f"{scope}: {what}"] = series(view, mid, scope, periods)
     label, shown, values, syms = children_trend(view, periods, breaks)
     sentence = describe_trend(label, shown, values, "none", "count", symbols=syms, threshold=b.threshold)
     if breaks:
@@ -52,7 +56,7 @@ def section_trend(view) -> HtmlBlock:
     chart = charts.trend_chart(
         periods, lines, symbols=symbols, unit="count", value_label="Number", threshold=b.threshold, counts="children",
         title=trend_title(shown, values, syms, bool(away_scopes)),
-        note=recording_words(breaks) + ": a change in recording, not in behaviour." if breaks else None,
+        note=chart_note(breaks, away_scopes),
         alt="Line chart over " + f"{len(periods)} years of children and episodes missing from home and from care: "
             + "; ".join(f"{k} " + ", ".join(format_number_for_unit(v, 'count', s or None) for v, s in zip(lines[k], symbols[k]))
                         for k in lines))
@@ -72,6 +76,22 @@ def section_trend(view) -> HtmlBlock:
                        note=("Episodes recorded as missing and 'away' episodes add up to all episodes; children with an "
                              "episode recorded as missing leave out children who were only 'away'.") if any_away else None)
     return join_blocks(paragraph(sentence), chart, table)
+
+
+def chart_note(breaks, away_scopes) -> str | None:
+    """The trend chart's note on changes in recording: which lines leave 'away' episodes out
+    (their years can be compared), and which cross a change (theirs cannot)."""
+    if not breaks:
+        return None
+    words = recording_words(breaks)
+    if not away_scopes:
+        return f"{words}: figures either side of the change cannot be compared."
+    where = " and ".join(m.SCOPE_WORDS.get(s, "") or "in all" for s in away_scopes)
+    note = (f"{words}. The lines for episodes {where} count only episodes recorded as missing, so their years "
+            "can be compared; the table gives all episodes.")
+    if any(br["category"] != "A" for br in distinct(breaks)):
+        note += " Other figures either side of a change in recording cannot be compared."
+    return note
 
 
 def series(view, measure_id, group, periods) -> tuple[list, list[str]]:
