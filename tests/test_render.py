@@ -643,14 +643,16 @@ def test_glance_row_change_and_comparators():
          "period": p, "value": 100 * k / n, "numerator": k, "denominator": n, "symbol": ""}
         for p, k, n in (("2023-24", 40, 400), ("2024-25", 80, 400))])
     comp = SimpleNamespace(england=11.0, england_symbol="", sn_median=15.5, sn_count=7, year_label="2024-25",
-                           matches_year=True, all_las=pd.DataFrame(columns=["value", "denominator"]))
+                           matches_year=True, all_las=pd.DataFrame(columns=["value", "denominator"]),
+                           published_decimals=0)
     b = SimpleNamespace(result=lambda mid: results, compare=lambda pid, year=None: comp, published_year=2025,
                         area=SimpleNamespace(name="Brent"), threshold=5, record=SimpleNamespace(counts="children"))
     row = glance_row(b, Glance("missing.cla_missing_pct", label="Looked-after children who went missing"), "2024-25")
     assert row["now"] == "20.0%"
     # 40/400 -> 80/400: Newcombe interval for the difference excludes 0
     assert row["change"] == "up from 10.0% (2023-24); more than chance"
-    assert row["england"] == "11.0% (2024-25)" and row["neighbours"] == "15.5% (median of 7)"
+    # DfE's figures as DfE published them (whole numbers): 11%, not 11.0%; a median of two keeps its half
+    assert row["england"] == "11% (2024-25)" and row["neighbours"] == "15.5% (median of 7)"
     assert row["verdict"] == "higher than England"  # 20% of 400 is well outside 95% limits around 11%
     hidden = results.assign(value=np.where(results["period"] == "2024-25", np.nan, results["value"]),
                             symbol=np.where(results["period"] == "2024-25", "c", ""))
@@ -886,11 +888,28 @@ def test_trend_compares_with_a_rounded_published_figure_at_its_precision():
     from safeguarding.render.sentences import describe_trend
     text = describe_trend("share", ["2023-24", "2024-25"], [11.0, 10.6], "lower_better", "percent", decimals=1,
                           area_name="Hounslow", compare_decimals=0)
-    assert "about the same as in 2023-24 (11.0%, a figure published rounded to whole numbers)" in text
-    assert "down" not in text
-    moved = describe_trend("share", ["2023-24", "2024-25"], [11.0, 12.6], "lower_better", "percent", decimals=1,
-                           area_name="Hounslow", compare_decimals=0)
-    assert "up from 11.0%" in moved
+    assert "about the same as in 2023-24 (11%, a figure published rounded to whole numbers)" in text
+    assert "down" not in text and "11.0%" not in text
+    moved = describe_trend("share", ["2022-23", "2023-24", "2024-25"], [9.0, 11.0, 12.6], "lower_better", "percent",
+                           decimals=1, area_name="Hounslow", compare_decimals=0)
+    assert "was 12.6% in 2024-25, up from 11% in 2023-24" in moved and "In 2022-23 it was 9%." in moved
+    # a figure published to one place fewer than shown, and one with more places than published
+    tenths = describe_trend("rate", ["2023-24", "2024-25"], [4.3, 4.26], "none", "percent", decimals=2,
+                            area_name="Hounslow", compare_decimals=1)
+    assert "(4.3%, a figure published rounded to 1 decimal place)" in tenths
+    median = describe_trend("share", ["2023-24", "2024-25"], [10.5, 12.6], "none", "percent", decimals=1,
+                            area_name="Hounslow", compare_decimals=0)
+    assert "up from 10.5% in 2023-24" in median
+
+
+def test_published_figures_are_printed_as_dfe_published_them():
+    from safeguarding.render.formats import published_places, rounding_words
+    assert published_places(11.0, "percent", 1, 0) == 0
+    assert published_places(10.5, "percent", 1, 0) == 1  # a median of two published figures keeps its half
+    assert published_places(11.0, "percent", 1, None) == 1  # precision not known: the measure's own
+    assert published_places(11.0, "percent", 0, 1) == 0  # never more places than the measure shows
+    assert published_places(float("nan"), "percent", 1, 0) == 1
+    assert [rounding_words(p) for p in (0, 1, 2)] == ["whole numbers", "1 decimal place", "2 decimal places"]
 
 
 def test_text_measured_once_per_process_gives_the_same_charts_and_sizes():

@@ -121,6 +121,11 @@ class Comparison:
         return f"its statistical neighbours' median (of the {self.sn_count} of {total} with a published figure)"
 
     @property
+    def published_decimals(self) -> int | None:
+        """Decimals DfE published the shown year's figures with (None when not recorded)."""
+        return (self.shown_measure or self.measure).decimals
+
+    @property
     def source_title(self) -> str:
         """The publication the shown year's figures come from."""
         return (self.shown_measure or self.measure).source

@@ -303,3 +303,20 @@ def symbol_legend(symbols: object = None, threshold: int = DEFAULT_SUPPRESSION_T
         return ""
     parts = [f"{s} = {symbol_meaning(s, threshold, counts)}" for s in wanted]
     return "; ".join(parts) + "."
+
+
+def published_places(value: object, unit: str, decimals: int | None, published: int | None) -> int | None:
+    """Places to show a figure DfE published: as DfE published it ('11%', not '11.0%', for a
+    figure published in whole numbers), unless the figure has more (a median of two
+    published figures, 10.5%) or the measure shows fewer. ``decimals`` is the measure's
+    own (None: the unit's)."""
+    places = UNITS[resolve_unit(unit)].decimals if decimals is None else decimals
+    if published is None or published >= places or is_missing(value):
+        return decimals
+    scaled = float(value) * UNITS[resolve_unit(unit)].scale
+    return published if round(scaled, published) == round(scaled, places) else decimals
+
+
+def rounding_words(places: int) -> str:
+    """'whole numbers', '1 decimal place', '2 decimal places'."""
+    return "whole numbers" if places == 0 else f"{places} decimal place{'' if places == 1 else 's'}"

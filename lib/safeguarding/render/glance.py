@@ -20,7 +20,7 @@ from safeguarding.issues import InputError
 from safeguarding.measures import stats
 from safeguarding.measures.registry import get as get_measure
 from safeguarding.render.blocks import HtmlBlock
-from safeguarding.render.formats import format_number_for_unit, symbol_legend
+from safeguarding.render.formats import format_number_for_unit, published_places, rounding_words, symbol_legend
 from safeguarding.render.sentences import versus_words
 from safeguarding.render.tables import html_table
 from safeguarding.themes.registry import Glance
@@ -47,9 +47,11 @@ def _rows_of(b, g: Glance) -> pd.DataFrame:
     return frame
 
 
-def format_figure(value, spec, symbol="") -> str:
-    """A figure as the first page prints it: people and episodes whole, other units at the measure's decimals."""
+def format_figure(value, spec, symbol="", published: int | None = None) -> str:
+    """A figure as the first page prints it: people and episodes whole, other units at the
+    measure's decimals, or a figure DfE published (``published``: its decimals) as DfE did."""
     decimals = 0 if spec.unit == "count" else spec.decimals  # people and episodes are whole numbers
+    decimals = published_places(value, spec.unit, decimals, published)
     return format_number_for_unit(value, spec.unit, symbol or None, decimals=decimals)
 
 
@@ -62,16 +64,15 @@ def _change(spec, now, before, kind: str) -> str:
     if _symbol(now) or _missing(now["value"]):
         return f"{then}: {format_figure(before['value'], spec)}"
     shown_now, shown_then = format_figure(now["value"], spec), format_figure(before["value"], spec)
-    published_places = before.get("decimals")
-    if (published_places is not None and not _missing(published_places) and spec.unit != "count"
-            and int(published_places) < (1 if spec.decimals is None else spec.decimals)):
+    dfe_places = before.get("decimals")
+    if (dfe_places is not None and not _missing(dfe_places) and spec.unit != "count"
+            and int(dfe_places) < (1 if spec.decimals is None else spec.decimals)):
         # DfE published the year before rounded (11%): compared at that precision, 10.6% is not
         # 'down from 11.0%'
-        places = int(published_places)
+        places = int(dfe_places)
         shown_then = format_number_for_unit(before["value"], spec.unit, None, decimals=places)
         if round(float(now["value"]), places) == round(float(before["value"]), places):
-            rounding = "whole numbers" if places == 0 else f"{places} decimal place{'s' if places > 1 else ''}"
-            return f"about the same as {shown_then} ({then}, rounded to {rounding})"
+            return f"about the same as {shown_then} ({then}, rounded to {rounding_words(places)})"
     if shown_now == shown_then:
         return f"unchanged from {then}"
     direction = "up" if now["value"] > before["value"] else "down"
@@ -91,9 +92,11 @@ def _against(b, spec, now, comp, kind: str) -> tuple[str, str, str]:
     if comp is None:
         return "", "", ""
     year = comp.year_label
-    england = format_figure(comp.england, spec, comp.england_symbol or ("" if not _missing(comp.england) else "x"))
+    published = comp.published_decimals
+    england = format_figure(comp.england, spec, comp.england_symbol or ("" if not _missing(comp.england) else "x"),
+                            published)
     england = f"{england} ({year})"
-    sn = format_figure(comp.sn_median, spec, "" if not _missing(comp.sn_median) else "x")
+    sn = format_figure(comp.sn_median, spec, "" if not _missing(comp.sn_median) else "x", published)
     sn = f"{sn} (median of {comp.sn_count})" if not _missing(comp.sn_median) else "too few published"
     if _symbol(now) or _missing(now["value"]) or _missing(comp.england):
         return england, sn, ""

@@ -28,8 +28,10 @@ from safeguarding.render.formats import (
     format_number_for_unit,
     format_percent,
     is_missing,
+    published_places,
     resolve_unit,
     round_half_up,
+    rounding_words,
     smallest_shown_count,
 )
 from safeguarding.text import lower_first, upper_first  # noqa: F401  (re-exported for the views)
@@ -339,11 +341,16 @@ def describe_trend(
         raise ValueError("symbols must have the same length as values")
     subject = _subject(measure_label, area_name)
 
+    last = len(values) - 1
+
     def shown(i: int) -> bool:
         return syms[i] in {None, "low"} and not (syms[i] is None and is_missing(values[i]))
 
     def text(i: int) -> str:
-        return format_number_for_unit(values[i], unit, syms[i], decimals)
+        # earlier years rounded coarser by DfE are printed as DfE published them ('11%')
+        places = decimals if i == last or compare_decimals is None else published_places(
+            values[i], unit, decimals, compare_decimals)
+        return format_number_for_unit(values[i], unit, syms[i], places)
 
     def number(i: int) -> Decimal:
         return Decimal(0) if syms[i] == "low" else _shown_decimal(values[i], unit, decimals)
@@ -353,7 +360,6 @@ def describe_trend(
             return number(i)
         return _shown_decimal(values[i], unit, compare_decimals)
 
-    last = len(values) - 1
     shown_points = [i for i in range(len(values)) if shown(i)]
     if not shown(last):
         sentence = _unavailable(f"{subject} for {periods[last]}", syms[last] or "x", threshold,
@@ -371,7 +377,7 @@ def describe_trend(
             parts.append(f", the same as in {periods[prev]}")
         elif level(last) == level(prev):
             parts.append(f", about the same as in {periods[prev]} ({text(prev)}, a figure published rounded to "
-                         f"{'whole numbers' if compare_decimals == 0 else f'{compare_decimals} decimal places'})")
+                         f"{rounding_words(compare_decimals)})")
         else:
             direction = "higher" if number(last) > number(prev) else "lower"
             parts.append(f", {'up' if direction == 'higher' else 'down'} from {text(prev)} "

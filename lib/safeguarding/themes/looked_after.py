@@ -89,12 +89,12 @@ class LookedAfterView(CinView):
         return out
 
     def versus_england(self, value, n, comp, s) -> str:
-        """'lower than England (67.0%)': chance judged by the funnel test when the count behind
+        """'lower than England (67%)': chance judged by the funnel test when the count behind
         the figure is known; otherwise the difference is stated untested, without 'better' or 'worse'."""
         from safeguarding.render.sentences import versus_words
-        f = (lambda v: format_figure(v, s))  # noqa: E731
         within = within_funnel(value, None, n, comp.england, s.unit, "proportion", comp)
-        words = versus_words(value, comp.england, f"England ({f(comp.england)})", within_noise=within,
+        england = format_figure(comp.england, s, published=comp.published_decimals)
+        words = versus_words(value, comp.england, f"England ({england})", within_noise=within,
                              decimals=s.decimals, polarity=s.polarity if within is not None else None)
         if within is None and not words.startswith("the same"):
             words += " (not tested against chance: the number it is out of is not published)"
@@ -118,13 +118,15 @@ class LookedAfterView(CinView):
             hidden = own and row is not None and not shown and comp.matches_year
             value, n = ((row["value"], row["denominator"]) if shown else (np.nan, np.nan) if hidden
                         else (comp.value, comp.denominator))
-            f = (lambda v: format_figure(v, s) if not pd.isna(v) else "x")  # noqa: E731
-            table.append({"measure": label, **({"own": f(row["value"]) if shown else "c" if row is not None else "x"}
-                                               if own else {}),
+            def f(v, published=comp.published_decimals, s=s):  # DfE's figures as DfE published them
+                return format_figure(v, s, published=published) if not pd.isna(v) else "x"
+            table.append({"measure": label, **({"own": f(row["value"], None) if shown else "c" if row is not None
+                                                else "x"} if own else {}),
                           "published": "c" if hidden else f(comp.value), "england": f(comp.england),
                           "region": f(comp.region), "sn": f(comp.sn_median)})
             if not pd.isna(value) and not pd.isna(comp.england):
-                words.append(f"{label}: {f(value)}, {self.versus_england(value, n, comp, s)}.")
+                words.append(f"{label}: {f(value, None if shown else comp.published_decimals)}, "
+                             f"{self.versus_england(value, n, comp, s)}.")
         if not table:
             return paragraph(f"{caption}: not published for the year.")
         year = comp.year_label
