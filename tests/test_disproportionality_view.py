@@ -247,3 +247,12 @@ def test_exclusion_stages_compare_with_england_for_the_latest_published_year(bri
     assert "Permanent and fixed-period exclusions in England" in str(briefings["hounslow"].methods())
     # stages DfE publishes nothing by ethnic group for have no England column
     assert not [k for k in rows if k[0].startswith("Children referred") and "England" in " ".join(rows[k])]
+
+
+def test_first_page_rows_say_each_child_is_counted_once(briefings):
+    """Chair read: 'Referred (per 10,000)' sat on the first page beside the front door's
+    referrals per 10,000, which counts referrals, not children. Each row says what it counts."""
+    rows = {r["measure"]: r for r in briefings["hounslow"].view.glance_rows()}
+    assert "Referred: children, each counted once (per 10,000 children)" in rows
+    assert "Child protection plan: children, each counted once (per 10,000 children)" in rows
+    assert any(label.startswith("Suspended") and ": pupils, each counted once (per 100 pupils)" in label for label in rows)

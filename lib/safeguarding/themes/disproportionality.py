@@ -242,7 +242,10 @@ class DisproportionalityView(JourneySections, StageSections, EnglandSections, Gr
             if not parts:
                 parts = (["no group clearly different from White British"] if compared else
                          ["no comparison possible: too few, or hidden to protect privacy"])
-            rows.append(text_row(f"{self.label(key)} ({per})", now, verdict="; ".join(parts)))
+            # children (or pupils) counted once each: not referrals or plans, as the front door and
+            # child protection rows beside these on the first page count them
+            rows.append(text_row(f"{self.label(key)}: {stage.counts}, each counted once ({per})", now,
+                                 verdict="; ".join(parts)))
         return rows
 
     def group_profile(self) -> dict:
