@@ -93,6 +93,10 @@ def test_briefing_structure(batch_run, borough):
     assert not soup.find_all("script", src=True)
     assert not [l for l in soup.find_all("link") if l.get("href", "").startswith("http")]
     assert "@media print" in html
+    # rates by ethnic group rest on all-age Census shares: the briefing says so before its chart
+    from safeguarding.published.population import NOTE
+    ethnicity = soup.find("h3", string="Ethnicity")
+    assert ethnicity is not None and " ".join(NOTE.split()) in " ".join(ethnicity.find_next("p").get_text().split())
 
 
 def test_tiny_borough_is_suppressed(batch_run):

@@ -7,6 +7,7 @@ import pandas as pd
 
 from safeguarding.measures import missing as m
 from safeguarding.measures.registry import get as spec
+from safeguarding.published.population import NOTE as ETHNIC_POPULATION_NOTE
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.comparisons import (
@@ -226,11 +227,13 @@ class MissingView(ReturnInterviewSections, LengthAndTrendSections):
                            caption="Ethnicity of children who went missing against the borough's child population",
                            units={"numerator": "count", "value": "percent", "population_share": "percent"},
                            symbol_columns=("numerator", "value"), threshold=b.threshold,
-                           note="Population shares: Census 2021 (all ages) applied to the ONS mid-year estimate of children aged 0 to 17.")
+                           note=ETHNIC_POPULATION_NOTE)
         rate_table = measure_table(rate, "per_10k", caption="Children who went missing per 10,000 children of each group",
                                    group_label="Ethnic group", numerator_label="Children missing", denominator_label="Child population (estimate)",
                                    value_label="Per 10,000", threshold=b.threshold, counts="children")
-        return join_blocks(*parts, HtmlBlock("<h3>Ethnicity</h3>"), chart, table, rate_table)
+        # the rates and shares rest on all-age Census shares: said before the chart, not only under a table
+        caveat = paragraph(ETHNIC_POPULATION_NOTE)
+        return join_blocks(*parts, HtmlBlock("<h3>Ethnicity</h3>"), caveat, chart, table, rate_table)
 
     def _eth_title(self, frame):
         shown = frame[(frame["symbol"] == "") & frame["value"].notna()]
