@@ -357,8 +357,9 @@ def test_overdispersion_hand_worked():
     assert sps.chi2.ppf(0.95, 11) == pytest.approx(19.675, abs=1e-3)
     assert result.overdispersed is True
     assert result.tau2_for_limits == result.tau2
-    assert result.describe() == ("Local authorities vary more than chance alone would explain (over-dispersion "
-                                 "factor 2.6 across 12 authorities), so the limits are widened to allow for it.")
+    assert result.describe() == ("Local authorities vary more than chance alone would explain (across 12 "
+                                 "authorities, the spread is 2.6 times what chance alone would give), so the limits "
+                                 "are widened to allow for it.")
 
 
 def test_overdispersion_drops_missing_and_non_positive_denominators_and_takes_series():
@@ -398,8 +399,9 @@ def test_no_overdispersion_at_target_gives_zero_tau2_and_default_limits():
     result = stats.overdispersion(100 * k / n, n, 20.0)
     assert result.units == 150 and result.phi < 1
     assert result.tau2 == 0 and result.overdispersed is False and result.tau2_for_limits == 0
-    assert result.describe() == ("Local authorities vary no more than chance alone could explain (over-dispersion "
-                                 f"factor {result.phi:.1f} across 150 authorities), so the limits are not widened.")
+    assert result.describe() == ("Local authorities vary no more than chance alone could explain (across 150 "
+                                 f"authorities, the spread is {result.phi:.1f} times what chance alone would give), "
+                                 "so the limits are not widened.")
     default = stats.funnel_limits(20.0, n)
     widened = stats.funnel_limits(20.0, n, tau2=result.tau2)
     pd.testing.assert_frame_equal(widened, default)

@@ -90,10 +90,10 @@ MEASURES: tuple[MeasureSpec, ...] = (
          "be counted here",
          "care leavers in EET", "higher_better"),
     _pct("neet.neet_pct", "Not in education, employment or training (NEET)",
-         "not in education, employment or training (ACTIV G4, G5 or G6); only those the council was in touch with can "
+         "not in education, employment or training (SSDA903 activity codes G4, G5 or G6); only those the council was in touch with can "
          "be counted here",
          "care leavers who were NEET", "lower_better"),
-    _pct("neet.neet_illness_pct", "NEET because of illness or disability", "NEET owing to illness or disability (ACTIV G4)",
+    _pct("neet.neet_illness_pct", "NEET because of illness or disability", "NEET owing to illness or disability (SSDA903 activity code G4)",
          "care leavers NEET owing to illness or disability"),
     _pct("neet.neet_other_pct", "NEET for other reasons", "NEET for reasons other than illness, disability, pregnancy or parenting (ACTIV G5)",
          "care leavers NEET for other reasons"),

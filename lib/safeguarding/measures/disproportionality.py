@@ -295,7 +295,7 @@ MEASURES: tuple[MeasureSpec, ...] = (
     MeasureSpec(f"{THEME}.neet_rate_per_100", THEME, "NEET care leavers per 100 care leavers aged 17 to 21",
                 "Care leavers aged 17 to 21 (SSDA903 OC3) not in education, employment or training, per 100 care "
                 "leavers aged 17 to 21 of the group: the percentage of the group's care leavers who were NEET, not a "
-                "rate per child of the population. Care leavers and NEET (in touch, ACTIV G4, G5 or G6) as the NEET "
+                "rate per child of the population. Care leavers and NEET (in touch, SSDA903 activity codes G4, G5 or G6) as the NEET "
                 "briefing counts them; ethnicity from the SSDA903 header.",
                 "per_100", "care leavers", "NEET care leavers", "care leavers aged 17 to 21 of the group",
                 ci_method="wilson", numerator_cell="neet.neet", denominator_cell="neet.care_leavers"),

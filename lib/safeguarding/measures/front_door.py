@@ -69,7 +69,7 @@ MEASURES: tuple[MeasureSpec, ...] = (
          "of the same child's previous referral.", "referrals", "re-referrals", _REFS, "rereferrals", "referrals",
          polarity="lower_better", published_id="cin.rereferral_pct"),
     _pct("nfa_pct", "Referrals with no further action", "Of referrals in the year, the percentage closed with no "
-         "further action (ReferralNFA).", "referrals", "referrals closed with no further action", _REFS, "referrals_nfa",
+         "further action (the CIN census flag ReferralNFA).", "referrals", "referrals closed with no further action", _REFS, "referrals_nfa",
          "referrals", published_id="cin.referrals_nfa_pct"),
     _pct("source_pct", "Referrals by source", "Of referrals in the year, the percentage from each source, in DfE's "
          "groups (the police on their own; local authority services are the council's own services).",

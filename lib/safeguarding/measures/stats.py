@@ -245,13 +245,14 @@ class Overdispersion:
     def describe(self) -> str:
         """One plain-English sentence for a briefing's methods or chart notes.
 
-        E.g. "Local authorities vary more than chance alone would explain (over-dispersion
-        factor 2.3 across 150 authorities), so the limits are widened to allow for it."
+        E.g. "Local authorities vary more than chance alone would explain (across 150
+        authorities, the spread is 2.3 times what chance alone would give), so the limits are
+        widened to allow for it." (2.3 is the over-dispersion factor, named in plain words.)
         """
         if not np.isfinite(self.phi):
             return (f"There are too few local authorities ({self.units}) to judge whether they vary more than "
                     "chance would explain, so the limits are not widened.")
-        factor = f"(over-dispersion factor {self.phi:.1f} across {self.units} authorities)"
+        factor = f"(across {self.units} authorities, the spread is {self.phi:.1f} times what chance alone would give)"
         if self.overdispersed:
             return (f"Local authorities vary more than chance alone would explain {factor}, "
                     "so the limits are widened to allow for it.")
