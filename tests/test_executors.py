@@ -44,8 +44,11 @@ def _job_that_fails_or_dies(job: BriefingJob) -> BriefingJob:
 @pytest.fixture(scope="module")
 def cluster():
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  silence_logs=40) as cluster:
+    import dask
+
+    from safeguarding.executors import DASK_SETTINGS
+    with dask.config.set(DASK_SETTINGS), distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster:
         yield cluster
 
 

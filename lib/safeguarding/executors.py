@@ -14,6 +14,12 @@ worker is reported, the rest go on) and atomic outputs are the same whichever ru
   system), and have this package installed (``pip install 'safeguarding-workbooks[dask]'``).
   At the end of a run every worker's warm kernel is shut down, so a long-lived cluster
   never carries a kernel (or its caches of published files) into the next run.
+
+  A local cluster is started with :data:`DASK_SETTINGS`: each worker holds only the briefing
+  it runs (none queued behind it), and a briefing that kills its worker is given up after
+  one retry. With Dask's defaults a briefing queued behind one that kills its worker is
+  counted as a suspect each time, and can be failed with it after a few retries though it
+  is sound. A shared cluster should be configured the same way (its scheduler's settings).
 """
 
 from __future__ import annotations
@@ -24,6 +30,9 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from safeguarding.issues import InputError
 
 EXECUTORS = ("local", "dask")
+
+#: Dask settings for a cluster the batch starts (see the module's docstring).
+DASK_SETTINGS = {"distributed.scheduler.worker-saturation": 1.0, "distributed.scheduler.allowed-failures": 1}
 
 
 def check_executor(kind: str, scheduler: str | None) -> str:
@@ -79,8 +88,10 @@ class DaskPool(Pool):
         if scheduler:
             self.client = Client(scheduler, set_as_default=False)
         else:
-            self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=40)
+            import dask
+            with dask.config.set(DASK_SETTINGS):
+                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                            dashboard_address=None, silence_logs=40)
             self.client = Client(self.cluster, set_as_default=False)
         # pure=False: two briefings with equal arguments are still two runs
         super().__init__(self.client.get_executor(pure=False))
