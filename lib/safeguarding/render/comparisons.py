@@ -12,10 +12,11 @@ import pandas as pd
 from safeguarding.issues import InputError
 from safeguarding.measures import stats
 from safeguarding.measures.registry import get as get_measure
+from safeguarding.published import catalogue as cat
 from safeguarding.published.comparators import published_trend_frame  # noqa: F401 - used by the theme views
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
-from safeguarding.render.formats import format_number_for_unit
+from safeguarding.render.formats import format_number_for_unit, published_places
 from safeguarding.render.sentences import (
     SPREAD,
     comparison_title,
@@ -183,8 +184,9 @@ def _position_words(position) -> str:
     return "is within the range expected by chance"
 
 
-def _fmt(value, unit, symbol, decimals):
-    return format_number_for_unit(value, unit, symbol, decimals=decimals)
+def _fmt(value, unit, symbol, decimals, published: int | None = None):
+    """A figure at the measure's decimals, or one DfE published (``published``: its decimals) as DfE did."""
+    return format_number_for_unit(value, unit, symbol, decimals=published_places(value, unit, decimals, published))
 
 
 def published_comparison_block(b, spec, published_id: str, borough_value: float, borough_symbol, borough_n=None,
@@ -224,9 +226,10 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
             why = hidden_words(reason, b.threshold, noun).removeprefix("is ")
         else:
             why = f"hidden ({hidden_summary(['primary', 'secondary'], b.threshold, noun)})"
-        others = [f"England's ({_fmt(comp.england, unit, comp.england_symbol, spec.decimals)} in {published_year})"]
+        dfe = comp.published_decimals
+        others = [f"England's ({_fmt(comp.england, unit, comp.england_symbol, spec.decimals, dfe)} in {published_year})"]
         if not math.isnan(comp.sn_median):
-            others.append(f"{comp.sn_words} ({_fmt(comp.sn_median, unit, None, spec.decimals)})")
+            others.append(f"{comp.sn_words} ({_fmt(comp.sn_median, unit, None, spec.decimals, dfe)})")
         sent = [f"{b.area.name}'s {phrase} is {why}; it is not compared with {' or '.join(others)}."]
     near_england = None if hidden else within_funnel(borough_value, None, borough_n, comp.england, spec.unit,
                                                      funnel_kind, comp)
@@ -235,7 +238,7 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
                                     within_noise=near_england if target == comp.england else
                                     within_funnel(borough_value, None, borough_n, target, spec.unit, funnel_kind, comp),
                                     area_name=b.area.name, comparator_symbol=symbol, decimals=spec.decimals,
-                                    threshold=b.threshold, counts=noun)
+                                    threshold=b.threshold, counts=noun, comparator_decimals=comp.published_decimals)
                 for target, name, symbol in ((comp.england, f"England ({published_year})", comp.england_symbol),
                                              (comp.sn_median, comp.sn_words, None))
                 if not math.isnan(target)]
@@ -283,7 +286,6 @@ def cite(b, release: str, title: str) -> None:
 
 def _sources(published_id: str) -> str:
     """The publications a published measure's figures come from (its own and any continuation)."""
-    from safeguarding.published import catalogue as cat
     measure = cat.get_measure(published_id)
     titles = [measure.source] + [cat.get_measure(other).source for other in measure.continued_by]
     return "; ".join(dict.fromkeys(t for t in titles if t))
@@ -370,7 +372,7 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     published_now = trend[trend["year"] == year]
     if len(published_now):
         published_text = _fmt(published_now["borough"].iloc[0], spec.unit, symbol_of({"symbol": published_now["borough_symbol"].iloc[0]}),
-                              spec.decimals)
+                              spec.decimals, cat.get_measure(published_id).decimals)
         for key, value in own.items():
             trend[key] = trend[key].astype(object) if key == "borough_symbol" else trend[key]
             trend.loc[trend["year"] == year, key] = value
@@ -384,7 +386,6 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     periods, name = list(trend["period"]), b.area.name
     region = b.area.region
     # the year before is DfE's figure, rounded as DfE publishes it: compare at that precision
-    from safeguarding.published import catalogue as cat
     compare = min(spec.decimals, cat.get_measure(published_id).decimals)
     sentence = describe_trend(phrase or label, periods, list(trend["borough"]), spec.polarity, spec.unit,
                               symbols=list(trend["borough_symbol"]), within_noise=within_noise, area_name=name,

@@ -164,6 +164,7 @@ def describe_comparison(
     decimals: int | None = None,
     threshold: int = DEFAULT_SUPPRESSION_THRESHOLD,
     counts: str = "children",
+    comparator_decimals: int | None = None,
 ) -> str:
     """One sentence comparing a value with a comparator.
 
@@ -198,6 +199,10 @@ def describe_comparison(
         Places shown; the unit's default when None.
     threshold, counts
         Used when the value is hidden ('based on fewer than 6 children ...').
+    comparator_decimals
+        Decimals the comparator was published with (DfE's 11%, not 11.0%: see
+        :func:`~safeguarding.render.formats.published_places`); the figures are still
+        compared at ``decimals``.
     """
     pol = resolve_polarity(polarity)
     subject = _subject(measure_label, area_name)
@@ -209,7 +214,8 @@ def describe_comparison(
     comp_hidden = comp_symbol not in {None, "low"} or (comp_symbol is None
                                                       and is_missing(comparator_value))
     own_hidden = own_symbol not in {None, "low"} or (own_symbol is None and is_missing(value))
-    comp_text = format_number_for_unit(comparator_value, unit, comp_symbol, decimals)
+    comp_text = format_number_for_unit(comparator_value, unit, comp_symbol,
+                                       published_places(comparator_value, unit, decimals, comparator_decimals))
     own_text = format_number_for_unit(value, unit, own_symbol, decimals)
     if comp_note:
         comp_text = f"{comp_text} {comp_note}" if comp_note.startswith("in ") else \

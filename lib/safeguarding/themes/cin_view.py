@@ -83,8 +83,9 @@ class CinView:
                 self.comparisons[published_id] = None
         return self.comparisons[published_id]
 
-    def fmt(self, mid: str, value) -> str:
-        return format_figure(value, spec(self.P + mid))
+    def fmt(self, mid: str, value, published: int | None = None) -> str:
+        """A figure of a measure; one DfE published (``published``: its decimals) as DfE did."""
+        return format_figure(value, spec(self.P + mid), published=published)
 
     # ---- words -----------------------------------------------------------------------
     def against_england(self, mid: str) -> str:
@@ -94,7 +95,8 @@ class CinView:
             return ""
         kind = "rate" if s.unit == "per_10k" else "proportion"
         within = within_funnel(row["value"], None, row["denominator"], comp.england, s.unit, kind, comp)
-        words = versus_words(row["value"], comp.england, f"England ({self.fmt(mid, comp.england)} in {comp.year_label})",
+        england = self.fmt(mid, comp.england, comp.published_decimals)
+        words = versus_words(row["value"], comp.england, f"England ({england} in {comp.year_label})",
                              within_noise=within, decimals=s.decimals, polarity=s.polarity)
         return words
 
