@@ -233,3 +233,17 @@ def test_a_trend_title_never_reads_an_untested_change_as_real(briefings):
     for title in moved:
         assert "chance" in title, title
     assert any(t.endswith("(not tested against chance)") for t in moved), moved
+
+
+def test_a_section_whose_largest_group_cannot_be_named_does_not_say_all_are_hidden(briefings):
+    """Chair read: 'Legal statuses are hidden in this briefing' stood above a table showing
+    care orders 160 (60.8%). When some groups are hidden the most common is not named, and the
+    words say so; 'hidden in this briefing' only when every group is."""
+    import re
+    for name in ("legal_status", "ceased"):
+        html = briefings["hounslow"].section(name).html
+        first = re.search(r"<p>(.*?)</p>", html, re.DOTALL).group(1)
+        shows_a_figure = re.search(r"<td[^>]*>\d[\d,]*</td>", html) is not None
+        assert not (shows_a_figure and "are hidden in this briefing" in first), (name, first)
+        if "most common" not in first:
+            assert "some are hidden to protect privacy, so the most common cannot be named" in first, first

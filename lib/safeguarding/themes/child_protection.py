@@ -93,7 +93,8 @@ class ChildProtectionView(CinView):
         words = " ".join(t for t in (self.leading("initial_category_pct", "initial_category", "initial category of abuse"),
                                      self.leading("latest_category_pct", "latest_category",
                                                   "latest category of abuse of plans open on 31 March")) if t)
-        return join_blocks(paragraph(words or "The categories of abuse are hidden in this briefing."),
+        return join_blocks(paragraph(words or self.not_named("The categories of abuse", ("initial_category_pct", "initial_category"),
+                                                                    ("latest_category_pct", "latest_category"))),
                            self.b.show(P + "initial_category_pct", view="bar"),
                            self.b.show(P + "latest_category_pct", view="bar"))
 

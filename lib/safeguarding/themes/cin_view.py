@@ -138,6 +138,16 @@ class CinView:
         return (f"{top['group']} was the most common {noun}: {int(top['numerator']):,} of {int(top['denominator']):,} "
                 f"{counts or self.counts} ({self.fmt(mid, top['value'])}).")
 
+    def not_named(self, what: str, *measures: tuple[str, str]) -> str:
+        """Why no group of these (measure, breakdown)s is named the most common: every group is
+        hidden, or some are, so that the largest shown one may not be the largest."""
+        for mid, breakdown in measures:
+            rows = self.rows(mid, breakdown)
+            if len(rows) and (rows["symbol"].fillna("").astype(str).eq("") & rows["value"].notna()).any():
+                return (f"{what} are in the table below; some are hidden to protect privacy, so the most common "
+                        "cannot be named.")
+        return f"{what} are hidden in this briefing."
+
     # ---- blocks ----------------------------------------------------------------------
     def _compared(self, mid: str):
         row, s = self.row(mid), spec(self.P + mid)

@@ -69,13 +69,13 @@ class FrontDoorView(CinView):
 
     def section_sources(self):
         words = " ".join(t for t in (self.leading("source_pct", "source", "source of referrals"), self._police()) if t)
-        return join_blocks(paragraph(words or "The sources of referrals are hidden in this briefing."),
+        return join_blocks(paragraph(words or self.not_named("The sources of referrals", ("source_pct", "source"))),
                            self.b.show(P + "source_pct", view="bar", breakdown="source",
                                        caption=f"Referrals by source, {self.b.period_label}"))
 
     def section_needs(self):
         words = self.leading("primary_need_pct", "primary_need", "primary need recorded")
-        return join_blocks(paragraph(words or "The primary needs are hidden in this briefing."),
+        return join_blocks(paragraph(words or self.not_named("The primary needs", ("primary_need_pct", "primary_need"))),
                            self.b.show(P + "primary_need_pct", view="bar", breakdown="primary_need"))
 
     def section_assessments(self):

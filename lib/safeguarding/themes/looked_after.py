@@ -169,7 +169,7 @@ class LookedAfterView(CinView):
         groups = [(g, self.row("placement_pct", "placement", g), pid, spec(P + "placement_pct"))
                   for g, pid in m.PLACEMENT_PUBLISHED.items()]
         return join_blocks(
-            paragraph(words or "Placements are hidden in this briefing."),
+            paragraph(words or self.not_named("Placements", ("placement_pct", "placement"))),
             self.b.show(P + "placement_pct", view="bar", breakdown="placement",
                         caption=self._caption("placement_pct", "placement", "children looked after at 31 March, by "
                                                                                 "placement")),
@@ -193,14 +193,14 @@ class LookedAfterView(CinView):
 
     def section_legal_status(self):
         words = self.leading("legal_status_pct", "legal_status", "legal status on 31 March", "children")
-        return join_blocks(paragraph(words or "Legal statuses are hidden in this briefing."),
+        return join_blocks(paragraph(words or self.not_named("Legal statuses", ("legal_status_pct", "legal_status"))),
                            self.b.show(P + "legal_status_pct", view="bar", breakdown="legal_status",
                                        caption=self._caption("legal_status_pct", "legal_status",
                                                              "children looked after at 31 March, by legal status")))
 
     def section_ceased(self):
         words = self.leading("ceased_reason_pct", "reason", "reason care ended", "children")
-        return join_blocks(paragraph(words or "Reasons care ended are hidden in this briefing."),
+        return join_blocks(paragraph(words or self.not_named("Reasons care ended", ("ceased_reason_pct", "reason"))),
                            self.b.show(P + "ceased_reason_pct", view="bar", breakdown="reason",
                                        caption=self._caption("ceased_reason_pct", "reason",
                                                              "children ceasing to be looked after, by reason")))
