@@ -307,6 +307,7 @@ def test_trend_chart_draws_for_care_only_what_the_change_leaves_alone():
     assert "Missing from care: episodes recorded as missing" in alt
     assert not re.search(r"Missing from care: (children|episodes) \d", alt)  # no line of all children or episodes
     assert re.search(r"Missing from home: children \d", alt) and re.search(r"Missing from home: episodes \d", alt)
-    assert ("The lines for episodes from care count only episodes recorded as missing, so their years can be compared; "
-            "the table gives all episodes.") in html
+    assert ("The lines for episodes from care count only episodes recorded as missing, so their years can be compared, "
+            "unless some episodes once recorded as 'away' are now recorded as missing") in html
+    assert "the table gives all episodes." in html
     assert "not in behaviour." not in re.sub(r"<p>.*?</p>", "", html, count=1, flags=re.DOTALL).split("<table")[0]

@@ -88,7 +88,8 @@ def chart_note(breaks, away_scopes) -> str | None:
         return f"{words}: figures either side of the change cannot be compared."
     where = " and ".join(m.SCOPE_WORDS.get(s, "") or "in all" for s in away_scopes)
     note = (f"{words}. The lines for episodes {where} count only episodes recorded as missing, so their years "
-            "can be compared; the table gives all episodes.")
+            "can be compared, unless some episodes once recorded as 'away' are now recorded as missing (a jump in "
+            "the year of the change would suggest it; see data quality); the table gives all episodes.")
     if any(br["category"] != "A" for br in distinct(breaks)):
         note += " Other figures either side of a change in recording cannot be compared."
     return note
