@@ -519,3 +519,21 @@ def test_notebook_runs_to_a_clean_briefing(demo_data, tmp_path):
                     text = cell.get_text(strip=True).replace(",", "")
                     if head in ("Care leavers", "NEET") and text.isdigit():
                         assert not 1 <= int(text) <= 5, (slug, caption, head, text)
+
+
+def test_against_published_says_one_verdict_per_comparator():
+    """Chair read (Westminster): 'lower than England (40%): better and lower than the statistical
+    neighbours' median (35%), a difference small enough to be chance' ran two verdicts into one,
+    and 18% of 45 was 'in line with England (30%)'. Now: one sentence per comparator, or 'not
+    clearly different from' when every difference could be chance."""
+    def comp(england, sn):
+        return SimpleNamespace(england=england, sn_median=sn, year_label="2024-25", sn_words="its statistical neighbours' median",
+                               all_las=pd.DataFrame(columns=["value", "denominator"]))
+    theme = stub_theme([("neet.neet_pct", "19-21", 90, 300), ("neet.neet_pct", "17-18", 8, 45)])
+    theme.comparison = lambda mid, band: comp(40.0, 32.0) if band == "19-21" else comp(30.0, 25.0)
+    both = theme.against_published("neet.neet_pct", "19-21")
+    assert both == ("That is lower than England (40%): better. "
+                    "It is lower than the statistical neighbours' median (32%), a difference small enough to be chance.")
+    small = theme.against_published("neet.neet_pct", "17-18")
+    assert small == ("That is not clearly different from England (30% in 2024-25) or the statistical neighbours' "
+                     "median (25%): the differences are small enough to be chance.")

@@ -165,7 +165,11 @@ class NeetView(NeetSections):
                 f"({self._pct(row['value'])}, 95% interval {interval}) {VERBS[mid]}.")
 
     def against_published(self, mid: str, band: str) -> str:
-        """'That is in line with England (40% in 2024-25) and the statistical neighbours' median (37%): ...'"""
+        """'That is not clearly different from England (40% in 2024-25) or the statistical neighbours' median
+        (37%): the differences are small enough to be chance.' or, where a difference is more than chance,
+        one sentence per comparator: 'That is lower than England (40%), within the usual spread between
+        authorities. It is lower than the statistical neighbours' median (35%), a difference small enough
+        to be chance.'"""
         row, comp = self.row(mid, band), self.comparison(mid, band)
         if not self.shown(row) or comp is None:
             return ""
@@ -174,12 +178,14 @@ class NeetView(NeetSections):
         named = [(name, value) for name, value in named if not pd.isna(value)]
         if not named:
             return ""
-        chance = [within_funnel(row["value"], None, row["denominator"], value, comparison=comp) is True for _, value in named]
-        if all(chance):
-            return (f"That is in line with {' and '.join(n for n, _ in named)}: "
+        tests = [within_funnel(row["value"], None, row["denominator"], value, comparison=comp) for _, value in named]
+        if all(t is True for t in tests):
+            return (f"That is not clearly different from {' or '.join(n for n, _ in named)}: "
                     f"{'the differences are' if len(named) > 1 else 'the difference is'} small enough to be chance.")
-        return "That is " + " and ".join(self._versus(row, value, name.split(" (")[0], spec(mid).polarity, within)
-                                         for (name, value), within in zip(named, chance)) + "."
+        # one sentence per comparator, each with its own verdict (within the usual spread kept)
+        return " ".join(f"{'That' if i == 0 else 'It'} is "
+                        f"{self._versus(row, value, name.split(' (')[0], spec(mid).polarity, within)}."
+                        for i, ((name, value), within) in enumerate(zip(named, tests)))
 
     # ---- key findings ----------------------------------------------------------------
     def key_findings(self) -> list[str]:
