@@ -254,5 +254,6 @@ def test_first_page_rows_say_each_child_is_counted_once(briefings):
     referrals per 10,000, which counts referrals, not children. Each row says what it counts."""
     rows = {r["measure"]: r for r in briefings["hounslow"].view.glance_rows()}
     assert "Referred: children, each counted once (per 10,000 children)" in rows
-    assert "Child protection plan: children, each counted once (per 10,000 children)" in rows
+    assert "Child protection plan: children starting a plan in the year, each counted once (per 10,000 children)" in rows
+    assert "Looked after: children looked after at any time in the year, each counted once (per 10,000 children)" in rows
     assert any(label.startswith("Suspended") and ": pupils, each counted once (per 100 pupils)" in label for label in rows)

@@ -41,6 +41,13 @@ from safeguarding.themes.disproportionality_words import (
 RRI_IDS = (f"{m.THEME}.rri_white_british", f"{m.THEME}.rri_all_others")
 
 
+#: Who a first-page row counts, where the stage's name alone could be read as another count
+#: (the child protection briefing counts plans starting and open; the looked-after briefing
+#: children at 31 March).
+COUNTED = {"cp_plan": "children starting a plan in the year",
+           "looked_after": "children looked after at any time in the year"}
+
+
 class DisproportionalityView(JourneySections, StageSections, EnglandSections, GroupSections, TrendSections):
     """Key findings and sections of the disproportionality briefing, from protected results."""
 
@@ -244,7 +251,8 @@ class DisproportionalityView(JourneySections, StageSections, EnglandSections, Gr
                          ["no comparison possible: too few, or hidden to protect privacy"])
             # children (or pupils) counted once each: not referrals or plans, as the front door and
             # child protection rows beside these on the first page count them
-            rows.append(text_row(f"{self.label(key)}: {stage.counts}, each counted once ({per})", now,
+            counted = COUNTED.get(key, stage.counts)
+            rows.append(text_row(f"{self.label(key)}: {counted}, each counted once ({per})", now,
                                  verdict="; ".join(parts)))
         return rows
 
