@@ -105,11 +105,14 @@ def small_frame_strings():
     17.4 s instead of 19.9 s (5 December 2026), with identical results. Readers of raw files
     keep pandas' default (Arrow), which is faster on large columns of text."""
     import pandas as pd
-    return pd.option_context("mode.string_storage", "python")
+    return pd.option_context(*_PYTHON_TEXT)
 
 
 def use_small_frame_strings() -> None:
     """Python-backed text for the rest of this process (a briefing kernel; see
     :func:`small_frame_strings`)."""
     import pandas as pd
-    pd.set_option("mode.string_storage", "python")
+    pd.set_option(*_PYTHON_TEXT)
+
+
+_PYTHON_TEXT = ("mode.string_storage", "python")

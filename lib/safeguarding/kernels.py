@@ -137,11 +137,7 @@ class WarmKernel:
     def _run_code(self, code: str) -> None:
         import nbformat
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-        self._execute(self._client(nb))
-
-    @staticmethod
-    def _execute(client):
-        return client.execute()
+        self._client(nb).execute()
 
     def execute(self, nb, timeout: int | None = None):
         """Execute a notebook node (already parameterised) in a fresh session; returns it."""
@@ -151,7 +147,7 @@ class WarmKernel:
         if self.uses:
             self._run_code(f"import safeguarding.kernels\nsafeguarding.kernels.fresh_session({self.cwd!r})")
         self.uses += 1
-        return self._execute(self._client(nb, timeout))
+        return self._client(nb, timeout).execute()
 
 
 _local = threading.local()

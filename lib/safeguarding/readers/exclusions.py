@@ -8,11 +8,13 @@ unmapped codes are reported, never dropped.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
 
+from safeguarding.codes import each_distinct
 from safeguarding.codes import lists as cl
 from safeguarding.issues import Issue, ReadResult, issues_frame, issues_from_frame
 from safeguarding.readers.base import ColumnSpec as C, TableSpec, read_table
@@ -54,27 +56,23 @@ def parse_academic_year(values: pd.Series) -> pd.Series:
     year ends). NA when the text is not an academic year, including a pair of years that
     are not consecutive ('2023/25'). Each distinct text is parsed once (a school roll repeats
     a few years over many rows)."""
-    positions, distinct = pd.factorize(values.astype("string"), use_na_sentinel=True)
-    parsed = _academic_years(pd.Series(distinct, dtype="string")).to_numpy(dtype=object, na_value=pd.NA)
-    years = np.append(parsed, pd.NA)[positions]  # a blank's position is -1: NA
-    return pd.Series(pd.array(years, dtype="Int64"), index=values.index)
+    text = values.astype("string").to_numpy(dtype=object, na_value=None)
+    return pd.Series(pd.array(each_distinct(_academic_year, text), dtype="Int64"), index=values.index)
 
 
-def _academic_years(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip()
-    out = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    pair = text.str.extract(r"^((?:19|20)\d{2})\s*[/-]?\s*(\d{2}|(?:19|20)\d{2})$")
-    ok = pair[0].notna().to_numpy()
-    if ok.any():
-        first = pair.loc[ok, 0].astype(int)
-        second = pair.loc[ok, 1].astype(int)
-        expected = np.where(second >= 100, first + 1, (first + 1) % 100)
-        consecutive = (second.to_numpy() == expected)
-        idx = pair.index[ok][consecutive]
-        out[idx] = (first[consecutive] + 1).to_numpy()
-    four = text.str.fullmatch(r"(?:19|20)\d{2}").fillna(False).to_numpy(dtype=bool)
-    out[four] = text[four].astype(int).to_numpy()
-    return out
+_YEAR_PAIR = re.compile(r"((?:19|20)\d{2})\s*[/-]?\s*(\d{2}|(?:19|20)\d{2})")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+
+
+def _academic_year(value: str | None) -> int | None:
+    """The year one academic year's text ends in (see :func:`parse_academic_year`), or None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if pair := _YEAR_PAIR.fullmatch(text):
+        first, second = int(pair[1]), int(pair[2])
+        return first + 1 if second == (first + 1 if second >= 100 else (first + 1) % 100) else None
+    return int(text) if _YEAR.fullmatch(text) else None
 
 
 def _finish(result: ReadResult, check_reason: bool) -> ReadResult:

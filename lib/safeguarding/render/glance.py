@@ -119,7 +119,7 @@ def _published_before(b, published_id: str) -> pd.Series | None:
         return None
     return pd.Series({"period": f"{comp.year_label}, published", "value": comp.value, "symbol": comp.symbol,
                       "numerator": comp.numerator, "denominator": comp.denominator,
-                      "decimals": comp.shown_measure.decimals})
+                      "decimals": comp.published_decimals})
 
 
 def glance_row(b, g: Glance, period: str) -> dict:

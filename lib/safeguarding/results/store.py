@@ -335,7 +335,7 @@ def _read(folder: Path, area: Area, period_end: str, threshold: int, manifest: d
     """The stored results, read once per process and key and handed out as copies: a batch
     worker's kernel runs a borough's briefings one after another, and each would otherwise
     read the same hundred-odd files again."""
-    cache_key = (str(folder), json.dumps(manifest.get("key"), sort_keys=True), area.slug, period_end, threshold)
+    cache_key = (str(folder), json.dumps(manifest.get("key"), sort_keys=True))  # the folder names borough, period, threshold
     kept = _READ.get(cache_key)
     if kept is None:
         with config.small_frame_strings():

@@ -142,8 +142,7 @@ class CinView:
         """Why no group of these (measure, breakdown)s is named the most common: every group is
         hidden, or some are, so that the largest shown one may not be the largest."""
         for mid, breakdown in measures:
-            rows = self.rows(mid, breakdown)
-            if len(rows) and (rows["symbol"].fillna("").astype(str).eq("") & rows["value"].notna()).any():
+            if any(self.shown(row) for _, row in self.rows(mid, breakdown).iterrows()):
                 return (f"{what} are in the table below; some are hidden to protect privacy, so the most common "
                         "cannot be named.")
         return f"{what} are hidden in this briefing."
