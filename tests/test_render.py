@@ -943,3 +943,26 @@ def test_text_measured_once_per_process_gives_the_same_charts_and_sizes():
         assert len(widths) == 2
     finally:
         mtext._get_text_metrics_with_cache = shared
+
+
+def test_figures_compared_at_published_precision_round_half_up_as_printed():
+    """Python's round() rounds halves to even: 10.5% against DfE's 11% read 'down from 11%' on
+    the first page while the trend sentence (half-up, as figures are printed) said 'about the
+    same'; 12.5% against 12% the other way round. One rule now, half-up, everywhere."""
+    import pandas as pd
+
+    from safeguarding.measures.registry import get as get_measure
+    from safeguarding.render.formats import same_when_rounded
+    from safeguarding.render.glance import _change
+    from safeguarding.render.sentences import describe_trend
+    assert same_when_rounded(10.5, 11.0, "percent", 0) and not same_when_rounded(12.5, 12.0, "percent", 0)
+    assert not same_when_rounded(0.125, 0.12, "proportion", 0)  # 12.5% and 12%: scaled to per cent first
+    spec = get_measure("looked_after.placements_3plus_pct")
+    before = pd.Series({"period": "2023-24, published", "value": 11.0, "symbol": "", "numerator": np.nan,
+                        "denominator": np.nan, "decimals": 0})
+    for now_value, earlier, words in ((10.5, 11.0, "about the same as 11%"), (12.5, 12.0, "up from 12%")):
+        now = pd.Series({"period": "2024-25", "value": now_value, "symbol": "", "numerator": 28, "denominator": 263})
+        assert _change(spec, now, before.copy().replace({11.0: earlier}), "share").startswith(words)
+        sentence = describe_trend("share", ["2023-24", "2024-25"], [earlier, now_value], "lower_better", "percent",
+                                  decimals=1, area_name="Hounslow", compare_decimals=0)
+        assert ("about the same" in sentence) == words.startswith("about the same"), sentence

@@ -16,7 +16,7 @@ from safeguarding.published import catalogue as cat
 from safeguarding.published.comparators import published_trend_frame  # noqa: F401 - used by the theme views
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
-from safeguarding.render.formats import format_number_for_unit, published_places
+from safeguarding.render.formats import format_number_for_unit, published_places, same_when_rounded
 from safeguarding.render.sentences import (
     SPREAD,
     comparison_title,
@@ -412,7 +412,7 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
         title = f"{label}: {name} against England, {region} and statistical neighbours"
     else:
         (p0, v0), (p1, v1) = shown[-2], shown[-1]
-        same = round(v0, compare) == round(v1, compare)
+        same = same_when_rounded(v0, v1, spec.unit, compare)  # as the sentence above compares them
         title = (f"{label}: {name} {'was about the same' if same else 'rose' if v1 > v0 else 'fell'} "
                  f"from {p0} to {p1}")
         if within_noise and not same:

@@ -317,6 +317,13 @@ def published_places(value: object, unit: str, decimals: int | None, published: 
     return published if round(scaled, published) == round(scaled, places) else decimals
 
 
+def same_when_rounded(a: float, b: float, unit: str, places: int) -> bool:
+    """Whether two figures read the same at ``places`` decimals, rounded half-up as figures are
+    printed (10.5% and DfE's 11% are the same at whole numbers; 12.5% and 12% are not)."""
+    scale = UNITS[resolve_unit(unit)].scale
+    return round_half_up(float(a) * scale, places) == round_half_up(float(b) * scale, places)
+
+
 def rounding_words(places: int) -> str:
     """'whole numbers', '1 decimal place', '2 decimal places'."""
     return "whole numbers" if places == 0 else f"{places} decimal place{'' if places == 1 else 's'}"

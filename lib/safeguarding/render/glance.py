@@ -20,7 +20,13 @@ from safeguarding.issues import InputError
 from safeguarding.measures import stats
 from safeguarding.measures.registry import get as get_measure
 from safeguarding.render.blocks import HtmlBlock
-from safeguarding.render.formats import format_number_for_unit, published_places, rounding_words, symbol_legend
+from safeguarding.render.formats import (
+    format_number_for_unit,
+    published_places,
+    rounding_words,
+    same_when_rounded,
+    symbol_legend,
+)
 from safeguarding.render.sentences import versus_words
 from safeguarding.render.tables import html_table
 from safeguarding.themes.registry import Glance
@@ -71,7 +77,7 @@ def _change(spec, now, before, kind: str) -> str:
         # 'down from 11.0%'
         places = int(dfe_places)
         shown_then = format_number_for_unit(before["value"], spec.unit, None, decimals=places)
-        if round(float(now["value"]), places) == round(float(before["value"]), places):
+        if same_when_rounded(now["value"], before["value"], spec.unit, places):
             return f"about the same as {shown_then} ({then}, rounded to {rounding_words(places)})"
     if shown_now == shown_then:
         return f"unchanged from {then}"

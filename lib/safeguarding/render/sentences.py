@@ -364,7 +364,7 @@ def describe_trend(
     def level(i: int) -> Decimal:
         if compare_decimals is None or syms[i] == "low":
             return number(i)
-        return _shown_decimal(values[i], unit, compare_decimals)
+        return _shown_decimal(values[i], unit, compare_decimals)  # half-up, as formats.same_when_rounded
 
     shown_points = [i for i in range(len(values)) if shown(i)]
     if not shown(last):
