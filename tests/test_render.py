@@ -460,6 +460,36 @@ def test_export_briefing_html_round_trip(executed_notebook):
 
 
 @pytest.mark.notebook
+def test_the_exporter_gives_nbconvert_s_page_without_its_second_parse(executed_notebook):
+    # The briefing exporter skips HTMLExporter's last pass (parse the page again, add placeholder
+    # alt text and tab stops on code cells, write it out again): the page must be the same
+    # document as nbconvert's own exporter gives with the same settings, after that pass.
+    import copy
+    import threading
+
+    from nbconvert import HTMLExporter
+
+    from safeguarding.render import html as render_html
+
+    ours = render_html._exporter()
+    theirs = HTMLExporter(config=ours.config, template_name="briefing",
+                          extra_template_basedirs=[str(render_html.template_dir())], exclude_input=True,
+                          exclude_input_prompt=True, exclude_output_prompt=True, exclude_anchor_links=True,
+                          sanitize_html=False, embed_images=True)
+    resources = {"briefing_title": "T", "briefing_version": "0", "metadata": {"name": "T"}}
+    for _ in range(2):  # the exporter is kept and used again: the second page is the same
+        mine, _ = ours.from_notebook_node(copy.deepcopy(executed_notebook), resources=dict(resources))
+        nbconvert_s, _ = theirs.from_notebook_node(copy.deepcopy(executed_notebook), resources=dict(resources))
+        assert str(BeautifulSoup(mine, "html.parser")) == nbconvert_s
+    assert render_html._exporter() is ours  # made once per thread
+    other = []
+    thread = threading.Thread(target=lambda: other.append(render_html._exporter()))
+    thread.start()
+    thread.join()
+    assert other[0] is not ours
+
+
+@pytest.mark.notebook
 def test_export_refuses_a_notebook_with_an_error(executed_notebook):
     from nbformat.v4 import new_code_cell, new_output
 
