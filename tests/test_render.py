@@ -975,6 +975,44 @@ def test_text_measured_once_per_process_gives_the_same_charts_and_sizes():
         mtext._get_text_metrics_with_cache = shared
 
 
+def test_one_draw_gives_the_chart_that_savefig_gives():
+    """svg_of draws a chart once (the SVG canvas lays it out as it draws); savefig draws it twice.
+    The bytes must be savefig's: laid out (a chart with long labels, a legend and notes, and one
+    resized after it was first drawn), then drawn."""
+    import matplotlib
+
+    from safeguarding.render.charts import SVG_METADATA, SVG_SETTINGS, tidy_svg, trend_chart
+    from safeguarding.render.charts import svg_of as charts_svg_of
+
+    def saved(fig):
+        buffer = io.BytesIO()
+        with matplotlib.rc_context(SVG_SETTINGS):
+            fig.savefig(buffer, format="svg", metadata=SVG_METADATA)
+        return tidy_svg(buffer.getvalue())
+
+    def svg_of(fig):  # a figure saved twice gets new clip-path ids (a chart is saved once)
+        return re.sub(rb"\bp[0-9a-f]{10}\b", b"p-clip", charts_svg_of(fig))
+
+    def saved_once(fig):
+        return re.sub(rb"\bp[0-9a-f]{10}\b", b"p-clip", saved(fig))
+
+    bars = bar_chart_with_intervals(
+        ["All children", "Any other ethnic background, including Arab", "Girls", "Not known"],
+        [30.0, 33.0, 26.0, NAN], [27.0, 29.0, 22.0, NAN], [33.0, 37.0, 30.0, NAN],
+        symbols=[None, None, None, "c"], reference=25.0, title="Boys went missing more often than girls",
+        alt="Bar chart.")
+    trend = trend_chart(["2021-22", "2022-23", "2023-24", "2024-25"],
+                        {"Hounslow": [10.0, 12.0, 11.0, 9.0], "England": [11.0, 11.5, 12.0, 12.5]},
+                        unit="percent", title="Hounslow fell", alt="Line chart.")
+    for chart in (bars, trend):
+        once = svg_of(chart.figure)
+        assert once == saved_once(chart.figure) and b"<text" in once
+    before = svg_of(bars.figure)
+    bars.figure.set_size_inches(8, 5)  # laid out again for its new size, as savefig would
+    resized = svg_of(bars.figure)
+    assert resized == saved_once(bars.figure) and resized != before
+
+
 def test_figures_compared_at_published_precision_round_half_up_as_printed():
     """Python's round() rounds halves to even: 10.5% against DfE's 11% read 'down from 11%' on
     the first page while the trend sentence (half-up, as figures are printed) said 'about the

@@ -230,18 +230,34 @@ def measure_text_once() -> None:
     mtext._get_text_metrics_with_cache = measured
 
 
+#: SVG settings of every chart: words as text, ids that do not change from run to run.
+SVG_SETTINGS = {"svg.fonttype": "none", "svg.hashsalt": "safeguarding-workbooks"}
+#: No date or creator in the SVG (the same chart gives the same bytes).
+SVG_METADATA = {"Date": None, "Creator": None}
+
+
 def svg_of(fig: Figure) -> bytes:
     """The figure as SVG with its words as text (they scale with zoom, print sharp and can be
-    selected), no date or random ids (the same chart gives the same bytes)."""
+    selected), no date or random ids (the same chart gives the same bytes).
+
+    The figure is drawn once, by the SVG canvas, whose draw lays it out first (constrained
+    layout). ``savefig`` gives the same bytes but draws the whole figure one more time before,
+    with drawing switched off, only to lay it out: a fifth to a quarter of a chart's time."""
     import matplotlib
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
     measure_text_once()
     buffer = io.BytesIO()
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "safeguarding-workbooks"}):
-        fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-    text = buffer.getvalue().decode("utf-8")
+    with matplotlib.rc_context(SVG_SETTINGS):
+        FigureCanvasSVG(fig).print_svg(buffer, metadata=SVG_METADATA)
+    return tidy_svg(buffer.getvalue())
+
+
+def tidy_svg(svg: bytes) -> bytes:
+    """matplotlib's SVG without its metadata block, with coordinates to two decimals of a point
+    (1/7200 in, finer than any screen or printer shows) and without indentation (for people,
+    not browsers): together they halve the size."""
+    text = svg.decode("utf-8")
     text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    # two decimals of a point (1/7200 in) are finer than any screen or printer shows; and
-    # the indentation is for people, not browsers: together they halve the size
     text = re.sub(r"(\d\.\d\d)\d+", r"\1", text)
     return re.sub(r"\s*\n\s*", "\n", text).encode("utf-8")
 
