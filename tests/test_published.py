@@ -736,3 +736,29 @@ def test_year_to_show_is_the_one_comparator_year_rule():
     assert year_to_show(years, 2026) == 2024  # never a later one
     assert year_to_show(years, 2020) is None
     assert year_to_show(years, None) == 2024
+
+
+def test_each_authority_s_published_trend_is_made_when_first_asked_for():
+    """A measure's published figures are indexed once per process; each authority's trend is
+    made from them when a briefing first asks (making all 153 took most of a kernel's first
+    briefing). It is that authority's rows sorted by year, handed out as a copy."""
+    from safeguarding.published.comparators import _Indexed
+    frame = pd.DataFrame({
+        "measure_id": "m", "geographic_level": ["National", "Local authority", "Local authority", "Regional",
+                                               "Local authority", "Local authority"],
+        "area_code": ["E92000001", "E09000018", "E09000018", "E12000007", "E09000015", "E09000018"],
+        "area_name": ["England", "Hounslow", "Hounslow", "London", "Harrow", "Hounslow"],
+        "dfe_number": [np.nan, 313, 313, np.nan, 310, 313], "year": [2024, 2025, 2023, 2024, 2024, 2024],
+        "value": [10.0, 12.0, 9.0, 11.0, 8.0, 10.5], "symbol": ["", "", "", "", "c", ""],
+        "numerator": np.nan, "denominator": np.nan})
+    index = _Indexed(frame)
+    assert index._trend == {}
+    hounslow = index.trend_of(313)
+    assert hounslow.to_dict("list") == {"year": [2023, 2024, 2025], "value": [9.0, 10.5, 12.0], "symbol": ["", "", ""]}
+    assert list(index._trend) == [313]  # Harrow's is not made until asked for
+    hounslow.loc[0, "value"] = -1.0  # a copy: the index keeps its own
+    assert index.trend_of(313.0)["value"].tolist() == [9.0, 10.5, 12.0]
+    assert index.trend_of(310).to_dict("list") == {"year": [2024], "value": [8.0], "symbol": ["c"]}
+    for nobody in (None, 999):
+        empty = index.trend_of(nobody)
+        assert empty.empty and list(empty.columns) == ["year", "value", "symbol"]

@@ -210,12 +210,19 @@ class _Indexed:
     def __init__(self, frame: pd.DataFrame):
         self.years = sorted(int(y) for y in frame["year"].unique().tolist())
         self.by_year = {int(y): _Year(rows) for y, rows in frame.groupby("year", sort=True)}
-        las = frame[frame["geographic_level"] == "Local authority"]
-        self._trend = {int(dfe): rows[["year", "value", "symbol"]].sort_values("year").reset_index(drop=True)
-                       for dfe, rows in las.groupby("dfe_number", sort=False)}
+        # each authority's rows found in one pass; its trend is made when first asked for (a
+        # briefing asks for one or two of the 153; making them all took most of a kernel's
+        # first briefing)
+        self._las = frame.loc[frame["geographic_level"] == "Local authority", ["year", "value", "symbol"]]
+        self._positions = {int(dfe): at for dfe, at in frame.loc[self._las.index, "dfe_number"].groupby(
+            frame.loc[self._las.index, "dfe_number"], sort=False).indices.items()}
+        self._trend: dict[int, pd.DataFrame] = {}
 
     def trend_of(self, dfe_number) -> pd.DataFrame:
-        found = self._trend.get(int(dfe_number)) if dfe_number is not None else None
+        key = int(dfe_number) if dfe_number is not None else None
+        found = self._trend.get(key)
+        if found is None and key in self._positions:
+            found = self._trend[key] = self._las.iloc[self._positions[key]].sort_values("year").reset_index(drop=True)
         if found is None:
             return pd.DataFrame({"year": pd.Series(dtype="int64"), "value": pd.Series(dtype="float64"),
                                  "symbol": pd.Series(dtype="object")})
