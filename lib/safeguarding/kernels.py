@@ -27,8 +27,11 @@ import os
 import threading
 from pathlib import Path
 
-#: Briefings one kernel runs before it is replaced by a new one.
-MAX_USES = 40
+#: Briefings one kernel runs before it is replaced by a new one: a safeguard, not a need. With
+#: the periodic full collection (:data:`FULL_COLLECT_EVERY`) a kernel stayed at 406 to 429 MB
+#: over 96 briefings (12 boroughs' worth); a new kernel costs its start and its first borough's
+#: caches (about 3.5 s of a core).
+MAX_USES = 200
 
 #: Modules every briefing imports: loaded once, when a kernel starts.
 PRELOAD = ("import pandas, numpy, matplotlib, matplotlib.pyplot, seaborn, statsmodels.api\n"
