@@ -59,7 +59,7 @@ class Measured:
 
     @property
     def stages(self) -> str:
-        """The batch's own 'Stages: ...' line (data and results, briefings, index and workbooks)."""
+        """The batch's own 'Stages: ...' line (data and results; briefings and workbooks; index)."""
         return next((line.removeprefix("Stages: ") for line in self.stdout.splitlines() if line.startswith("Stages: ")), "")
 
 

@@ -177,3 +177,67 @@ def test_sigterm_while_building_results_stops_every_worker(tmp_path, monkeypatch
     while any(_alive(pid) for pid in children) and time.time() < deadline:
         time.sleep(0.2)
     assert not any(_alive(pid) for pid in children), "a results worker's child outlived the batch"
+
+
+# ---- a borough's workbook as soon as its briefings are done ---------------------------------
+def _logged_job(job):
+    """A stand-in briefing that notes when it starts (one line per task, appended)."""
+    import os
+    import time
+    log = os.path.join(os.path.dirname(job.output), "order.log")
+    with open(log, "a") as f:
+        f.write(f"{job.borough}/{job.theme}\n")
+    if job.theme == "dies":
+        os._exit(3)  # kills its worker
+    time.sleep(0.3)
+    job.status = "ok"
+    return job
+
+
+def _logged_after(log, slug, themes):
+    with open(log, "a") as f:
+        f.write(f"after {slug}: {','.join(themes)}\n")
+    return {"headlines": [], "synthetic": False}
+
+
+def _run_logged(tmp_path, jobs, workers):
+    from safeguarding.batch import run_jobs
+    log = str(tmp_path / "order.log")
+    followed = {}
+
+    def after(slug, ended):
+        assert all(j.status in ("ok", "failed") for j in ended)  # every one of the borough's has ended
+        return _logged_after, (log, slug, sorted(j.theme for j in ended))
+
+    done, why = run_jobs(jobs, workers, runner=_logged_job, after_borough=after, followed=followed)
+    return done, why, followed, (tmp_path / "order.log").read_text().splitlines()
+
+
+def test_a_borough_s_follow_up_runs_as_soon_as_its_briefings_end(tmp_path):
+    """The workbook and headline figures of a borough are made as soon as its last briefing
+    ends, on the same workers and ahead of other boroughs' briefings still waiting; with one
+    worker, straight after them."""
+    jobs = lambda: ([BriefingJob("hounslow", t, "2025-03-31", str(tmp_path / f"h-{t}.html"), {}) for t in ("a", "b")]
+                    + [BriefingJob("harrow", f"t{i}", "2025-03-31", str(tmp_path / f"x-{i}.html"), {}) for i in range(8)])
+    for workers in (1, 2):
+        (tmp_path / "order.log").unlink(missing_ok=True)
+        done, why, followed, order = _run_logged(tmp_path, jobs(), workers)
+        assert why is None and len(done) == 10 and all(j.status == "ok" for j in done.values())
+        assert followed == {"hounslow": {"headlines": [], "synthetic": False}, "harrow": {"headlines": [], "synthetic": False}}
+        assert "after hounslow: a,b" in order and order[-1] == "after harrow: " + ",".join(f"t{i}" for i in range(8))
+        if workers == 1:
+            assert order[:3] == ["hounslow/a", "hounslow/b", "after hounslow: a,b"]
+        else:  # two tasks per worker are handed out at a time: never after harrow's last briefings
+            assert order.index("after hounslow: a,b") < order.index("harrow/t6")
+
+
+def test_a_dead_local_worker_fails_the_briefings_left_and_the_run_still_ends(tmp_path):
+    """A worker that dies breaks a local pool: the briefings it had not started fail with a
+    message (they are not lost, and the run ends); the borough's follow-up still runs once all
+    of its briefings have ended, here on its own."""
+    jobs = [BriefingJob("hounslow", t, "2025-03-31", str(tmp_path / f"{t}.html"), {}) for t in ("a", "dies", "b", "c", "d", "e", "f")]
+    done, why, followed, order = _run_logged(tmp_path, jobs, 2)
+    assert why is None and set(done) == {("hounslow", t) for t in ("a", "dies", "b", "c", "d", "e", "f")}
+    assert done[("hounslow", "dies")].status == "failed" and done[("hounslow", "dies")].message
+    assert done[("hounslow", "f")].status == "failed"  # never started: the pool was broken
+    assert "hounslow" in followed  # the follow-up's own result, or why it could not run

@@ -3,8 +3,9 @@
 For each borough, the results stage runs first (every theme's measures, one disclosure plan,
 audited; :mod:`safeguarding.results`), boroughs in parallel; then ``run_batch`` runs every
 theme for every borough given, in parallel, rendering those results into
-``outputs/<period>/<borough>/<theme>.html`` with an ``index.html`` and a machine-readable
-``run_manifest.json``. One failing briefing does not stop the others; the summary names
+``outputs/<period>/<borough>/<theme>.html`` (each borough's Excel workbook and index figures
+made on the same workers as soon as its briefings are done), with an ``index.html`` and a
+machine-readable ``run_manifest.json``. One failing briefing does not stop the others; the summary names
 each failure's borough, theme and cause, and the exit code is 1 if any failed. A briefing
 file is written only when complete (written to a temporary file, then renamed).
 """
@@ -20,7 +21,7 @@ import sys
 import tempfile
 import time
 import traceback
-from concurrent.futures import as_completed
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -167,12 +168,16 @@ def _fingerprint(folder: Path) -> str:
 
 
 def _versions() -> dict:
-    out = {"python": platform.python_version()}
-    for name in ("safeguarding", "pandas", "numpy", "matplotlib", "seaborn", "statsmodels", "papermill", "nbconvert"):
+    """The versions the run used, read from the installed packages' metadata (importing
+    matplotlib, seaborn, statsmodels and papermill here only to ask took 2 s)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from safeguarding import __version__
+    out = {"python": platform.python_version(), "safeguarding": __version__}
+    for name in ("pandas", "numpy", "matplotlib", "seaborn", "statsmodels", "papermill", "nbconvert"):
         try:
-            module = __import__(name)
-            out[name] = getattr(module, "__version__", "?")
-        except ImportError:
+            out[name] = version(name)
+        except PackageNotFoundError:
             out[name] = "not installed"
     return out
 
@@ -273,8 +278,17 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
         bar = tqdm(total=len(job_list), desc="briefings", unit="briefing", file=sys.stderr,
                    disable=not sys.stderr.isatty() and not os.environ.get("SAFEGUARDING_PROGRESS"))
         bar.update(len(job_list) - len(todo))
-    done, interrupted = run_jobs(todo, workers, bar, pool=pool)
-    stages["briefings"] = time.perf_counter() - t0 - stages["data and results"]
+    # each borough's workbook and headline figures are made as soon as its briefings are done,
+    # on the same workers, while other boroughs' briefings run
+    kept = _kept_from(earlier_manifest(out_root), out_root, job_list)
+
+    def after_borough(slug, jobs):
+        return _finish_one, (slug, period_end, threshold, published, data_dir, out_root,
+                             jobs + [j for j in kept if j.borough == slug], marking)
+
+    finished: dict = {}
+    done, interrupted = run_jobs(todo, workers, bar, pool=pool, after_borough=after_borough, followed=finished)
+    stages["briefings and workbooks"] = time.perf_counter() - t0 - stages["data and results"]
     interrupted = stopped or interrupted
     if bar:
         bar.close()
@@ -295,14 +309,16 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
                    published_dir=str(published_dir) if published_dir else None, jobs=workers, themes=theme_keys,
                    executor=getattr(pool, "kind", "local"),
                    boroughs=[a.slug for a in areas]), areas, data_dir, audits, earlier)
-    # each borough's headline figures for the index and its Excel workbook, boroughs in parallel
-    finished = per_borough(_finish_one, [a.slug for a in listed_areas], jobs, pool,
-                           lambda slug: (period_end, threshold, published, data_dir, out_root,
-                                         [j for j in listed if j.borough == slug], marking))
+    # the boroughs not finished above (only earlier briefings, none to run, or the run stopped):
+    # their headline figures and workbooks, boroughs in parallel
+    finished = {slug: r for slug, r in finished.items() if isinstance(r, dict)}
+    finished |= per_borough(_finish_one, [a.slug for a in listed_areas if a.slug not in finished], jobs, pool,
+                            lambda slug: (period_end, threshold, published, data_dir, out_root,
+                                          [j for j in listed if j.borough == slug], marking))
     headlines = {slug: r.get("headlines", []) if isinstance(r, dict) else [] for slug, r in finished.items()}
     synthetic = {slug for slug, r in finished.items() if isinstance(r, dict) and r.get("synthetic")}
     write_index(out_root, listed, listed_areas, period_end, headlines, synthetic)
-    stages["index and workbooks"] = time.perf_counter() - t0 - elapsed
+    stages["index"] = time.perf_counter() - t0 - elapsed
     failed = [j for j in final if j.status != "ok"]
     print(f"{len(final) - len(failed)} of {len(final)} briefing(s) written to {out_root} in {elapsed:.1f}s "
           f"({workers} parallel). Index: {out_root / 'index.html'}")
@@ -316,21 +332,38 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
     return 1 if failed else 0
 
 
-def run_jobs(todo: list[BriefingJob], workers: int, bar=None, runner=None, pool=None) -> tuple[dict, str | None]:
+def run_jobs(todo: list[BriefingJob], workers: int, bar=None, runner=None, pool=None, after_borough=None,
+             followed: dict | None = None) -> tuple[dict, str | None]:
     """Run briefing jobs (``runner``, default :func:`run_job`) on ``workers`` local processes, or on
     ``pool`` (an open :class:`safeguarding.executors.Pool`, e.g. a Dask cluster). Ctrl-C or
     SIGTERM cancels the queue and stops the running briefings and their kernels at once.
-    Returns the finished jobs by (borough, theme) and, when stopped, why."""
+
+    ``after_borough(slug, jobs)``, if given, is called once all of a borough's jobs have ended,
+    with them, and may return a task ``(fn, args)`` that runs next on the same workers, ahead of
+    the briefings still waiting (the borough's workbook and headline figures, while other
+    boroughs' briefings run); its result, or the exception that stopped it, goes in
+    ``followed[slug]``. Returns the finished jobs by (borough, theme) and, when stopped, why."""
     runner = runner or run_job
     done: dict[tuple, BriefingJob] = {}
+    left = Counter(job.borough for job in todo)
 
-    def finished(job: BriefingJob, result) -> None:
+    def finished(key, result):
+        if isinstance(key, tuple):  # ("after", slug): a borough's follow-up task
+            followed[key[1]] = result
+            return None
+        job = key
         if isinstance(result, BaseException):  # a worker died
             job.status, job.message = "failed", _failure_message(result)
             result = job
         done[(result.borough, result.theme)] = result
         if bar:
             bar.update(1)
+        left[job.borough] -= 1
+        if after_borough is None or left[job.borough]:
+            return None
+        ended = [done[(j.borough, j.theme)] for j in todo if j.borough == job.borough]
+        task = after_borough(job.borough, ended)
+        return [(task[0], ("after", job.borough), task[1])] if task else None
 
     interrupted = None
     with _stop_on_sigterm():
@@ -341,27 +374,56 @@ def run_jobs(todo: list[BriefingJob], workers: int, bar=None, runner=None, pool=
     return done, interrupted
 
 
+#: Tasks handed to each local worker at a time: enough that none waits for the next, few enough
+#: that a task made ready meanwhile (a borough's workbook) is taken next, not after the queue.
+TASKS_PER_WORKER = 2
+
+
 def run_each(fn, tasks: list[tuple], workers: int, pool, finished) -> None:
     """``fn(*args)`` for every ``(key, args)`` of ``tasks``: one after another here when
     ``workers`` is 1 and no ``pool`` is given, else in parallel on ``workers`` local processes
     or on ``pool``. ``finished(key, result)`` is called as each ends; a worker that died gives
-    its exception as the result, and the others go on. Ctrl-C or SIGTERM stops every worker
-    at once (and is raised again)."""
+    its exception as the result, and the others go on. ``finished`` may return further tasks
+    ``(fn, key, args)`` that the one that ended made ready: they run before the tasks still
+    waiting (local workers are handed :data:`TASKS_PER_WORKER` tasks each at a time; a Dask
+    cluster is given every task at once and places them itself). Ctrl-C or SIGTERM stops every
+    worker at once (and is raised again)."""
+    from collections import deque
+    from concurrent.futures import FIRST_COMPLETED, wait
+
     from safeguarding.executors import LocalPool
+    waiting = deque((fn, key, args) for key, args in tasks)
+
+    def ended(key, result) -> None:
+        more = finished(key, result)
+        waiting.extendleft(reversed(list(more or ())))
+
     if workers == 1 and pool is None:
-        for key, args in tasks:
-            finished(key, fn(*args))
+        while waiting:
+            task, key, args = waiting.popleft()
+            ended(key, task(*args))
         return
     own = pool is None
     pool = pool or LocalPool(workers)
+    limit = TASKS_PER_WORKER * workers if pool.kind == "local" else None
+    running: dict = {}
     try:
-        futures = {pool.submit(fn, *args): key for key, args in tasks}
-        for fut in as_completed(futures):
-            try:
-                result = fut.result()
-            except Exception as exc:  # a worker died
-                result = exc
-            finished(futures[fut], result)
+        while waiting or running:
+            while waiting and (limit is None or len(running) < limit):
+                task, key, args = waiting.popleft()
+                try:
+                    running[pool.submit(task, *args)] = key
+                except Exception as exc:  # the pool broke (a worker died): this task fails too
+                    ended(key, exc)
+            if not running:
+                continue
+            for fut in wait(running, return_when=FIRST_COMPLETED).done:
+                key = running.pop(fut)
+                try:
+                    result = fut.result()
+                except Exception as exc:  # a worker died
+                    result = exc
+                ended(key, result)
     except BaseException:  # Ctrl-C or SIGTERM: no worker is left running
         pool.stop()
         raise
@@ -455,11 +517,29 @@ def merge_earlier_runs(out_root: Path, jobs_done: list[BriefingJob], areas) -> t
     did not redo (a single ``brief`` adds its line to the batch's index instead of replacing
     it). Returns the briefings to list, their areas, and the earlier manifest (or {})."""
     from safeguarding.codes.areas import resolve_area
+    earlier = earlier_manifest(out_root)
+    kept = _kept_from(earlier, out_root, jobs_done)
+    order = {key: i for i, key in enumerate(THEMES)}
+    boroughs = list(dict.fromkeys([j.borough for j in jobs_done] + [j.borough for j in kept]))
+    listed = sorted(jobs_done + kept, key=lambda j: (boroughs.index(j.borough), order.get(j.theme, 99), j.theme))
+    by_slug = {a.slug: a for a in areas}
+    listed_areas = [by_slug.get(slug) or resolve_area(slug) for slug in boroughs]
+    return listed, listed_areas, earlier
+
+
+def earlier_manifest(out_root: Path) -> dict:
+    """The manifest of the last run into this outputs folder, or {} (none, or unreadable: an
+    unreadable manifest is replaced, not trusted)."""
     path = out_root / "run_manifest.json"
     try:
-        earlier = json.loads(path.read_text()) if path.exists() else {}
+        return json.loads(path.read_text()) if path.exists() else {}
     except (OSError, ValueError):
-        earlier = {}  # an unreadable manifest is replaced, not trusted
+        return {}
+
+
+def _kept_from(earlier: dict, out_root: Path, jobs_done: list[BriefingJob]) -> list[BriefingJob]:
+    """The earlier run's briefings that this run does not redo, that were produced and are
+    still on disk."""
     redone = {(j.borough, j.theme) for j in jobs_done}
     kept = []
     for entry in earlier.get("briefings", []):
@@ -471,12 +551,7 @@ def merge_earlier_runs(out_root: Path, jobs_done: list[BriefingJob], areas) -> t
                                 status="ok", seconds=float(entry.get("seconds", 0.0)), message=entry.get("message", ""),
                                 peak_rss_mb=float(entry.get("peak_rss_mb", 0.0)),
                                 produced=entry.get("produced") or earlier.get("started", "")))
-    order = {key: i for i, key in enumerate(THEMES)}
-    boroughs = list(dict.fromkeys([j.borough for j in jobs_done] + [j.borough for j in kept]))
-    listed = sorted(jobs_done + kept, key=lambda j: (boroughs.index(j.borough), order.get(j.theme, 99), j.theme))
-    by_slug = {a.slug: a for a in areas}
-    listed_areas = [by_slug.get(slug) or resolve_area(slug) for slug in boroughs]
-    return listed, listed_areas, earlier
+    return kept
 
 
 def write_manifest(out_root: Path, jobs_done, started, elapsed, parameters, areas, data_dir=None, audits=None,
