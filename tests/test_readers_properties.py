@@ -335,3 +335,19 @@ def test_cin_xml_malformed_raises_input_error(document, cut, junk):
                 read_cin_xml(path)
     finally:
         path.unlink()
+
+
+@settings(max_examples=200, **SETTINGS)
+@given(st.lists(st.one_of(st.none(), st.just(float("nan")), st.just(pd.NA),
+                          st.sampled_from(["", " ", "NA", "n/a", " Null ", "none", "NaN", "NaT", "None ", "x", "0", "N"]),
+                          st.text(max_size=6)), max_size=40),
+       st.sampled_from(["code", "text"]))
+def test_blank_cells_found_once_per_distinct_value_as_cell_by_cell(values, kind):
+    """_blank_mask looks at each distinct value once: the same cells as pandas' string methods
+    find cell by cell (empty, missing, or a word that means blank; 'None' is a word in text)."""
+    series = pd.Series(values, dtype="object", index=pd.RangeIndex(len(values)) + 7)
+    tokens = base._TEXT_BLANKS if kind == "text" else base._BLANKS
+    expected = series.isna() | series.astype("string").str.strip().str.upper().isin(tokens)
+    found = base._blank_mask(series, kind)
+    assert found.dtype == bool and found.index.equals(series.index)
+    assert found.tolist() == expected.fillna(False).astype(bool).tolist()

@@ -187,7 +187,7 @@ def load_delimited(path: Path) -> tuple[list[str], list[list[str]], list[int], l
                     continue
                 header = [h.replace("\ufeff", "").strip() for h in row]
                 continue
-            if not any(cell.strip() for cell in row):
+            if not (row and row[0].strip()) and not any(cell.strip() for cell in row):  # the first cell usually settles it
                 blank += 1
                 continue
             rows.append(row)
@@ -326,8 +326,10 @@ def parse_dates(values: pd.Series, with_time: bool = False) -> pd.Series:
 
 
 def _blank_mask(values: pd.Series, kind: str = "code") -> pd.Series:
+    """Cells that are empty or say so ('NULL', 'N/A', ...), each distinct value looked at once."""
     tokens = _TEXT_BLANKS if kind == "text" else _BLANKS
-    return values.isna() | values.astype("string").str.strip().str.upper().isin(tokens)
+    blank = each_distinct(lambda v: v is None or str(v).strip().upper() in tokens, values)
+    return pd.Series(blank.astype(bool), index=values.index)
 
 
 @dataclass
