@@ -822,19 +822,22 @@ def comparator_chart(
         if not math.isnan(borough_value):
             ax.axvline(borough_value, color=ROLE_STYLES["borough"].color, linestyle=":",
                        linewidth=1.0, zorder=1)
-        for y, (label, role, value, symbol) in enumerate(ordered):
+        shown = [(y, role, value) for y, (_, role, value, _) in enumerate(ordered) if not math.isnan(value)]
+        if shown:  # one set of stems, and one set of dots per role (one artist each, not one per area)
+            ax.hlines([y for y, _, _ in shown], 0, [v for _, _, v in shown], color="#CCCCCC", linewidth=1.0, zorder=1)
+        for role in dict.fromkeys(role for _, role, _ in shown):
             style = ROLE_STYLES[role]
-            if math.isnan(value):
-                ax.text(top * 0.01, y, SYMBOL_CHART_TEXT.get(symbol or "x", symbol or "x"),
-                        va="center", ha="left", fontsize=10, style="italic", color=TEXT_GREY)
-                continue
-            ax.hlines(y, 0, value, color="#CCCCCC", linewidth=1.0, zorder=1)
-            ax.plot([value], [y], marker=style.marker,
+            ax.plot([v for _, r, v in shown if r == role], [y for y, r, _ in shown if r == role], marker=style.marker,
                     markersize=style.markersize + (2 if role == "borough" else 1),
                     color=style.color, markerfacecolor=style.color if style.filled else "white",
                     markeredgecolor="#1b1b1b" if style.filled else style.color,
                     markeredgewidth=0.7 if style.filled else 1.8,
                     linestyle="none", zorder=style.zorder)
+        for y, (label, role, value, symbol) in enumerate(ordered):
+            if math.isnan(value):
+                ax.text(top * 0.01, y, SYMBOL_CHART_TEXT.get(symbol or "x", symbol or "x"),
+                        va="center", ha="left", fontsize=10, style="italic", color=TEXT_GREY)
+                continue
             ax.annotate(_value_text(value, unit, decimals), xy=(value, y), xytext=(9, 0),
                         textcoords="offset points", va="center", ha="left", fontsize=10,
                         fontweight="bold" if role == "borough" else "normal")
