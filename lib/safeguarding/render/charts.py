@@ -409,22 +409,25 @@ def bar_chart_with_intervals(
             finite_high.append(float(reference))
         top = max(finite_high) if finite_high else 1.0
         top = top if top > 0 else 1.0
+        # the bars (plain and highlighted) and the intervals each drawn as one set, not one per group
+        marked = set(highlight)
+        for is_highlight in (False, True):
+            rows = [i for i in range(n) if not hidden[i] and (groups[i] in marked) == is_highlight]
+            if rows:
+                ax.barh(y[rows], vals[rows], height=0.62,
+                        color=OKABE_ITO["vermillion"] if is_highlight else OKABE_ITO["sky_blue"],
+                        edgecolor="#1b1b1b", linewidth=0.6, hatch="///" if is_highlight else None, zorder=2)
+        with_interval = [i for i in range(n) if not hidden[i] and not (math.isnan(lows[i]) or math.isnan(highs[i]))]
+        if with_interval:
+            ax.errorbar(vals[with_interval], y[with_interval],
+                        xerr=[vals[with_interval] - lows[with_interval], highs[with_interval] - vals[with_interval]],
+                        fmt="none", ecolor="#1b1b1b", elinewidth=1.4, capsize=4, zorder=3)
         for i in range(n):
             if hidden[i]:
                 label = SYMBOL_CHART_TEXT.get(syms[i] or "x", syms[i] or "x")
                 ax.text(top * 0.01, y[i], label, va="center", ha="left", fontsize=10,
                         color=TEXT_GREY, style="italic")
                 continue
-            is_highlight = groups[i] in set(highlight)
-            ax.barh(
-                y[i], vals[i], height=0.62,
-                color=OKABE_ITO["vermillion"] if is_highlight else OKABE_ITO["sky_blue"],
-                edgecolor="#1b1b1b", linewidth=0.6,
-                hatch="///" if is_highlight else None, zorder=2,
-            )
-            if not (math.isnan(lows[i]) or math.isnan(highs[i])):
-                ax.errorbar(vals[i], y[i], xerr=[[vals[i] - lows[i]], [highs[i] - vals[i]]],
-                            fmt="none", ecolor="#1b1b1b", elinewidth=1.4, capsize=4, zorder=3)
             right = highs[i] if not math.isnan(highs[i]) else vals[i]
             ax.text(right + top * 0.015, y[i], _value_text(vals[i], unit, decimals),
                     va="center", ha="left", fontsize=10, color="#1b1b1b", zorder=4)
