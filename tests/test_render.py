@@ -1034,3 +1034,32 @@ def test_figures_compared_at_published_precision_round_half_up_as_printed():
         sentence = describe_trend("share", ["2023-24", "2024-25"], [earlier, now_value], "lower_better", "percent",
                                   decimals=1, area_name="Hounslow", compare_decimals=0)
         assert ("about the same" in sentence) == words.startswith("about the same"), sentence
+
+
+def test_figures_dfe_published_in_whole_numbers_read_so_in_comparator_tables_and_charts():
+    """England's 67 per 10,000 was printed '67.0' in the comparator table and on the chart beside
+    the borough's own 39.4: each published figure now reads as DfE published it (a median of two
+    published figures keeps its half), the borough's own at the measure's places."""
+    import types
+
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.render.comparisons import comparator_frame
+    from safeguarding.render.tables import html_table
+    comp = types.SimpleNamespace(
+        area=resolve_area("hounslow"), value=39.0, symbol="", year_label="2024-25", england=67.0, england_symbol="",
+        region_name="London", region=48.0, region_symbol="", sub_region_name="Outer London", sub_region=43.0,
+        sub_region_symbol="", sn_label="Statistical neighbours (median of 2)", sn_median=40.5,
+        neighbours=pd.DataFrame({"name": ["Ealing", "Hillingdon"], "value": [33.0, 48.0], "symbol": ["", ""]}),
+        published_decimals=0)
+    frame = comparator_frame(comp, "Hounslow (2024-25)", 39.35, None, unit="per_10k", decimals=1)
+    table = html_table(frame, {"label": "Area", "value": "Rate"}, caption="Rates", units={"value": "per_10k"},
+                       decimals={"value": 1}).html
+    cells = dict(re.findall(r'<th scope="row">([^<]*)</th><td[^>]*>([^<]*)</td>', table))
+    assert cells == {"Hounslow (2024-25)": "39.4", "Hounslow (published 2024-25)": "39", "England": "67",
+                     "London": "48", "Outer London": "43", "Statistical neighbours (median of 2)": "40.5",
+                     "Ealing": "33", "Hillingdon": "48"}
+    chart = comparator_chart(frame, title="Hounslow is lower than England", alt="Dot chart.", unit="per_10k",
+                                    decimals=1)
+    labels = re.findall(rb">([0-9.,]+)</text>", chart.image)
+    assert b"39.4" in labels and b"67" in labels and b"40.5" in labels and b"67.0" not in labels
+    assert b"48.0" not in labels and b"39.0" not in labels

@@ -807,7 +807,8 @@ def comparator_chart(
         symbol = clean_symbol(r[symbol_column]) if symbol_column in frame.columns else None
         value = np.nan if symbol is not None or is_missing(r[value_column]) else float(
             r[value_column])
-        rows.append((label, role, value, symbol))
+        places = r.get(f"{value_column}_decimals")  # a figure DfE published at fewer places
+        rows.append((label, role, value, symbol, decimals if places is None or is_missing(places) else int(places)))
     summary = sorted([r for r in rows if r[1] not in _SINGLE_ROLES],
                      key=lambda r: _ROLE_ORDER.index(r[1]))
     singles = sorted([r for r in rows if r[1] in _SINGLE_ROLES],
@@ -825,7 +826,7 @@ def comparator_chart(
         if not math.isnan(borough_value):
             ax.axvline(borough_value, color=ROLE_STYLES["borough"].color, linestyle=":",
                        linewidth=1.0, zorder=1)
-        shown = [(y, role, value) for y, (_, role, value, _) in enumerate(ordered) if not math.isnan(value)]
+        shown = [(y, role, value) for y, (_, role, value, _, _) in enumerate(ordered) if not math.isnan(value)]
         if shown:  # one set of stems, and one set of dots per role (one artist each, not one per area)
             ax.hlines([y for y, _, _ in shown], 0, [v for _, _, v in shown], color="#CCCCCC", linewidth=1.0, zorder=1)
         for role in dict.fromkeys(role for _, role, _ in shown):
@@ -836,12 +837,12 @@ def comparator_chart(
                     markeredgecolor="#1b1b1b" if style.filled else style.color,
                     markeredgewidth=0.7 if style.filled else 1.8,
                     linestyle="none", zorder=style.zorder)
-        for y, (label, role, value, symbol) in enumerate(ordered):
+        for y, (label, role, value, symbol, places) in enumerate(ordered):
             if math.isnan(value):
                 ax.text(top * 0.01, y, SYMBOL_CHART_TEXT.get(symbol or "x", symbol or "x"),
                         va="center", ha="left", fontsize=10, style="italic", color=TEXT_GREY)
                 continue
-            ax.annotate(_value_text(value, unit, decimals), xy=(value, y), xytext=(9, 0),
+            ax.annotate(_value_text(value, unit, places), xy=(value, y), xytext=(9, 0),
                         textcoords="offset points", va="center", ha="left", fontsize=10,
                         fontweight="bold" if role == "borough" else "normal")
         if summary and singles:

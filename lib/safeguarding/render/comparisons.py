@@ -52,10 +52,21 @@ def symbol_of(row) -> str | None:
 
 
 def comparator_frame(comp, borough_label: str, borough_value: float, borough_symbol=None,
-                     show_published: bool = True) -> pd.DataFrame:
+                     show_published: bool = True, unit: str | None = None, decimals: int | None = None) -> pd.DataFrame:
     """Rows for a comparator chart/table: the borough, its published figure (unless
     ``show_published`` is False), England, the region, Inner/Outer London, the neighbour median
-    and each neighbour."""
+    and each neighbour. Given the measure's ``unit`` (and ``decimals``), a ``value_decimals``
+    column says the places to show each published figure at: as DfE published it (11%, not
+    11.0%; a median of two published figures keeps its half), the borough's own at the measure's."""
+    frame = _comparator_rows(comp, borough_label, borough_value, borough_symbol, show_published)
+    if unit is not None:
+        frame["value_decimals"] = [decimals if role == "borough" else
+                                   published_places(value, unit, decimals, comp.published_decimals)
+                                   for role, value in zip(frame["role"], frame["value"])]
+    return frame
+
+
+def _comparator_rows(comp, borough_label: str, borough_value: float, borough_symbol, show_published: bool) -> pd.DataFrame:
     rows = [{"label": borough_label, "value": borough_value, "symbol": borough_symbol or "", "role": "borough"}]
     if show_published and (not math.isnan(comp.value) or comp.symbol):
         rows.append({"label": f"{comp.area.name} (published {comp.year_label})", "value": comp.value, "symbol": comp.symbol or "", "role": "borough_published"})
@@ -252,12 +263,13 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
         sent.append(f"DfE's published figure for {b.area.name} for {period_label} is not shown either: a hidden figure "
                     "is never printed beside a published figure for the same year.")
     frame = comparator_frame(comp, f"{b.area.name} ({period_label})", borough_value, own_symbol,
-                             show_published=not same_period_hidden)
+                             show_published=not same_period_hidden, unit=unit, decimals=spec.decimals)
     title = comparison_title(spec.label, b.area.name, np.nan if own_symbol else borough_value, comp.england,
                              within_noise=near_england, decimals=spec.decimals, region=b.area.region)
     alt = (f"Dot chart of {lower_first(spec.label)}: {b.area.name} {_fmt(borough_value, unit, own_symbol, spec.decimals)}, "
-           f"England {_fmt(comp.england, unit, comp.england_symbol, spec.decimals)}, "
-           f"statistical neighbours' median {_fmt(comp.sn_median, unit, None, spec.decimals)}, and each neighbour.")
+           f"England {_fmt(comp.england, unit, comp.england_symbol, spec.decimals, comp.published_decimals)}, "
+           f"statistical neighbours' median {_fmt(comp.sn_median, unit, None, spec.decimals, comp.published_decimals)}"
+           ", and each neighbour.")
     chart = charts.comparator_chart(frame, title=title, alt=alt, unit=unit, decimals=spec.decimals,
                                     threshold=b.threshold, counts=noun)
     table = html_table(frame, {"label": "Area", "value": spec.label}, caption=f"{spec.label}: {b.area.name} and comparators",

@@ -191,14 +191,18 @@ def html_table(
         texts = []
         for column in columns:
             unit = cell_units[column]
+            places = _decimals_for(column, decimals)
+            # A cell's own places (a figure DfE published in whole numbers beside the borough's
+            # own to one place) in a '<column>_decimals' column.
+            own_places = row.get(f"{column}_decimals")
+            if own_places is not None and not is_missing(own_places):
+                places = int(own_places)
             # A wide table can carry one symbol per cell in a '<column>_symbol' column.
             cell_symbol_col = f"{column}_symbol"
             if cell_symbol_col in frame.columns:
-                text = _format_cell(row, column, unit, _decimals_for(column, decimals),
-                                    clean_symbol(row.get(cell_symbol_col)), (column,))
+                text = _format_cell(row, column, unit, places, clean_symbol(row.get(cell_symbol_col)), (column,))
             else:
-                text = _format_cell(row, column, unit, _decimals_for(column, decimals), row_symbol,
-                                    symbol_columns)
+                text = _format_cell(row, column, unit, places, row_symbol, symbol_columns)
             if unit is not None and text in {"c", "z", "x", "low"}:
                 used_symbols.add(text)
             texts.append(text)
