@@ -250,3 +250,17 @@ def test_files_far_below_the_published_count_are_flagged():
     # a year DfE has not published: nothing said
     assert quality.check_against_published({"cla_episodes": _episodes(23).assign(collection_year=2031)},
                                            hounslow, 2031, pub) == []
+
+
+def test_reader_facing_words_spell_out_return_interviews():
+    """'RHI' was printed in tables ('episodes with an RHI offered') and never spelled out."""
+    import dataclasses
+
+    from safeguarding.measures import registry
+    specs = registry.all_measures("missing")
+    assert any("return interview" in s.denominator for s in specs if s.denominator)
+    for spec in specs:
+        for field in dataclasses.fields(spec):
+            value = getattr(spec, field.name)
+            if isinstance(value, str) and field.name not in ("measure_id", "numerator_cell", "denominator_cell"):
+                assert "RHI" not in value, (spec.measure_id, field.name, value)
