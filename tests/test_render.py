@@ -1063,3 +1063,27 @@ def test_figures_dfe_published_in_whole_numbers_read_so_in_comparator_tables_and
     labels = re.findall(rb">([0-9.,]+)</text>", chart.image)
     assert b"39.4" in labels and b"67" in labels and b"40.5" in labels and b"67.0" not in labels
     assert b"48.0" not in labels and b"39.0" not in labels
+
+
+def test_published_figures_over_the_years_read_as_dfe_published_them():
+    """The by-year table and its chart's alt text printed England's 11% as '11.0%' for every year: each
+    published figure (the borough's earlier years, England, the region, the neighbours' median) now
+    reads as DfE published it; the borough's own figure for the year keeps the measure's place."""
+    import types
+
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.measures.registry import get as get_measure
+    from safeguarding.render.comparisons import published_trend_block
+    b = types.SimpleNamespace(area=resolve_area("hounslow"), published_dir=None, published_year=2025,
+                              period_label="2024-25", threshold=5)
+    spec = get_measure("missing.cla_missing_pct")  # one place; DfE publishes whole numbers
+    current = pd.Series({"value": 9.35, "lower": 7.0, "upper": 12.0, "symbol": ""})
+    html = published_trend_block(b, spec, "cla_missing.pct_missing", current, label=spec.label).html
+    rows = re.findall(r'<tr><th scope="row">([^<]*)</th>((?:<td[^>]*>[^<]*</td>)+)</tr>', html)
+    assert len(rows) >= 3
+    cells = {year: re.findall(r"<td[^>]*>([^<]*)</td>", tds) for year, tds in rows}
+    assert cells["2024-25"][0] == "9.4%"  # own records, the measure's place
+    earlier = [c for year, row in cells.items() if year != "2024-25" for c in row]
+    assert earlier and not any(re.fullmatch(r"\d[\d,]*\.0%?", c) for c in earlier), earlier
+    alt = re.search(r'alt="([^"]*)"', html).group(1)
+    assert "9.4%" in alt and not re.search(r"\b\d+\.0%", alt), alt

@@ -60,9 +60,9 @@ def comparator_frame(comp, borough_label: str, borough_value: float, borough_sym
     11.0%; a median of two published figures keeps its half), the borough's own at the measure's."""
     frame = _comparator_rows(comp, borough_label, borough_value, borough_symbol, show_published)
     if unit is not None:
-        frame["value_decimals"] = [decimals if role == "borough" else
-                                   published_places(value, unit, decimals, comp.published_decimals)
-                                   for role, value in zip(frame["role"], frame["value"])]
+        frame["value_decimals"] = pd.Series(
+            [decimals if role == "borough" else published_places(value, unit, decimals, comp.published_decimals)
+             for role, value in zip(frame["role"], frame["value"])], dtype="object")
     return frame
 
 
@@ -395,6 +395,14 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
                                                  "sn_median": np.nan, **own}])], ignore_index=True)
     trend["borough_symbol"] = [symbol_of({"symbol": s}) or "" for s in trend["borough_symbol"]]
     trend["sn_symbol"] = ["x" if pd.isna(v) else "" for v in trend["sn_median"]]
+    # each published figure at the places DfE published it to (67, not 67.0); the borough's own
+    # figure for the briefing period at the measure's
+    own_row, published_decimals = (trend["year"] == year).to_numpy(), cat.get_measure(published_id).decimals
+    for column in ("borough", "england", "region", "sn_median"):
+        trend[f"{column}_decimals"] = pd.Series([
+            spec.decimals if own and column == "borough" else
+            published_places(value, spec.unit, spec.decimals, published_decimals)
+            for value, own in zip(trend[column], own_row)], index=trend.index, dtype="object")
     periods, name = list(trend["period"]), b.area.name
     region = b.area.region
     # the year before is DfE's figure, rounded as DfE publishes it: compare at that precision
@@ -434,12 +442,13 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
             # the title must not read as a real change
             title += " (not tested against chance)"
 
-    def listed(values, syms):
-        return ", ".join(_fmt(v, spec.unit, s or None, spec.decimals) for v, s in zip(values, syms))
+    def listed(column, symbol_column):
+        return ", ".join(format_number_for_unit(v, spec.unit, s or None, decimals=places) for v, s, places in
+                         zip(trend[column], trend[symbol_column], trend[f"{column}_decimals"]))
     alt = (f"Line chart of {lower_first(label)} from {periods[0]} to {periods[-1]}. {name}: "
-           f"{listed(trend['borough'], trend['borough_symbol'])}; England: {listed(trend['england'], trend['england_symbol'])}; "
-           f"{region}: {listed(trend['region'], trend['region_symbol'])}; statistical neighbours' median: "
-           f"{listed(trend['sn_median'], trend['sn_symbol'])}.")
+           f"{listed('borough', 'borough_symbol')}; England: {listed('england', 'england_symbol')}; "
+           f"{region}: {listed('region', 'region_symbol')}; statistical neighbours' median: "
+           f"{listed('sn_median', 'sn_symbol')}.")
     note = f"{name}'s {b.period_label} figure is from its own records; earlier years are published figures."
     chart = charts.trend_chart(periods, series, symbols=symbols, roles=roles, unit=spec.unit, decimals=spec.decimals,
                                intervals={name: (list(trend["lower"]), list(trend["upper"]))}, title=title, alt=alt,
