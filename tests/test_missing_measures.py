@@ -264,3 +264,21 @@ def test_reader_facing_words_spell_out_return_interviews():
             value = getattr(spec, field.name)
             if isinstance(value, str) and field.name not in ("measure_id", "numerator_cell", "denominator_cell"):
                 assert "RHI" not in value, (spec.measure_id, field.name, value)
+
+
+def test_a_different_published_figure_for_the_same_year_is_said_beside_the_own_one():
+    """Kensington and Chelsea's records gave 8.8% of looked-after children going missing where DfE
+    published 18% for the same year; the key finding and the comparison said only the own figure
+    (the data-quality table flagged it). Now both say DfE's figure and that the comparison could
+    read differently on it; nothing is added where the two agree."""
+    import types
+
+    from safeguarding.codes.areas import resolve_area
+    from safeguarding.themes.missing import MissingView
+    view = MissingView.__new__(MissingView)
+    view.b = types.SimpleNamespace(area=resolve_area("kensington-and-chelsea"))
+    assert view.published_differs() == ""
+    view._published_same_year = types.SimpleNamespace(value=18.0, published_decimals=0)
+    words = view.published_differs()
+    assert words.startswith("DfE published 18% for Kensington and Chelsea for the same year, a different figure")
+    assert "could read differently" in words and "18.0" not in words

@@ -16,7 +16,7 @@ from safeguarding.render.comparisons import (
     published_trend_block,
     symbol_of,
 )
-from safeguarding.render.formats import format_number_for_unit
+from safeguarding.render.formats import format_number_for_unit, published_places
 from safeguarding.render.sentences import describe_share
 from safeguarding.render.tables import html_table, measure_table
 from safeguarding.themes.missing_duration import LengthAndTrendSections
@@ -52,7 +52,23 @@ class MissingView(ReturnInterviewSections, LengthAndTrendSections):
                                "own": row["value"],
                                "published": comp.value, "own_n": row["denominator"],
                                "published_n": comp.denominator}])
-        return quality.own_vs_published(frame, code="MIS09")
+        found = quality.own_vs_published(frame, code="MIS09")
+        self._published_same_year = comp if found else None
+        return found
+
+    _published_same_year = None
+
+    def published_differs(self) -> str:
+        """Where DfE published a different figure for the same year, a sentence saying so beside
+        the borough's own (the comparisons use the own figure; on DfE's they could read otherwise)."""
+        comp = self._published_same_year
+        if comp is None:
+            return ""
+        unit = spec("missing.cla_missing_pct").unit
+        published = format_number_for_unit(comp.value, unit, None, decimals=published_places(
+            comp.value, unit, spec("missing.cla_missing_pct").decimals, comp.published_decimals))
+        return (f"DfE published {published} for {self.b.area.name} for the same year, a different figure: the "
+                "comparisons below use the borough's own records and could read differently on DfE's (see data quality).")
 
     # ---- key findings ----------------------------------------------------------------
     def key_findings(self) -> list[str]:
@@ -96,8 +112,11 @@ class MissingView(ReturnInterviewSections, LengthAndTrendSections):
         if cla is not None:
             row = pick(cla, "missing.cla_missing_pct")
             if row is not None and not symbol_of(row):
+                differs = self.published_differs()
                 out.append(f"{row['value']:.0f}% of looked-after children went missing at least once "
-                           f"({int(row['numerator']):,} of {int(row['denominator']):,}); see the comparison with England and neighbours below.")
+                           f"({int(row['numerator']):,} of {int(row['denominator']):,}"
+                           + (", from the borough's own records). " + differs if differs else
+                              "); see the comparison with England and neighbours below."))
         return out[:6]
 
     def _previous(self, measure_id, group):
@@ -250,7 +269,8 @@ class MissingView(ReturnInterviewSections, LengthAndTrendSections):
                              "with England and statistical neighbours.")
         row = pick(cla, "missing.cla_missing_pct")
         text = paragraph(f"From the SSDA903 return: {describe_share(row['numerator'], row['denominator'], 'had at least one missing incident', 'looked-after children', symbol=symbol_of(row), threshold=b.threshold)} "
-                         "This is counted in children, with children looked after at any time in the year as the denominator, as the DfE publishes it.")
+                         "This is counted in children, with children looked after at any time in the year as the denominator, as the DfE publishes it. "
+                         + self.published_differs())
         block = comparison_block(b, "missing.cla_missing_pct", row["value"], symbol_of(row), borough_n=row["denominator"], borough_k=row["numerator"], reason=row.get("reason"))
         inc = pick(cla, "missing.cla_incidents_per_child")
         inc_block = comparison_block(b, "missing.cla_incidents_per_child", inc["value"], symbol_of(inc),
