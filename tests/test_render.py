@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
+from hypothesis import given, settings, strategies as st
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.charts import (
     Chart,
@@ -1087,3 +1088,25 @@ def test_published_figures_over_the_years_read_as_dfe_published_them():
     assert earlier and not any(re.fullmatch(r"\d[\d,]*\.0%?", c) for c in earlier), earlier
     alt = re.search(r'alt="([^"]*)"', html).group(1)
     assert "9.4%" in alt and not re.search(r"\b\d+\.0%", alt), alt
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), st.sampled_from(["x", "y"]), st.integers(0, 3)),
+                max_size=25),
+       st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(["x", "y", None]))
+def test_rows_found_through_an_index_are_those_filtering_finds(rows, measure, group):
+    """first_row gives the row that filtering the frame gives (the first of duplicates; none for
+    a key that matches nothing, and for None), and notices a frame that has grown."""
+    from safeguarding.render.lookup import first_row
+    frame = pd.DataFrame(rows, columns=["measure_id", "group", "value"])
+    keys = {"measure_id": measure, "group": group}
+    sub = frame[(frame["measure_id"] == measure) & (frame["group"] == group)] if group is not None else frame.iloc[0:0]
+    found = first_row(frame, **keys)
+    if sub.empty:
+        assert found is None
+    else:
+        assert found.equals(sub.iloc[0]) and found.name == sub.index[0]
+    first_row(frame, measure_id=measure)  # another set of keys has its own index
+    frame.loc[len(frame)] = [measure, group or "x", 99]  # grown in place: looked at again
+    again = first_row(frame, measure_id=measure, group=group or "x")
+    assert again is not None and again["measure_id"] == measure

@@ -17,6 +17,7 @@ from safeguarding.published.comparators import published_trend_frame  # noqa: F4
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
 from safeguarding.render.formats import format_number_for_unit, published_places, same_when_rounded
+from safeguarding.render.lookup import first_row
 from safeguarding.render.sentences import (
     SPREAD,
     comparison_title,
@@ -36,12 +37,8 @@ def _not_available(what: str, exc: Exception) -> str:
 
 def pick(frame: pd.DataFrame, measure_id: str, group=None, period=None) -> pd.Series | None:
     """The single row of ``frame`` for a measure (and group/period), or None."""
-    sub = frame[frame["measure_id"] == measure_id]
-    if group is not None:
-        sub = sub[sub["group"] == group]
-    if period is not None:
-        sub = sub[sub["period"] == period]
-    return None if sub.empty else sub.iloc[0]
+    keys = {"measure_id": measure_id, "group": group, "period": period}
+    return first_row(frame, **{k: v for k, v in keys.items() if v is not None or k == "measure_id"})
 
 
 def symbol_of(row) -> str | None:

@@ -23,6 +23,7 @@ from safeguarding.render.formats import (
     format_number_for_unit,
 )
 from safeguarding.render.hidden import hidden_summary, hidden_words
+from safeguarding.render.lookup import first_row
 from safeguarding.text import plural
 from safeguarding.themes.disproportionality_england import EnglandSections
 from safeguarding.themes.disproportionality_groups import GroupSections
@@ -70,9 +71,7 @@ class DisproportionalityView(JourneySections, StageSections, EnglandSections, Gr
     # ---- lookups ---------------------------------------------------------------------
     def row(self, frame: pd.DataFrame, group: str, level: str = "major", sex: str = m.TOTAL,
             age_band: str = m.TOTAL) -> pd.Series | None:
-        sub = frame[(frame["group"] == group) & (frame["level"] == level) & (frame["sex"] == sex)
-                    & (frame["age_band"] == age_band)]
-        return None if sub.empty else sub.iloc[0]
+        return first_row(frame, group=group, level=level, sex=sex, age_band=age_band)
 
     def total(self, frame: pd.DataFrame) -> pd.Series | None:
         return self.row(frame, m.TOTAL, "total")
