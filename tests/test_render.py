@@ -1095,9 +1095,10 @@ def test_published_figures_over_the_years_read_as_dfe_published_them():
                 max_size=25),
        st.sampled_from(["a", "b", "c", "d"]), st.sampled_from(["x", "y", None]))
 def test_rows_found_through_an_index_are_those_filtering_finds(rows, measure, group):
-    """first_row gives the row that filtering the frame gives (the first of duplicates; none for
-    a key that matches nothing, and for None), and notices a frame that has grown."""
-    from safeguarding.render.lookup import first_row
+    """first_row and rows_where give the row and the rows that filtering the frame gives (the first
+    of duplicates; none for a key that matches nothing, and for None), and notice a frame that has
+    grown."""
+    from safeguarding.render.lookup import first_row, rows_where
     frame = pd.DataFrame(rows, columns=["measure_id", "group", "value"])
     keys = {"measure_id": measure, "group": group}
     sub = frame[(frame["measure_id"] == measure) & (frame["group"] == group)] if group is not None else frame.iloc[0:0]
@@ -1106,7 +1107,10 @@ def test_rows_found_through_an_index_are_those_filtering_finds(rows, measure, gr
         assert found is None
     else:
         assert found.equals(sub.iloc[0]) and found.name == sub.index[0]
-    first_row(frame, measure_id=measure)  # another set of keys has its own index
+    every = rows_where(frame, **keys)
+    assert every.equals(sub) and list(every.index) == list(sub.index)
+    by_measure = frame[frame["measure_id"] == measure]
+    assert rows_where(frame, measure_id=measure).equals(by_measure)  # another set of keys, its own index
     frame.loc[len(frame)] = [measure, group or "x", 99]  # grown in place: looked at again
     again = first_row(frame, measure_id=measure, group=group or "x")
     assert again is not None and again["measure_id"] == measure

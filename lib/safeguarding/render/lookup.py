@@ -15,20 +15,31 @@ import pandas as pd
 _INDEXES: dict[tuple, tuple] = {}
 
 
-def first_row(frame: pd.DataFrame, **keys) -> pd.Series | None:
-    """The first row of ``frame`` whose columns equal ``keys``, or None: the row
-    ``frame[(frame[k] == v) & ...].iloc[0]`` gives. A key of None or NaN matches no row."""
+def _positions(frame: pd.DataFrame, keys: dict) -> list[int]:
+    """Positions of the rows of ``frame`` whose columns equal ``keys``, in order."""
     columns = tuple(keys)
     slot = (id(frame), columns)
     entry = _INDEXES.get(slot)
     if entry is None or entry[0]() is not frame or entry[1] != len(frame):
-        positions: dict[tuple, int] = {}
+        positions: dict[tuple, list[int]] = {}
         for at, key in enumerate(zip(*(frame[c].tolist() for c in columns))):
-            positions.setdefault(key, at)
+            positions.setdefault(key, []).append(at)
         entry = (weakref.ref(frame, lambda _ref, slot=slot: _INDEXES.pop(slot, None)), len(frame), positions)
         _INDEXES[slot] = entry
     wanted = tuple(keys.values())
     if any(k is None or (isinstance(k, float) and k != k) for k in wanted):
-        return None
-    at = entry[2].get(wanted)
-    return None if at is None else frame.iloc[at]
+        return []
+    return entry[2].get(wanted, [])
+
+
+def first_row(frame: pd.DataFrame, **keys) -> pd.Series | None:
+    """The first row of ``frame`` whose columns equal ``keys``, or None: the row
+    ``frame[(frame[k] == v) & ...].iloc[0]`` gives. A key of None or NaN matches no row."""
+    found = _positions(frame, keys)
+    return frame.iloc[found[0]] if found else None
+
+
+def rows_where(frame: pd.DataFrame, **keys) -> pd.DataFrame:
+    """Every row of ``frame`` whose columns equal ``keys``, in order: the frame
+    ``frame[(frame[k] == v) & ...]`` gives (its index labels kept)."""
+    return frame.iloc[_positions(frame, keys)]

@@ -14,7 +14,6 @@ from safeguarding.issues import InputError
 from safeguarding.measures.registry import get as spec
 from safeguarding.render.blocks import join_blocks, paragraph
 from safeguarding.render.comparisons import (
-    pick,
     published_comparison_block,
     published_trend_block,
     symbol_of,
@@ -22,6 +21,7 @@ from safeguarding.render.comparisons import (
 )
 from safeguarding.render.glance import format_figure
 from safeguarding.render.hidden import hidden_words
+from safeguarding.render.lookup import first_row, rows_where
 from safeguarding.render.sentences import versus_words
 from safeguarding.render.tables import html_table
 
@@ -54,14 +54,16 @@ class CinView:
     def rows(self, mid: str, breakdown: str = "all") -> pd.DataFrame:
         """Every row of a measure in one breakdown, from whichever of the theme's tables holds it."""
         for frame in self.r.values():
-            sel = frame[(frame["measure_id"] == self.P + mid) & (frame["breakdown"] == breakdown)]
+            sel = rows_where(frame, measure_id=self.P + mid, breakdown=breakdown)
             if len(sel):
                 return sel
         return pd.DataFrame()
 
     def row(self, mid: str, breakdown: str = "all", group: str | None = None) -> pd.Series | None:
-        rows = self.rows(mid, breakdown)
-        return None if rows.empty else pick(rows, self.P + mid, group or self.measures.ALL)
+        for frame in self.r.values():  # the first row of the first table holding the measure, as rows() finds it
+            if len(rows_where(frame, measure_id=self.P + mid, breakdown=breakdown)):
+                return first_row(frame, measure_id=self.P + mid, breakdown=breakdown, group=group or self.measures.ALL)
+        return None
 
     def shown(self, row) -> bool:
         return row is not None and not symbol_of(row) and not pd.isna(row["value"])
