@@ -266,6 +266,12 @@ def test_funnel_comparator_and_rri_charts_render():
     funnel = funnel_plot(points, limits, borough="Hounslow", neighbours=["LA1", "LA2"],
                          centre=10.0, title="Within the limits", alt="Funnel plot.",
                          unit="percent")
+    # England's figure in the legend as DfE published it (10%), the measure's own places otherwise
+    assert b"England (10.0%)" in funnel_plot(points, limits, borough="Hounslow", centre=10.0, title="T", alt="A",
+                                             unit="percent", decimals=1).image
+    published = funnel_plot(points, limits, borough="Hounslow", centre=10.0, title="T", alt="A", unit="percent",
+                            decimals=1, centre_decimals=0).image
+    assert b"England (10%)" in published and b"England (10.0%)" not in published
     comparators = pd.DataFrame({
         "label": ["Hounslow", "Hounslow (published)", "England", "London",
                   "Statistical neighbours (median)", "Ealing", "Brent"],
@@ -744,8 +750,10 @@ def test_glossary_terms_are_defined_once_and_every_theme_term_exists():
 
 def test_most_common_is_said_only_when_it_is_certainly_the_largest():
     """'X was the most common' only when no hidden count could be larger: every hidden row is
-    a small count (1 to the threshold) below it. A shown 0 is never 'the most common', and a
-    group hidden to protect another (any size) leaves the claim unsaid (it would bound it)."""
+    a small count (1 to the threshold) below it, or the hidden rows together hold less than it
+    (what the shown rows leave of the total they share out, which the table gives). A shown 0 is
+    never 'the most common', and a group hidden to protect another (any size) otherwise leaves
+    the claim unsaid (it would bound it)."""
     from safeguarding.render.hidden import certain_largest
     rows = pd.DataFrame({"group": ["Neglect", "Emotional", "Physical", "Not recorded"],
                          "numerator": [87.0, 40.0, np.nan, 90.0], "symbol": ["", "", "c", ""],
@@ -760,6 +768,17 @@ def test_most_common_is_said_only_when_it_is_certainly_the_largest():
     assert certain_largest(zeros, 5) is None
     assert certain_largest(zeros.iloc[:1], 5) is None                             # nothing is not 'most common'
     assert certain_largest(rows.iloc[:2].assign(symbol=""), 5)["group"] == "Neglect"
+    # Hounslow's legal statuses: care orders 160 of 263, two groups hidden (one to protect the
+    # other) that the table says hold 11 between them: care orders are certainly the most common
+    statuses = pd.DataFrame({"group": ["Care order", "Voluntary (section 20)", "Placement order", "Youth justice",
+                                       "Not recorded"],
+                             "numerator": [160.0, 92.0, np.nan, np.nan, 0.0], "denominator": 263.0,
+                             "symbol": ["", "", "c", "c", ""], "reason": ["", "", "secondary", "primary", ""]})
+    assert certain_largest(statuses, 5, exclude=("Not recorded",))["group"] == "Care order"
+    close = statuses.assign(numerator=[60.0, 50.0, np.nan, np.nan, 0.0], denominator=200.0)  # 90 left: could be more
+    assert certain_largest(close, 5, exclude=("Not recorded",)) is None
+    mixed = statuses.assign(denominator=[263.0, 263.0, 263.0, 263.0, 250.0])  # no one total shared out
+    assert certain_largest(mixed, 5, exclude=("Not recorded",)) is None
 
 
 def test_hidden_words_for_each_reason():

@@ -646,6 +646,7 @@ def funnel_plot(
     denominator_label: str = "Number of children (the denominator)",
     value_label: str | None = None,
     decimals: int | None = None,
+    centre_decimals: int | None = None,
     log_x: bool = False,
     note: str | None = None,
 ) -> Chart:
@@ -694,8 +695,10 @@ def funnel_plot(
         ax.plot(lim["denominator"], lim["lower_95"], color="#1b1b1b", linestyle="--",
                 linewidth=1.1, zorder=2)
         if centre is not None and not is_missing(centre):
+            # England's figure as DfE published it (10%, not 10.0%)
+            centre_places = decimals if centre_decimals is None else centre_decimals
             ax.axhline(float(centre), color="#1b1b1b", linewidth=1.0, zorder=2,
-                       label=f"{centre_label} ({_value_text(float(centre), unit, decimals)})")
+                       label=f"{centre_label} ({_value_text(float(centre), unit, centre_places)})")
         other_style = ROLE_STYLES["other"]
         ax.scatter(others[denominator_column], others[value_column], s=22,
                    color=other_style.color, marker=other_style.marker, alpha=0.75,

@@ -152,11 +152,12 @@ def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_l
     widened = " (widened for the extra variation between authorities)" if tau2 > 0 else ""
     alt = (f"Funnel plot: {lower_first(spec.label)} for each local authority in {comp.year_label} against its number of "
            f"{spec.denominator or spec.counts}, with 95% and 99.8% control limits{widened} around England's "
-           f"{_fmt(comp.england, spec.unit, None, spec.decimals)}. {b.area.name} ({period_label}) {where}.")
+           f"{_fmt(comp.england, spec.unit, None, spec.decimals, comp.published_decimals)}. {b.area.name} ({period_label}) {where}.")
     chart = charts.funnel_plot(points, limits, borough=b.area.name, title=title, alt=alt, unit=spec.unit,
                                neighbours=neighbours, centre=comp.england, centre_label=f"England {comp.year_label}",
                                denominator_label=f"Number of {spec.denominator or spec.counts} (the denominator)",
-                               decimals=spec.decimals)
+                               decimals=spec.decimals, centre_decimals=published_places(
+                                   comp.england, spec.unit, spec.decimals, comp.published_decimals))
     return dataclasses.replace(chart, kind="funnel")
 
 

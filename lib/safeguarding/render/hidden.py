@@ -54,12 +54,15 @@ def hidden_summary(reasons, threshold: int, counts: str) -> str:
 def certain_largest(rows, threshold: int, exclude=()):
     """The row with the largest shown count, only when it is certainly the largest of all the
     rows: more than nothing, and every hidden row is a small count (hidden for being small)
-    that it exceeds. Otherwise None: saying 'the most common' of the shown rows would be
-    wrong when a hidden one might be larger, and would tell a reader that every hidden count
-    is smaller than it (a bound the disclosure plan does not know about)."""
+    that it exceeds, or all the hidden rows together are fewer than it (what the shown rows
+    leave of the total they share, which the table already gives). Otherwise None: saying 'the
+    most common' of the shown rows would be wrong when a hidden one might be larger, and would
+    tell a reader that every hidden count is smaller than it (a bound the disclosure plan does
+    not know about)."""
     import pandas as pd
     if rows is None or len(rows) == 0:
         return None
+    left = _left_for_hidden(rows)
     rows = rows[~rows["group"].isin(list(exclude))] if len(exclude) else rows
     symbol = rows["symbol"].fillna("").astype(str) if "symbol" in rows else pd.Series("", index=rows.index)
     shown, hidden = rows[symbol.eq("")], rows[symbol.ne("")]
@@ -72,6 +75,25 @@ def certain_largest(rows, threshold: int, exclude=()):
     if len(hidden):
         small = {"primary", SMALL_GROUP}
         reasons = hidden["reason"].fillna("").astype(str) if "reason" in hidden else pd.Series("", index=hidden.index)
-        if not (reasons.isin(small).all() and count > threshold):
+        if not (reasons.isin(small).all() and count > threshold) and not (left is not None and count > left):
             return None
     return top
+
+
+def _left_for_hidden(rows) -> float | None:
+    """What the shown rows of a breakdown leave of their common total (the denominator every
+    row shares; the groups of a breakdown share it out): the most all the hidden rows together
+    can hold, which a reader can work out from the table. None when the rows do not share one
+    denominator, or it is hidden."""
+    import pandas as pd
+    if "denominator" not in rows:
+        return None
+    totals = pd.to_numeric(rows["denominator"], errors="coerce")
+    if totals.isna().any() or totals.nunique() != 1:
+        return None
+    symbol = rows["symbol"].fillna("").astype(str) if "symbol" in rows else pd.Series("", index=rows.index)
+    shown = pd.to_numeric(rows.loc[symbol.eq(""), "numerator"], errors="coerce")
+    if shown.isna().any():
+        return None
+    left = float(totals.iloc[0]) - float(shown.sum())
+    return left if left >= 0 else None
