@@ -247,3 +247,6 @@ def test_a_section_whose_largest_group_cannot_be_named_does_not_say_all_are_hidd
         assert not (shows_a_figure and "are hidden in this briefing" in first), (name, first)
         if "most common" not in first:
             assert "some are hidden to protect privacy, so the most common cannot be named" in first, first
+    # care orders 160 of 263 against 11 hidden between two groups: certainly the most common, and said so
+    first = re.search(r"<p>(.*?)</p>", briefings["hounslow"].section("legal_status").html, re.DOTALL).group(1)
+    assert first.startswith("The most common legal status on 31 March: care orders, 160 of 263 children"), first

@@ -23,6 +23,7 @@ from safeguarding.render.glance import format_figure
 from safeguarding.render.hidden import hidden_words
 from safeguarding.render.lookup import first_row, rows_where
 from safeguarding.render.sentences import versus_words
+from safeguarding.text import lower_first
 from safeguarding.render.tables import html_table
 
 
@@ -133,12 +134,13 @@ class CinView:
         return certain_largest(self.rows(mid, breakdown), self.b.threshold, exclude=(self.measures.NOT_RECORDED,))
 
     def leading(self, mid: str, breakdown: str, noun: str, counts: str | None = None) -> str:
-        """'Neglect was the most common initial category: 87 of 195 plans (44.6%).'"""
+        """'The most common initial category: neglect, 87 of 195 plans (44.6%).' (the group's own
+        words after the colon: 'Care orders was the most common' read wrongly)."""
         top = self.largest(mid, breakdown)
         if top is None:
             return ""
-        return (f"{top['group']} was the most common {noun}: {int(top['numerator']):,} of {int(top['denominator']):,} "
-                f"{counts or self.counts} ({self.fmt(mid, top['value'])}).")
+        return (f"The most common {noun}: {lower_first(str(top['group']))}, {int(top['numerator']):,} of "
+                f"{int(top['denominator']):,} {counts or self.counts} ({self.fmt(mid, top['value'])}).")
 
     def not_named(self, what: str, *measures: tuple[str, str]) -> str:
         """Why no group of these (measure, breakdown)s is named the most common: every group is
