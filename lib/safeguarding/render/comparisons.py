@@ -16,7 +16,12 @@ from safeguarding.published import catalogue as cat
 from safeguarding.published.comparators import published_trend_frame  # noqa: F401 - used by the theme views
 from safeguarding.render import charts
 from safeguarding.render.blocks import HtmlBlock, join_blocks, paragraph
-from safeguarding.render.formats import format_number_for_unit, published_places, same_when_rounded
+from safeguarding.render.formats import (
+    format_number_for_unit,
+    format_published,
+    published_places,
+    same_when_rounded,
+)
 from safeguarding.render.lookup import first_row
 from safeguarding.render.sentences import (
     SPREAD,
@@ -37,8 +42,12 @@ def _not_available(what: str, exc: Exception) -> str:
 
 def pick(frame: pd.DataFrame, measure_id: str, group=None, period=None) -> pd.Series | None:
     """The single row of ``frame`` for a measure (and group/period), or None."""
-    keys = {"measure_id": measure_id, "group": group, "period": period}
-    return first_row(frame, **{k: v for k, v in keys.items() if v is not None or k == "measure_id"})
+    keys = {"measure_id": measure_id}
+    if group is not None:
+        keys["group"] = group
+    if period is not None:
+        keys["period"] = period
+    return first_row(frame, **keys)
 
 
 def symbol_of(row) -> str | None:
@@ -152,7 +161,7 @@ def funnel_block(b, comp, spec, value, symbol, k, n, kind="proportion", period_l
     widened = " (widened for the extra variation between authorities)" if tau2 > 0 else ""
     alt = (f"Funnel plot: {lower_first(spec.label)} for each local authority in {comp.year_label} against its number of "
            f"{spec.denominator or spec.counts}, with 95% and 99.8% control limits{widened} around England's "
-           f"{_fmt(comp.england, spec.unit, None, spec.decimals, comp.published_decimals)}. {b.area.name} ({period_label}) {where}.")
+           f"{format_published(comp.england, spec.unit, None, spec.decimals, comp.published_decimals)}. {b.area.name} ({period_label}) {where}.")
     chart = charts.funnel_plot(points, limits, borough=b.area.name, title=title, alt=alt, unit=spec.unit,
                                neighbours=neighbours, centre=comp.england, centre_label=f"England {comp.year_label}",
                                denominator_label=f"Number of {spec.denominator or spec.counts} (the denominator)",
@@ -170,7 +179,7 @@ def funnel_note(comp, spec, kind: str = "proportion", value=None, symbol=None, n
     if symbol is not None or value is None or (isinstance(value, float) and math.isnan(value)):
         return "No funnel plot: the borough's figure is not shown, so it cannot be placed among other authorities."
     if not n or (isinstance(n, float) and math.isnan(n)):
-        return (f"No funnel plot: the borough's figure ({_fmt(value, spec.unit, None, spec.decimals)}) is shown, but "
+        return (f"No funnel plot: the borough's figure ({format_published(value, spec.unit, None, spec.decimals)}) is shown, but "
                 "the number it is counted over is not, so it cannot be placed among other authorities.")
     if len(_with_denominators(comp)) < 20:
         return (f"No funnel plot: the {comp.year_label} figures published for other areas do not give each "
@@ -191,11 +200,6 @@ def _position_words(position) -> str:
     if "below" in text:
         return "is below England: beyond the 95% limit"
     return "is within the range expected by chance"
-
-
-def _fmt(value, unit, symbol, decimals, published: int | None = None):
-    """A figure at the measure's decimals, or one DfE published (``published``: its decimals) as DfE did."""
-    return format_number_for_unit(value, unit, symbol, decimals=published_places(value, unit, decimals, published))
 
 
 def published_comparison_block(b, spec, published_id: str, borough_value: float, borough_symbol, borough_n=None,
@@ -236,9 +240,9 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
         else:
             why = f"hidden ({hidden_summary(['primary', 'secondary'], b.threshold, noun)})"
         dfe = comp.published_decimals
-        others = [f"England's ({_fmt(comp.england, unit, comp.england_symbol, spec.decimals, dfe)} in {published_year})"]
+        others = [f"England's ({format_published(comp.england, unit, comp.england_symbol, spec.decimals, dfe)} in {published_year})"]
         if not math.isnan(comp.sn_median):
-            others.append(f"{comp.sn_words} ({_fmt(comp.sn_median, unit, None, spec.decimals, dfe)})")
+            others.append(f"{comp.sn_words} ({format_published(comp.sn_median, unit, None, spec.decimals, dfe)})")
         sent = [f"{b.area.name}'s {phrase} is {why}; it is not compared with {' or '.join(others)}."]
     near_england = None if hidden else within_funnel(borough_value, None, borough_n, comp.england, spec.unit,
                                                      funnel_kind, comp)
@@ -264,9 +268,9 @@ def published_comparison_block(b, spec, published_id: str, borough_value: float,
                              show_published=not same_period_hidden, unit=unit, decimals=spec.decimals)
     title = comparison_title(spec.label, b.area.name, np.nan if own_symbol else borough_value, comp.england,
                              within_noise=near_england, decimals=spec.decimals, region=b.area.region)
-    alt = (f"Dot chart of {lower_first(spec.label)}: {b.area.name} {_fmt(borough_value, unit, own_symbol, spec.decimals)}, "
-           f"England {_fmt(comp.england, unit, comp.england_symbol, spec.decimals, comp.published_decimals)}, "
-           f"statistical neighbours' median {_fmt(comp.sn_median, unit, None, spec.decimals, comp.published_decimals)}"
+    alt = (f"Dot chart of {lower_first(spec.label)}: {b.area.name} {format_published(borough_value, unit, own_symbol, spec.decimals)}, "
+           f"England {format_published(comp.england, unit, comp.england_symbol, spec.decimals, comp.published_decimals)}, "
+           f"statistical neighbours' median {format_published(comp.sn_median, unit, None, spec.decimals, comp.published_decimals)}"
            ", and each neighbour.")
     chart = charts.comparator_chart(frame, title=title, alt=alt, unit=unit, decimals=spec.decimals,
                                     threshold=b.threshold, counts=noun)
@@ -370,7 +374,7 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
         trend = published_trend_frame(b.area, published_id, b.published_dir, up_to=b.published_year)
     except InputError as exc:
         return paragraph(_not_available("Published figures over time", exc))
-    year = b.published_year
+    year, published_decimals = b.published_year, cat.get_measure(published_id).decimals
     scale = 100 if spec.unit == "percent" else 1
     lower, upper = stats.wilson_interval(trend["numerator"], trend["denominator"])
     trend["lower"] = np.asarray(lower, float) * scale if spec.unit == "percent" else np.nan
@@ -381,8 +385,9 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
            "upper": np.nan if own_symbol else float(current.get("upper", np.nan))}
     published_now = trend[trend["year"] == year]
     if len(published_now):
-        published_text = _fmt(published_now["borough"].iloc[0], spec.unit, symbol_of({"symbol": published_now["borough_symbol"].iloc[0]}),
-                              spec.decimals, cat.get_measure(published_id).decimals)
+        published_text = format_published(published_now["borough"].iloc[0], spec.unit,
+                                          symbol_of({"symbol": published_now["borough_symbol"].iloc[0]}),
+                                          spec.decimals, published_decimals)
         for key, value in own.items():
             trend[key] = trend[key].astype(object) if key == "borough_symbol" else trend[key]
             trend.loc[trend["year"] == year, key] = value
@@ -395,7 +400,7 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     trend["sn_symbol"] = ["x" if pd.isna(v) else "" for v in trend["sn_median"]]
     # each published figure at the places DfE published it to (67, not 67.0); the borough's own
     # figure for the briefing period at the measure's
-    own_row, published_decimals = (trend["year"] == year).to_numpy(), cat.get_measure(published_id).decimals
+    own_row = (trend["year"] == year).to_numpy()
     for column in ("borough", "england", "region", "sn_median"):
         trend[f"{column}_decimals"] = pd.Series([
             spec.decimals if own and column == "borough" else
@@ -404,7 +409,7 @@ def published_trend_block(b, spec, published_id: str, current, *, label: str, ph
     periods, name = list(trend["period"]), b.area.name
     region = b.area.region
     # the year before is DfE's figure, rounded as DfE publishes it: compare at that precision
-    compare = min(spec.decimals, cat.get_measure(published_id).decimals)
+    compare = min(spec.decimals, published_decimals)
     sentence = describe_trend(phrase or label, periods, list(trend["borough"]), spec.polarity, spec.unit,
                               symbols=list(trend["borough_symbol"]), within_noise=within_noise, area_name=name,
                               decimals=spec.decimals, threshold=b.threshold, counts=spec.counts,

@@ -317,6 +317,12 @@ def published_places(value: object, unit: str, decimals: int | None, published: 
     return published if round(scaled, published) == round(scaled, places) else decimals
 
 
+def format_published(value, unit: str, symbol: str | None, decimals: int | None, published: int | None = None) -> str:
+    """A figure at the measure's ``decimals``, or one DfE published (``published``: the places it
+    was published to) as DfE printed it (see :func:`published_places`)."""
+    return format_number_for_unit(value, unit, symbol, decimals=published_places(value, unit, decimals, published))
+
+
 def same_when_rounded(a: float, b: float, unit: str, places: int) -> bool:
     """Whether two figures read the same at ``places`` decimals, rounded half-up as figures are
     printed (10.5% and DfE's 11% are the same at whole numbers; 12.5% and 12% are not)."""

@@ -22,7 +22,7 @@ from safeguarding.measures.registry import get as get_measure
 from safeguarding.render.blocks import HtmlBlock
 from safeguarding.render.formats import (
     format_number_for_unit,
-    published_places,
+    format_published,
     rounding_words,
     same_when_rounded,
     symbol_legend,
@@ -57,8 +57,7 @@ def format_figure(value, spec, symbol="", published: int | None = None) -> str:
     """A figure as the first page prints it: people and episodes whole, other units at the
     measure's decimals, or a figure DfE published (``published``: its decimals) as DfE did."""
     decimals = 0 if spec.unit == "count" else spec.decimals  # people and episodes are whole numbers
-    decimals = published_places(value, spec.unit, decimals, published)
-    return format_number_for_unit(value, spec.unit, symbol or None, decimals=decimals)
+    return format_published(value, spec.unit, symbol or None, decimals, published)
 
 
 def _change(spec, now, before, kind: str) -> str:

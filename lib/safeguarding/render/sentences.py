@@ -27,6 +27,7 @@ from safeguarding.render.formats import (
     format_interval,
     format_number_for_unit,
     format_percent,
+    format_published,
     is_missing,
     published_places,
     resolve_unit,
@@ -214,8 +215,7 @@ def describe_comparison(
     comp_hidden = comp_symbol not in {None, "low"} or (comp_symbol is None
                                                       and is_missing(comparator_value))
     own_hidden = own_symbol not in {None, "low"} or (own_symbol is None and is_missing(value))
-    comp_text = format_number_for_unit(comparator_value, unit, comp_symbol,
-                                       published_places(comparator_value, unit, decimals, comparator_decimals))
+    comp_text = format_published(comparator_value, unit, comp_symbol, decimals, comparator_decimals)
     own_text = format_number_for_unit(value, unit, own_symbol, decimals)
     if comp_note:
         comp_text = f"{comp_text} {comp_note}" if comp_note.startswith("in ") else \

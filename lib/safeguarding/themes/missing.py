@@ -16,7 +16,7 @@ from safeguarding.render.comparisons import (
     published_trend_block,
     symbol_of,
 )
-from safeguarding.render.formats import format_number_for_unit, published_places
+from safeguarding.render.formats import format_number_for_unit, format_published
 from safeguarding.render.sentences import describe_share
 from safeguarding.render.tables import html_table, measure_table
 from safeguarding.themes.missing_duration import LengthAndTrendSections
@@ -64,9 +64,8 @@ class MissingView(ReturnInterviewSections, LengthAndTrendSections):
         comp = self._published_same_year
         if comp is None:
             return ""
-        unit = spec("missing.cla_missing_pct").unit
-        published = format_number_for_unit(comp.value, unit, None, decimals=published_places(
-            comp.value, unit, spec("missing.cla_missing_pct").decimals, comp.published_decimals))
+        s = spec("missing.cla_missing_pct")
+        published = format_published(comp.value, s.unit, None, s.decimals, comp.published_decimals)
         return (f"DfE published {published} for {self.b.area.name} for the same year, a different figure: the "
                 "comparisons below use the borough's own records and could read differently on DfE's (see data quality).")
 

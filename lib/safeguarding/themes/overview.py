@@ -19,7 +19,7 @@ from safeguarding.issues import InputError
 from safeguarding.measures.registry import get as get_measure
 from safeguarding.render.blocks import HtmlBlock, bullet_list, join_blocks, paragraph
 from safeguarding.render.comparisons import cite
-from safeguarding.render.formats import format_number_for_unit, published_places
+from safeguarding.render.formats import format_published
 from safeguarding.render.glance import COLUMNS as GLANCE_COLUMNS
 from safeguarding.render.glance import glance_row
 from safeguarding.render.tables import html_table
@@ -128,8 +128,7 @@ class OverviewView:
             from safeguarding.published.ees import year_label
             symbol = str(first.get("symbol") or "") if pd.isna(first["value"]) else ""
             if not pd.isna(first["value"]) or symbol:
-                decimals = published_places(first["value"], spec.unit, spec.decimals, comp.measure.decimals)
-                value = format_number_for_unit(first["value"], spec.unit, symbol or None, decimals=decimals)
+                value = format_published(first["value"], spec.unit, symbol or None, spec.decimals, comp.measure.decimals)
                 out["five_years"] = f"{value} ({year_label(int(first['year']), comp.measure.year_kind)})"
         return out
 
