@@ -52,19 +52,20 @@ class CinView:
     def P(self) -> str:
         return self.measures.P
 
+    def _holding(self, mid: str, breakdown: str) -> pd.DataFrame | None:
+        """The first of the theme's tables with rows of a measure in one breakdown."""
+        return next((frame for frame in self.r.values()
+                     if len(rows_where(frame, measure_id=self.P + mid, breakdown=breakdown))), None)
+
     def rows(self, mid: str, breakdown: str = "all") -> pd.DataFrame:
         """Every row of a measure in one breakdown, from whichever of the theme's tables holds it."""
-        for frame in self.r.values():
-            sel = rows_where(frame, measure_id=self.P + mid, breakdown=breakdown)
-            if len(sel):
-                return sel
-        return pd.DataFrame()
+        frame = self._holding(mid, breakdown)
+        return pd.DataFrame() if frame is None else rows_where(frame, measure_id=self.P + mid, breakdown=breakdown)
 
     def row(self, mid: str, breakdown: str = "all", group: str | None = None) -> pd.Series | None:
-        for frame in self.r.values():  # the first row of the first table holding the measure, as rows() finds it
-            if len(rows_where(frame, measure_id=self.P + mid, breakdown=breakdown)):
-                return first_row(frame, measure_id=self.P + mid, breakdown=breakdown, group=group or self.measures.ALL)
-        return None
+        frame = self._holding(mid, breakdown)
+        return None if frame is None else first_row(frame, measure_id=self.P + mid, breakdown=breakdown,
+                                                    group=group or self.measures.ALL)
 
     def shown(self, row) -> bool:
         return row is not None and not symbol_of(row) and not pd.isna(row["value"])
