@@ -32,31 +32,30 @@ class MissingView(ReturnInterviewSections, LengthAndTrendSections):
         self.b = b
         self.r: dict = {name: b.table(name) for name in b.r}
         self.r["pop_major"] = pd.Series(b.meta["population_by_major_group"], dtype=float)
-        self.quality = self._own_vs_published()
+        #: The data-quality note, and DfE's comparison for the same year, when the figures differ.
+        self.quality, self._published_same_year = self._own_vs_published()
 
-    def _own_vs_published(self) -> list[dict]:
+    def _own_vs_published(self) -> tuple[list[dict], object]:
         """Looked-after children who went missing: the borough's own figure against DfE's for the
-        same year (both shown in the briefing), as a data-quality note when they differ."""
+        same year (both shown in the briefing), as a data-quality note when they differ; with
+        DfE's comparison when they do (else None)."""
         from safeguarding import quality
         from safeguarding.issues import InputError
         row = pick(self.r["cla"], "missing.cla_missing_pct") if "cla" in self.r else None
         if row is None or symbol_of(row):
-            return []
+            return [], None
         try:
             comp = self.b.compare("cla_missing.pct_missing")
         except InputError:
-            return []
+            return [], None
         if not comp.matches_year or pd.isna(comp.value):
-            return []
+            return [], None
         frame = pd.DataFrame([{"measure_id": "missing.cla_missing_pct", "label": "Looked-after children who went missing",
                                "own": row["value"],
                                "published": comp.value, "own_n": row["denominator"],
                                "published_n": comp.denominator}])
         found = quality.own_vs_published(frame, code="MIS09")
-        self._published_same_year = comp if found else None
-        return found
-
-    _published_same_year = None
+        return found, comp if found else None
 
     def published_differs(self) -> str:
         """Where DfE published a different figure for the same year, a sentence saying so beside
