@@ -280,7 +280,8 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
         bar.update(len(job_list) - len(todo))
     # each borough's workbook and headline figures are made as soon as its briefings are done,
     # on the same workers, while other boroughs' briefings run
-    kept = _kept_from(earlier_manifest(out_root), out_root, job_list)
+    earlier = earlier_manifest(out_root)  # read before this run's manifest replaces it
+    kept = _kept_from(earlier, out_root, job_list)
 
     def after_borough(slug, jobs):
         return _finish_one, (slug, period_end, threshold, published, data_dir, out_root,
@@ -304,7 +305,7 @@ def _run_batch(areas, theme_keys, period_end, out_root, jobs, threshold, publish
     elapsed = time.perf_counter() - t0
     for j in final:
         j.produced = started.isoformat(timespec="seconds")
-    listed, listed_areas, earlier = merge_earlier_runs(out_root, final, areas)
+    listed, listed_areas, earlier = merge_earlier_runs(out_root, final, areas, earlier)
     write_manifest(out_root, listed, started, elapsed, dict(period_end=period_end, threshold=threshold,
                    published_dir=str(published_dir) if published_dir else None, jobs=workers, themes=theme_keys,
                    executor=getattr(pool, "kind", "local"),
@@ -512,12 +513,14 @@ def _finish_one(slug: str, period_end: str, threshold: int, published, data_dir,
     return {"headlines": index_headlines(res), "synthetic": bool(res.manifest.get("synthetic"))}
 
 
-def merge_earlier_runs(out_root: Path, jobs_done: list[BriefingJob], areas) -> tuple[list[BriefingJob], list, dict]:
+def merge_earlier_runs(out_root: Path, jobs_done: list[BriefingJob], areas,
+                       earlier: dict | None = None) -> tuple[list[BriefingJob], list, dict]:
     """This run's briefings plus every earlier briefing of the period still on disk that this run
     did not redo (a single ``brief`` adds its line to the batch's index instead of replacing
-    it). Returns the briefings to list, their areas, and the earlier manifest (or {})."""
+    it). ``earlier`` is the earlier manifest when already read (:func:`earlier_manifest`).
+    Returns the briefings to list, their areas, and the earlier manifest (or {})."""
     from safeguarding.codes.areas import resolve_area
-    earlier = earlier_manifest(out_root)
+    earlier = earlier_manifest(out_root) if earlier is None else earlier
     kept = _kept_from(earlier, out_root, jobs_done)
     order = {key: i for i, key in enumerate(THEMES)}
     boroughs = list(dict.fromkeys([j.borough for j in jobs_done] + [j.borough for j in kept]))
