@@ -214,8 +214,8 @@ class _Indexed:
         # briefing asks for one or two of the 153; making them all took most of a kernel's
         # first briefing)
         self._las = frame.loc[frame["geographic_level"] == "Local authority", ["year", "value", "symbol"]]
-        self._positions = {int(dfe): at for dfe, at in frame.loc[self._las.index, "dfe_number"].groupby(
-            frame.loc[self._las.index, "dfe_number"], sort=False).indices.items()}
+        dfe = frame.loc[self._las.index, "dfe_number"]
+        self._positions = {int(number): at for number, at in dfe.groupby(dfe, sort=False).indices.items()}
         self._trend: dict[int, pd.DataFrame] = {}
 
     def trend_of(self, dfe_number) -> pd.DataFrame:

@@ -62,9 +62,11 @@ def certain_largest(rows, threshold: int, exclude=()):
     import pandas as pd
     if rows is None or len(rows) == 0:
         return None
-    left = _left_for_hidden(rows)
-    rows = rows[~rows["group"].isin(list(exclude))] if len(exclude) else rows
     symbol = rows["symbol"].fillna("").astype(str) if "symbol" in rows else pd.Series("", index=rows.index)
+    left = _left_for_hidden(rows, symbol)
+    if len(exclude):
+        keep = ~rows["group"].isin(list(exclude))
+        rows, symbol = rows[keep], symbol[keep]
     shown, hidden = rows[symbol.eq("")], rows[symbol.ne("")]
     if shown.empty:
         return None
@@ -80,18 +82,17 @@ def certain_largest(rows, threshold: int, exclude=()):
     return top
 
 
-def _left_for_hidden(rows) -> float | None:
-    """What the shown rows of a breakdown leave of their common total (the denominator every
-    row shares; the groups of a breakdown share it out): the most all the hidden rows together
-    can hold, which a reader can work out from the table. None when the rows do not share one
-    denominator, or it is hidden."""
+def _left_for_hidden(rows, symbol) -> float | None:
+    """What the shown rows of a breakdown (``symbol`` empty) leave of their common total (the
+    denominator every row shares; the groups of a breakdown share it out): the most all the
+    hidden rows together can hold, which a reader can work out from the table. None when the
+    rows do not share one denominator, or it is hidden."""
     import pandas as pd
     if "denominator" not in rows:
         return None
     totals = pd.to_numeric(rows["denominator"], errors="coerce")
     if totals.isna().any() or totals.nunique() != 1:
         return None
-    symbol = rows["symbol"].fillna("").astype(str) if "symbol" in rows else pd.Series("", index=rows.index)
     shown = pd.to_numeric(rows.loc[symbol.eq(""), "numerator"], errors="coerce")
     if shown.isna().any():
         return None

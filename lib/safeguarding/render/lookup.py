@@ -17,6 +17,9 @@ _INDEXES: dict[tuple, tuple] = {}
 
 def _positions(frame: pd.DataFrame, keys: dict) -> list[int]:
     """Positions of the rows of ``frame`` whose columns equal ``keys``, in order."""
+    wanted = tuple(keys.values())
+    if any(k is None or (isinstance(k, float) and k != k) for k in wanted):
+        return []  # matches no row: no index needed
     columns = tuple(keys)
     slot = (id(frame), columns)
     entry = _INDEXES.get(slot)
@@ -26,9 +29,6 @@ def _positions(frame: pd.DataFrame, keys: dict) -> list[int]:
             positions.setdefault(key, []).append(at)
         entry = (weakref.ref(frame, lambda _ref, slot=slot: _INDEXES.pop(slot, None)), len(frame), positions)
         _INDEXES[slot] = entry
-    wanted = tuple(keys.values())
-    if any(k is None or (isinstance(k, float) and k != k) for k in wanted):
-        return []
     return entry[2].get(wanted, [])
 
 
