@@ -532,6 +532,26 @@ def test_check_briefing_html_finds_problems():
         assert expected in problems, expected
 
 
+def test_check_briefing_html_looks_inside_charts_and_ignores_comments():
+    """Every element is looked at, a chart's SVG too; a comment is not text a reader sees."""
+    page = """<html lang="en"><head><title>x</title></head><body><h1>T</h1>
+    <svg><style>.a{fill:url(http://x/y)}</style><script>alert(1)</script><image href="http://e/x.png"/>
+    <use xlink:href="#ok"/><text>UserWarning: bad</text></svg>
+    <p style="background:url('http://x/b.png')">In</p><p>[2]: x</p><!-- Traceback (most recent call last) -->
+    <p>&lt;foo.Bar object at 0xdeadbeef&gt;</p><div class="output_stderr">e</div><div data-unprotected="1"></div>
+    <img alt="No description has been provided for this image" src="data:x">
+    <table><thead><tr><th>h</th></tr></thead></table></body></html>"""
+    problems = check_briefing_html(page)
+    joined = " | ".join(problems)
+    for expected in ("unprotected", "contains a <script>", "'http://x/y'", "'http://x/b.png'",
+                     "<image> in a chart loads 'http://e/x.png'", "UserWarning", "prompts", "0xdeadbeef",
+                     "stderr", "Image 1 has empty alt text"):
+        assert expected in joined, expected
+    assert "traceback" not in joined and "'#ok'" not in joined and "no <h1>" not in joined and "Table" not in joined
+    clean = page.split("<svg>")[0] + "<p>Fine.</p><table><tr><th>a</th></tr></table></body></html>"
+    assert check_briefing_html(clean) == []
+
+
 def test_html_table_per_cell_symbols():
     import pandas as pd
     from safeguarding.render.tables import html_table
