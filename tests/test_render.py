@@ -1015,6 +1015,49 @@ def test_text_measured_once_per_process_gives_the_same_charts_and_sizes():
         mtext._get_text_metrics_with_cache = shared
 
 
+def test_font_heights_read_once_give_the_same_charts(monkeypatch):
+    """font_heights_read_once gives the SVG renderer each font's line heights, read once, while
+    a chart is drawn: charts must be byte for byte those matplotlib lays out reading the font
+    tables itself, and each text's layout (unrounded) the same, for text of several sizes,
+    weights, styles, line spacings, angles and lines. Outside the drawing nothing is changed."""
+    import contextlib
+
+    from matplotlib.backends.backend_svg import RendererSVG
+    from matplotlib.figure import Figure
+    from safeguarding.render import charts
+
+    def chart():
+        out = bar_chart_with_intervals(
+            ["All children", "Boys", "Girls\nunder 10", "Not known"], [30.0, 33.0, 26.0, NAN], [27.0, 29.0, 22.0, NAN],
+            [33.0, 37.0, 30.0, NAN], symbols=[None, None, None, "c"], reference=25.0,
+            title="Boys went missing more often than girls,\nand more than in England", alt="Bar chart.").image
+        fig = Figure(figsize=(4, 2), layout="constrained")
+        ax = fig.subplots()
+        ax.set_title("Big", fontsize=17, fontweight="bold")
+        ax.text(0.5, 0.5, "two\nlines", fontsize=7, linespacing=1.6, rotation=30)
+        ax.set_xlabel("Small italic", fontsize=6, fontstyle="italic")
+        return out, charts.svg_of(fig)
+
+    def layouts():  # each text's layout, unrounded, on the SVG canvas's 72 dpi
+        fig = Figure(figsize=(4, 2), dpi=72)
+        texts = [fig.text(0.1, 0.1, "England", fontsize=size, fontweight=weight, fontstyle=style,
+                          linespacing=spacing, rotation=angle)
+                 for size, weight, style, spacing, angle in ((9, "normal", "normal", None, 0), (17, "bold", "normal", 1.6, 30),
+                                                             (6, "normal", "italic", None, 90))]
+        texts.append(fig.text(0.5, 0.5, "two\nlines", fontsize=7))
+        renderer = RendererSVG(288, 144, io.StringIO())
+        return [repr(text._get_layout(renderer)) for text in texts]
+
+    first, again = chart(), chart()
+    with charts.font_heights_read_once():
+        assert RendererSVG._get_font_height_metrics is charts._svg_font_heights
+        ours = layouts()
+    assert not hasattr(RendererSVG, "_get_font_height_metrics")  # only while drawing
+    monkeypatch.setattr(charts, "font_heights_read_once", contextlib.nullcontext)
+    assert chart() == first == again
+    assert layouts() == ours
+
+
 def test_one_draw_gives_the_chart_that_savefig_gives():
     """svg_of draws a chart once (the SVG canvas lays it out as it draws); savefig draws it twice.
     The bytes must be savefig's: laid out (a chart with long labels, a legend and notes, and one
