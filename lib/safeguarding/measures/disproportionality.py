@@ -1197,7 +1197,7 @@ def trend_frame(tables: dict[str, pd.DataFrame], area, period_end, academic_year
     same Census 2021 ethnic shares), or that school year's roll. The briefing's own year is
     the same cells as its stage frame. Empty when no stage has two years."""
     from safeguarding.published import population as population_module
-    frames = []
+    frames, roll_cells = [], {}  # each school year's roll counted once, for every pupil stage
     for key in TREND_STAGES:
         stage = STAGE_BY_KEY[key]
         if missing_tables(stage.tables, tables):
@@ -1207,8 +1207,10 @@ def trend_frame(tables: dict[str, pd.DataFrame], area, period_end, academic_year
             continue
         for year, label in periods:
             if stage.base == "pupils":
-                people, base = stage_people(key, tables, period_end, year), pupil_roll(tables["pupils"], year)
-                n = count_cells(base, None, sexes=(), minor=False)
+                people = stage_people(key, tables, period_end, year)
+                if year not in roll_cells:
+                    roll_cells[year] = count_cells(pupil_roll(tables["pupils"], year), None, sexes=(), minor=False)
+                n = roll_cells[year]
             else:
                 people = stage_people(key, tables, year)
                 try:

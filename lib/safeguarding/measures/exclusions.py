@@ -323,20 +323,33 @@ def group_counts(exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int, brea
     than once in the group recorded at their first exclusion of that kind in the year. This
     is the one definition of these counts: other themes counting the same pupils import it.
     """
-    exc, roll = _in_year(exclusions, year), _in_year(pupils, year)
-    perm, susp = exc[exc["Category"] == "PERM"], exc[exc["Category"] == "SUSP"]
-    first_perm, first_susp = first_per_pupil(perm), first_per_pupil(susp)
-    repeat = first_susp["_pupil"].map(pupil_ids(susp).value_counts()).to_numpy() >= 2
-    if breakdown is None:
-        label = lambda f: pd.Series(ALL_PUPILS, index=f.index, dtype="object")
-        groups = [ALL_PUPILS]
-    else:
-        label = lambda f: group_labels(f, breakdown)
-        groups = _group_order(breakdown, set(label(perm)) | set(label(susp)) | set(label(roll)))
-    count = lambda f: label(f).value_counts().reindex(groups, fill_value=0)
-    return pd.DataFrame({PUPILS: count(roll), PERMANENT: count(perm), SUSPENSIONS: count(susp),
-                         PUPILS_PERMANENT: count(first_perm), PUPILS_SUSPENDED: count(first_susp),
-                         PUPILS_SUSPENDED_2PLUS: count(first_susp[repeat])}, index=pd.Index(groups, name="group"))
+    return _YearRows(exclusions, pupils, year).counts(breakdown)
+
+
+class _YearRows:
+    """One school year's rows, split once for every breakdown's counts (:func:`group_counts`):
+    the roll, permanent exclusions, suspensions, each pupil's first of each, and which of the
+    first suspensions belong to pupils suspended twice or more."""
+
+    def __init__(self, exclusions: pd.DataFrame, pupils: pd.DataFrame, year: int):
+        exc, self.roll = _in_year(exclusions, year).reset_index(drop=True), _in_year(pupils, year)  # rows labelled once
+        self.perm, self.susp = exc[exc["Category"] == "PERM"], exc[exc["Category"] == "SUSP"]
+        self.first_perm, self.first_susp = first_per_pupil(self.perm), first_per_pupil(self.susp)
+        self.repeat = self.first_susp["_pupil"].map(pupil_ids(self.susp).value_counts()).to_numpy() >= 2
+
+    def counts(self, breakdown: str | None) -> pd.DataFrame:
+        if breakdown is None:
+            label = lambda f: pd.Series(ALL_PUPILS, index=f.index, dtype="object")  # noqa: E731
+        else:
+            label = lambda f: group_labels(f, breakdown)  # noqa: E731
+        roll, perm, susp = label(self.roll), label(self.perm), label(self.susp)
+        # a pupil's first exclusion is one of the year's rows (same index): its group is that row's
+        labels = {PUPILS: roll, PERMANENT: perm, SUSPENSIONS: susp, PUPILS_PERMANENT: perm.loc[self.first_perm.index],
+                  PUPILS_SUSPENDED: susp.loc[self.first_susp.index],
+                  PUPILS_SUSPENDED_2PLUS: susp.loc[self.first_susp.index[self.repeat]]}
+        groups = [ALL_PUPILS] if breakdown is None else _group_order(breakdown, set(perm) | set(susp) | set(roll))
+        return pd.DataFrame({cell: found.value_counts().reindex(groups, fill_value=0) for cell, found in labels.items()},
+                            index=pd.Index(groups, name="group"))
 
 
 def headline(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, year: int) -> pd.DataFrame:
@@ -356,8 +369,14 @@ def by_group(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, year: in
     return _rates(exclusions, pupils, area, year, breakdown, breakdown)
 
 
-def _rates(exclusions, pupils, area, year, breakdown, key):
-    c = group_counts(exclusions, pupils, year, key)
+def by_groups(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, year: int, breakdowns) -> dict[str, pd.DataFrame]:
+    """:func:`by_group` for each of ``breakdowns``, the year's rows split once for all of them."""
+    rows = _YearRows(exclusions, pupils, year)
+    return {key: _rates(exclusions, pupils, area, year, key, key, rows) for key in breakdowns}
+
+
+def _rates(exclusions, pupils, area, year, breakdown, key, rows=None):
+    c = (rows or _YearRows(exclusions, pupils, year)).counts(key)
     groups, period = list(c.index), year_label(year)
     frames = [
         rate_result("exclusions.permanent_rate", area, breakdown, groups, c[PERMANENT], c[PUPILS], 100, period),
@@ -891,8 +910,7 @@ def compute(ctx: Context) -> ThemeResults:
                          f"{', '.join(year_label(y) for y in in_data) or 'none'}). An academic year ends on 31 August.")
     years = [y for y in in_data if y <= year][-5:]
     tables = {"headline": headline(exc, roll, name, year), "yearly": yearly(exc, roll, name, years)}
-    for key in BREAKDOWNS:
-        tables[key] = by_group(exc, roll, name, year, key)
+    tables.update(by_groups(exc, roll, name, year, BREAKDOWNS))
     tables["schools"] = schools(exc, roll, name, year)
     for cat in CATEGORIES:
         tables[f"reasons_{cat}"] = reasons(exc, name, year, cat)
