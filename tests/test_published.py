@@ -416,6 +416,23 @@ def test_compare_year_fallback_and_errors(without_published):
         compare("Atlantis", "cla.rate_per_10k")
 
 
+def test_compare_is_worked_out_once_and_each_caller_gets_its_own_tables(without_published):
+    """A comparison is kept for the process; changing one caller's tables or notes must not
+    change what the next caller gets, and the same area given another way finds the same."""
+    from safeguarding.published.comparators import _compared
+    first = compare("hounslow", "cla.rate_per_10k", year=2024)
+    hits = _compared.cache_info().hits
+    first.neighbours.loc[:, "value"] = -1.0
+    first.all_las.loc[:, "value"] = -1.0
+    first.trend.loc[:, "value"] = -1.0
+    first.notes.append("changed")
+    again = compare(313, "cla.rate_per_10k", year=2024)  # the same borough by its DfE number
+    assert _compared.cache_info().hits == hits + 1
+    assert (again.neighbours["value"] != -1.0).all() and (again.all_las["value"] != -1.0).all()
+    assert (again.trend["value"] != -1.0).all() and "changed" not in again.notes
+    assert again.value == first.value and again.source == first.source
+
+
 def test_compare_keeps_symbols(without_published):
     result = compare("hounslow", "cp.two_years_plus_pct", year=2025)
     assert math.isnan(result.value) and result.symbol == "c"

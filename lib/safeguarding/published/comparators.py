@@ -11,6 +11,7 @@ Licence v3.0.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import os
@@ -266,7 +267,20 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
     """
     la = resolve_area(area)
     measure = cat.get_measure(measure_id)
-    index = _indexed(measure.id, str(config.published_dir(published_dir) or ""))
+    directory = str(config.published_dir(published_dir) or "")
+    found = _compared(la, measure.id, None if year is None else int(year), directory)
+    # each caller gets its own tables and notes (the comparison is kept for the process)
+    return dataclasses.replace(found, neighbours=found.neighbours.copy(), all_las=found.all_las.copy(),
+                               trend=found.trend.copy(), notes=list(found.notes))
+
+
+@functools.lru_cache(maxsize=256)  # one borough's at a time (about 100), not every borough's
+def _compared(la: Area, measure_id: str, year: int | None, directory: str) -> Comparison:
+    """:func:`compare`, once per process for each borough, measure, year and folder: a borough's
+    briefings ask for about 250 comparisons, 94 of them different (the overview asks again for
+    every theme's headline measures)."""
+    measure = cat.get_measure(measure_id)
+    index = _indexed(measure.id, directory)
     years = index.years
     if not years:
         raise InputError(f"No published figures for {measure.id}")
@@ -299,7 +313,6 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
 
     all_las = in_year.las.copy()
     trend = index.trend_of(la.dfe_number)
-    directory = config.published_dir(published_dir)
     notes = []
     if sn_count < MIN_NEIGHBOURS:
         notes.append(f"Only {sn_count} of the {len(neighbours)} statistical neighbours have a published value this "
@@ -329,7 +342,7 @@ def compare(area, measure_id: str, year: int | None = None, published_dir: str |
         neighbours=neighbours,
         all_las=all_las,
         trend=trend,
-        source=str(directory) if directory is not None else "shipped table",
+        source=directory or "shipped table",
         notes=notes,
         shown_measure=shown_measure,
     )
