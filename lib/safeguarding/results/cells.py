@@ -53,12 +53,13 @@ def _concepts(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
             specs[mid] = registry.get(mid)
         except KeyError:
             specs[mid] = None
-    for i, row in enumerate(frame.itertuples(index=False)):
-        spec = specs[row.measure_id]
-        num = frame["num_concept"].iat[i] if "num_concept" in frame else None
-        den = frame["den_concept"].iat[i] if "den_concept" in frame else None
+    blank = [None] * len(frame)
+    given_nums = frame["num_concept"].tolist() if "num_concept" in frame else blank
+    given_dens = frame["den_concept"].tolist() if "den_concept" in frame else blank
+    for measure_id, num, den in zip(frame["measure_id"], given_nums, given_dens):
+        spec = specs[measure_id]
         if num is None or (isinstance(num, float) and math.isnan(num)):
-            num = (spec.numerator_cell or spec.id) if spec else row.measure_id
+            num = (spec.numerator_cell or spec.id) if spec else measure_id
         if den is None or (isinstance(den, float) and math.isnan(den)):
             den = spec.denominator_cell if spec else ""
         nums.append(num)
