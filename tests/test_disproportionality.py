@@ -597,3 +597,40 @@ def test_trend_table_hides_each_year_on_its_own():
     assert black.loc["2023/24", "symbol"] == "c" and pd.isna(black.loc["2023/24", "rri_wb"])
     assert black.loc["2022/23", "symbol"] == "" and black.loc["2022/23", "rri_wb"] == pytest.approx(
         (12 / 30) / (12 / 40))
+
+
+def _shown_group_by_rule(minor, major):
+    """The shown group row by row, as the definition says (the reference for shown_group)."""
+    out = []
+    for mi, ma in zip(minor, major):
+        ma = "Not known" if ma is None or ma is pd.NA or (isinstance(ma, float) and math.isnan(ma)) else ma
+        if ma == "White":
+            out.append("White British" if isinstance(mi, str) and mi == "White British" else "Other White")
+        elif ma in ("Mixed", "Asian", "Black"):
+            out.append(ma)
+        elif ma == "Other":
+            out.append("Other ethnic group")
+        else:
+            out.append("Not known")
+    return out
+
+
+def test_shown_group_follows_the_rule_for_every_mix_of_groups_and_gaps():
+    from hypothesis import given, settings, strategies as st
+    from safeguarding.codes.ethnicity import shown_group
+
+    majors = st.sampled_from(["White", "Mixed", "Asian", "Black", "Other", "Not known", "Refused", None, pd.NA, np.nan])
+    minors = st.sampled_from(["White British", "White Irish", "Any other White background", "Indian", None, pd.NA])
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.tuples(minors, majors), max_size=30), st.sampled_from(["object", "string"]))
+    def check(rows, dtype):
+        minor = pd.Series([r[0] for r in rows], dtype="object")
+        major = pd.Series([r[1] for r in rows], dtype="object")
+        if dtype == "string":  # as the readers give them: pandas text with <NA> for a gap
+            minor, major = minor.astype("string"), major.astype("string")
+        got = shown_group(minor, major)
+        assert got.dtype == object and list(got.index) == list(minor.index)
+        assert got.tolist() == _shown_group_by_rule(minor.tolist(), major.tolist())
+
+    check()

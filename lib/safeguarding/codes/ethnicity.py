@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 
@@ -166,9 +167,16 @@ def shown_group(minor: pd.Series, major: pd.Series) -> pd.Series:
     """The shown group (:data:`SHOWN_GROUPS`) of each person, from their minor and major
     group labels (:func:`minor_group`, :func:`major_group`)."""
     minor = pd.Series(minor).astype("object")
-    major = pd.Series(major, index=minor.index).astype("object").fillna("Not known")
-    out = major.where(major.isin(["Mixed", "Asian", "Black"]), "Not known")
-    out = out.mask(major == "White", "Other White").mask((major == "White") & (minor == REFERENCE_MINOR),
-                                                         REFERENCE_MINOR)
-    return out.mask(major == "Other", "Other ethnic group").astype("object")
+    major = pd.Series(major, index=minor.index).astype("object")
+    # each distinct major group is looked up once (a school roll has tens of thousands of rows)
+    codes, uniques = pd.factorize(major)  # a missing major group is code -1: 'Not known'
+    shown = np.array([_SHOWN_OF_MAJOR.get(u, "Not known") for u in uniques] + ["Not known"], dtype=object)
+    out = shown[codes]
+    out[(out == "Other White") & minor.eq(REFERENCE_MINOR).fillna(False).to_numpy(dtype=bool)] = REFERENCE_MINOR
+    return pd.Series(out, index=minor.index, dtype="object")
+
+
+#: The shown group of each major group (White British is told apart by its minor group).
+_SHOWN_OF_MAJOR = {"Mixed": "Mixed", "Asian": "Asian", "Black": "Black", "White": "Other White",
+                   "Other": "Other ethnic group"}
 
