@@ -1014,6 +1014,9 @@ def rri_chart(
             ax.set_xscale("log")
             ax.set_xlim(x_lo / 1.12, x_hi * 1.12)
             ax.axvline(1.0, color="#1b1b1b", linewidth=1.1, zorder=1)
+            # one set of interval lines, of arrow heads each way, and of dots each kind per
+            # panel (one artist each, not one per group)
+            lines, past_left, past_right, dots = [], [], [], {True: [], False: []}
             for y, group in enumerate(group_order):
                 match = sub[sub[group_column] == group]
                 if str(group) == str(reference_group):
@@ -1038,16 +1041,25 @@ def rri_chart(
                             bbox=dict(facecolor="white", edgecolor="none", pad=0.5))
                     continue
                 left, right = max(low, x_lo / 1.1), min(high, x_hi * 1.1)
-                ax.plot([left, right], [y, y], color="#1b1b1b", linewidth=1.4, zorder=2,
-                        solid_capstyle="butt")
+                lines.append((y, left, right))
                 if low < x_lo / 1.1:
-                    ax.plot([left], [y], marker="<", color="#1b1b1b", markersize=5, zorder=2)
+                    past_left.append((left, y))
                 if high > x_hi * 1.1:
-                    ax.plot([right], [y], marker=">", color="#1b1b1b", markersize=5, zorder=2)
-                clear = verdict in {"over-represented", "under-represented"}
-                ax.plot([min(max(value, x_lo / 1.1), x_hi * 1.1)], [y], marker="o", markersize=7.5,
-                        color=point, markerfacecolor=point if clear else "white",
-                        markeredgecolor=point, markeredgewidth=1.8, linestyle="none", zorder=4)
+                    past_right.append((right, y))
+                dots[verdict in {"over-represented", "under-represented"}].append(
+                    (min(max(value, x_lo / 1.1), x_hi * 1.1), y))
+            if lines:
+                ax.hlines([y for y, _, _ in lines], [a for _, a, _ in lines], [b for _, _, b in lines],
+                          color="#1b1b1b", linewidth=1.4, zorder=2, capstyle="butt")
+            for heads, marker in ((past_left, "<"), (past_right, ">")):
+                if heads:
+                    ax.plot([x for x, _ in heads], [y for _, y in heads], marker=marker, color="#1b1b1b",
+                            markersize=5, linestyle="none", zorder=2)
+            for clear, at in dots.items():
+                if at:
+                    ax.plot([x for x, _ in at], [y for _, y in at], marker="o", markersize=7.5, color=point,
+                            markerfacecolor=point if clear else "white", markeredgecolor=point,
+                            markeredgewidth=1.8, linestyle="none", zorder=4)
             ax.set_title(str(stage), fontsize=11)
             ax.set_yticks(range(len(group_order)), [str(g) for g in group_order])
             ax.set_ylim(len(group_order) - 0.5, -0.5)
