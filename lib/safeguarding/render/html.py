@@ -147,6 +147,8 @@ def _new_exporter():
     config.TagRemovePreprocessor.remove_cell_tags = set(REMOVE_CELL_TAGS)
     config.TagRemovePreprocessor.remove_all_outputs_tags = set(REMOVE_OUTPUT_TAGS)
     config.TagRemovePreprocessor.remove_input_tags = set()
+    # the notebook is validated once, after every preprocessor, not after each of them
+    config.Exporter.optimistic_validation = True
     return BriefingExporter(
         config=config,
         template_name="briefing",
