@@ -376,7 +376,7 @@ def by_groups(exclusions: pd.DataFrame, pupils: pd.DataFrame, area: str, year: i
 
 
 def _rates(exclusions, pupils, area, year, breakdown, key, rows=None):
-    c = (rows or _YearRows(exclusions, pupils, year)).counts(key)
+    c = (rows if rows is not None else _YearRows(exclusions, pupils, year)).counts(key)
     groups, period = list(c.index), year_label(year)
     frames = [
         rate_result("exclusions.permanent_rate", area, breakdown, groups, c[PERMANENT], c[PUPILS], 100, period),

@@ -25,8 +25,8 @@ Every chart:
 from __future__ import annotations
 
 import base64
-import html
 import contextlib
+import html
 import io
 import math
 import re

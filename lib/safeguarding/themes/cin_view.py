@@ -23,8 +23,8 @@ from safeguarding.render.glance import format_figure
 from safeguarding.render.hidden import hidden_words
 from safeguarding.render.lookup import first_row, rows_where
 from safeguarding.render.sentences import versus_words
-from safeguarding.text import lower_first
 from safeguarding.render.tables import html_table
+from safeguarding.text import lower_first
 
 
 class CinView:
@@ -52,20 +52,23 @@ class CinView:
     def P(self) -> str:
         return self.measures.P
 
-    def _holding(self, mid: str, breakdown: str) -> pd.DataFrame | None:
-        """The first of the theme's tables with rows of a measure in one breakdown."""
-        return next((frame for frame in self.r.values()
-                     if len(rows_where(frame, measure_id=self.P + mid, breakdown=breakdown))), None)
+    def _holding(self, mid: str, breakdown: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+        """The first of the theme's tables with rows of a measure in one breakdown, and those rows."""
+        for frame in self.r.values():
+            found = rows_where(frame, measure_id=self.P + mid, breakdown=breakdown)
+            if len(found):
+                return frame, found
+        return None
 
     def rows(self, mid: str, breakdown: str = "all") -> pd.DataFrame:
         """Every row of a measure in one breakdown, from whichever of the theme's tables holds it."""
-        frame = self._holding(mid, breakdown)
-        return pd.DataFrame() if frame is None else rows_where(frame, measure_id=self.P + mid, breakdown=breakdown)
+        held = self._holding(mid, breakdown)
+        return pd.DataFrame() if held is None else held[1]
 
     def row(self, mid: str, breakdown: str = "all", group: str | None = None) -> pd.Series | None:
-        frame = self._holding(mid, breakdown)
-        return None if frame is None else first_row(frame, measure_id=self.P + mid, breakdown=breakdown,
-                                                    group=group or self.measures.ALL)
+        held = self._holding(mid, breakdown)
+        return None if held is None else first_row(held[0], measure_id=self.P + mid, breakdown=breakdown,
+                                                   group=group or self.measures.ALL)
 
     def shown(self, row) -> bool:
         return row is not None and not symbol_of(row) and not pd.isna(row["value"])
