@@ -101,6 +101,15 @@ def test_arbitrary_bytes_never_crash(table, data):
     _check_reconciles(result)
 
 
+@pytest.mark.parametrize("data", [b"\xfe\xff\x00", b"\xff\xfeA", b"\xff\xfe\x00\xd8,\x00"])
+def test_damaged_utf16_is_refused_saying_so(data):
+    """A file with UTF-16's mark but an odd byte out or half a character (found by the property
+    test above) is refused with a message, not a decoding crash."""
+    table = sorted(READERS)[0]
+    with pytest.raises(InputError, match="UTF-16 .* damaged or cut short at byte"):
+        _read(table, data)
+
+
 @settings(max_examples=150, **SETTINGS)
 @given(table=st.sampled_from(sorted(READERS)), data=st.binary(max_size=600))
 def test_valid_header_then_arbitrary_bytes_never_crash(table, data):

@@ -162,7 +162,11 @@ def load_delimited(path: Path) -> tuple[list[str], list[list[str]], list[int], l
     if is_workbook(data):
         raise InputError(f"{path.name}: this is an Excel workbook saved with a {path.suffix} name, not a text file. "
                          "Rename it to .xlsx (each sheet is then read as a table) or save the sheet as CSV (UTF-8).")
-    text, encoding = decode_bytes(data)
+    try:
+        text, encoding = decode_bytes(data)
+    except UnicodeDecodeError as exc:  # only UTF-16 is strict: its mark says what the file should be
+        raise InputError(f"{path.name}: starts as UTF-16 text ('Unicode text') but is damaged or cut short at byte "
+                         f"{exc.start:,} ({exc.reason}). Save it again as CSV UTF-8 and try again.") from None
     issues: list[Issue] = []
     if encoding == "utf-16":
         issues.append(Issue(str(path), "", None, None, None, "encoding", "info",
