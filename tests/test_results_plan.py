@@ -267,6 +267,48 @@ def test_audit_matches_brute_force(parts, threshold):
         assert row.highest == pytest.approx(max(ranges[row.cell]))
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=9), min_size=2, max_size=3), min_size=2, max_size=3),
+       st.integers(min_value=2, max_value=5))
+def test_ranges_read_off_earlier_solutions_equal_ranges_solved_one_by_one(table, threshold):
+    """A cell that an earlier solution of the same programme put at its own lowest (highest)
+    possible value is not solved again in that direction: the ranges are those of a new
+    programme for every cell."""
+    from safeguarding.results.plan import _ComponentLP, _components
+    width = min(len(row) for row in table)
+    table = [row[:width] for row in table]
+    values = {k("c", "g", f"{r}-{c}"): float(v) for r, row in enumerate(table) for c, v in enumerate(row)}
+    for r, row in enumerate(table):
+        values[k("c", "row", str(r))] = float(sum(row))
+    for c in range(width):
+        values[k("c", "col", str(c))] = float(sum(row[c] for row in table))
+    values[k("c", "all", "all")] = float(sum(map(sum, table)))
+    equations = [Equation(tuple(k("c", "g", f"{r}-{c}") for c in range(width)), k("c", "row", str(r)), True)
+                 for r in range(len(table))]
+    equations += [Equation(tuple(k("c", "g", f"{r}-{c}") for r in range(len(table))), k("c", "col", str(c)), True)
+                  for c in range(width)]
+    equations += [Equation(tuple(k("c", "row", str(r)) for r in range(len(table))), k("c", "all", "all"), True)]
+    status = primary_cells(values, threshold)
+    for cells, eqs in _components(sorted(status), equations):
+        shared = _ComponentLP(cells, eqs, values, status, threshold)
+        for cell in cells:
+            fresh = _ComponentLP(cells, eqs, values, status, threshold)
+            assert shared.feasible_range(cell) == fresh.feasible_range(cell)  # -0.0 == 0.0
+
+
+def test_a_cell_at_its_bound_in_an_earlier_solution_is_not_solved_again():
+    from safeguarding.results.plan import _ComponentLP
+    # three small parts of a shown total of 6: each part is 1 to 4 (fewer than 6, and the
+    # other two at least 1 each); minimising one part puts the others at their highest
+    values = {k("c", "g", "a"): 2.0, k("c", "g", "b"): 2.0, k("c", "g", "c"): 2.0, k("c", "all", "all"): 6.0}
+    status = primary_cells(values, 5)
+    cells = sorted(status)
+    equations = [Equation(tuple(cells), k("c", "all", "all"), True)]
+    model = _ComponentLP(cells, equations, values, status, 5)
+    assert [model.feasible_range(c) for c in cells] == [(1.0, 4.0)] * 3
+    assert model.solves < 2 * len(cells)
+
+
 def test_visible_small_counts_finds_only_shown_counts_from_one_to_the_threshold():
     from safeguarding.results.cells import visible_small_counts
     frame = pd.DataFrame({"numerator": [0, 1, 5, 6, np.nan], "denominator": [10, 10, 4, 10, 10]})
@@ -502,3 +544,13 @@ def test_protector_hides_a_cell_of_an_equation_that_pins_the_cell():
     assert chosen in {"p", "q"}
     plan = plan_disclosure(values, eqs, T)
     assert plan.failures.empty and "r" not in plan.status
+
+
+def test_highs_prints_nothing_to_standard_output():
+    """HiGHS greets on the first construction in a process; a notebook cell would show it."""
+    import subprocess
+    import sys
+    code = ("from safeguarding.results.plan import _new_highs\n"
+            "for _ in range(3):\n    _new_highs()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout == ""

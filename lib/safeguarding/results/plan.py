@@ -182,13 +182,22 @@ def _components(hidden: list[str], equations: list[Equation]) -> list[tuple[list
     return list(groups.values())
 
 
+_HIGHS_GREETED = False
+
+
 def _new_highs():
-    """A silent HiGHS instance (its first construction prints a banner to the process's
-    standard output, which would land in a notebook cell)."""
+    """A silent HiGHS instance (the first construction in a process prints a banner to the
+    process's standard output, which would land in a notebook cell: that one is sent to
+    /dev/null; later ones print nothing)."""
     import os
     import sys
 
     import highspy
+    global _HIGHS_GREETED
+    if _HIGHS_GREETED:
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        return h
     sys.stdout.flush()
     saved = os.dup(1)
     try:
@@ -196,6 +205,7 @@ def _new_highs():
             os.dup2(null.fileno(), 1)
             h = highspy.Highs()
             h.setOptionValue("output_flag", False)
+        _HIGHS_GREETED = True
     finally:
         os.dup2(saved, 1)
         os.close(saved)
@@ -234,16 +244,17 @@ class _ComponentLP:
             lower.append(-const if eq.exact else -highspy.kHighsInf)
             upper.append(-const)
         #: cells whose every sum is made only of hidden cells (what narrows them is the symbols alone)
-        self.only_hidden = {c for c in cells
-                            if all(not shown for coef, shown in zip(rows, pinned_by_shown) if col[c] in coef)}
+        in_pinned_sum = {i for coef, shown in zip(rows, pinned_by_shown) if shown for i in coef}
+        self.only_hidden = {c for c in cells if col[c] not in in_pinned_sum}
         inf = highspy.kHighsInf
         bounds = [_bounds(values[c], status[c], threshold, known.get(c), c in blended) for c in cells]
         h = _new_highs()
         lp = highspy.HighsLp()
         lp.num_col_, lp.num_row_ = len(cells), len(rows)
         lp.col_cost_ = np.zeros(len(cells))
-        lp.col_lower_ = np.array([b[0] for b in bounds], dtype=float)
-        lp.col_upper_ = np.array([inf if b[1] is None else b[1] for b in bounds], dtype=float)
+        self._lower = np.array([b[0] for b in bounds], dtype=float)
+        self._upper = np.array([inf if b[1] is None else b[1] for b in bounds], dtype=float)
+        lp.col_lower_, lp.col_upper_ = self._lower, self._upper
         lp.row_lower_, lp.row_upper_ = np.array(lower, dtype=float), np.array(upper, dtype=float)
         starts, index, value = [0], [], []
         by_col: list[list[tuple[int, float]]] = [[] for _ in cells]
@@ -260,17 +271,34 @@ class _ComponentLP:
         lp.a_matrix_.value_ = np.array(value, dtype=float)
         h.passModel(lp)
         self.h, self.hs = h, highspy
+        #: cells seen at their own lowest (highest) possible value in a solution: no programme
+        #: can take them further, so that direction needs no solve of its own
+        self._at_lower: set[int] = set()
+        self._at_upper: set[int] = set()
+        self.solves = 0  # how many programmes HiGHS has solved
 
     def _solve(self, i: int, sense, retry: bool = False, binding: set[int] | None = None) -> float:
         hs, h = self.hs, self.h
+        if binding is None:
+            if sense == hs.ObjSense.kMinimize and i in self._at_lower:
+                return float(self._lower[i])
+            if sense == hs.ObjSense.kMaximize and i in self._at_upper:
+                return float(self._upper[i])
         h.changeObjectiveSense(sense)
         h.changeColCost(i, 1.0)
         h.run()
+        self.solves += 1
         status = h.getModelStatus()
-        value = float(h.getSolution().col_value[i]) if status == hs.HighsModelStatus.kOptimal else np.nan
-        if binding is not None and status == hs.HighsModelStatus.kOptimal:
-            # rows with a non-zero dual are the equations that stop the cell going further
-            binding.update(r for r, d in enumerate(h.getSolution().row_dual) if abs(d) > 1e-9)
+        value = np.nan
+        if status == hs.HighsModelStatus.kOptimal:
+            solution = h.getSolution()
+            x = np.asarray(solution.col_value)
+            value = float(x[i])
+            self._at_lower.update(np.flatnonzero(x == self._lower).tolist())
+            self._at_upper.update(np.flatnonzero(x == self._upper).tolist())
+            if binding is not None:
+                # rows with a non-zero dual are the equations that stop the cell going further
+                binding.update(r for r, d in enumerate(solution.row_dual) if abs(d) > 1e-9)
         h.changeColCost(i, 0.0)
         if status == hs.HighsModelStatus.kOptimal:
             return value
