@@ -47,6 +47,15 @@ def test_each_notebook_runs_in_a_fresh_session_on_the_same_kernel(notebooks):
     assert kernels.warm_kernel("python3", first.parent).uses == 2
 
 
+def test_a_batch_kernel_keeps_no_history(notebooks):
+    """Nothing a briefing runs is written to the user's IPython history database."""
+    path = notebooks("h.ipynb", "import threading\nhistory = get_ipython().history_manager\n"
+                                "print(history.enabled, type(history.db).__name__, "
+                                "any('History' in type(t).__name__ for t in threading.enumerate()))")
+    enabled, database, saving_thread = _outputs(kernels.run_notebook(path, {}))[0].split()
+    assert (enabled, database, saving_thread) == ("False", "DummyDB", "False")
+
+
 def test_parameters_are_injected_as_papermill_does(notebooks):
     path = notebooks("p.ipynb", "print(borough, threshold)", parameters='borough = "hounslow"\nthreshold = 5')
     nb = kernels.run_notebook(path, {"borough": "harrow", "threshold": 10})
