@@ -336,6 +336,14 @@ def _blank_mask(values: pd.Series, kind: str = "code") -> pd.Series:
     return pd.Series(blank.astype(bool), index=values.index)
 
 
+def _spread(fn, distinct: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """``fn`` of each row's value, called once per distinct value (``distinct[positions]`` are
+    the rows' values; a position of -1 is the last of ``distinct``)."""
+    out = np.empty(len(distinct), dtype=object)
+    out[:] = [fn(v) for v in distinct]
+    return out[positions]
+
+
 @dataclass
 class _Findings:
     issues: list[Issue] = field(default_factory=list)
@@ -372,13 +380,20 @@ def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
             typed[col.name] = pd.Series([empty] * n, index=raw.index, dtype=dtype)
             continue
         values = raw[col.name]
-        blank = _blank_mask(values, col.kind).to_numpy()
+        # each distinct cell is looked at once (a code column repeats a handful of values
+        # over many rows), then spread back to the rows
+        positions, distinct = pd.factorize(values.astype("object"), use_na_sentinel=True)
+        distinct = pd.Series(distinct, dtype="object")
+        distinct_blank = np.append(_blank_mask(distinct, col.kind).to_numpy(), True)  # last: a missing cell
+        distinct_text = distinct.astype("string").str.strip().mask(distinct_blank[:-1])
+        blank = distinct_blank[positions]
         severity = "error" if col.reject else "warning"
         if not col.nullable and blank.any():
             _report(findings, spec, col, source, rows, np.flatnonzero(blank), None,
                     f"{col.name} is blank; a value is required", "blank", severity)
-        text = values.astype("string").str.strip().mask(blank)
-        arr_text = text.to_numpy(dtype=object, na_value=None)
+        text = pd.Series(distinct_text.array.take(positions, allow_fill=True), index=raw.index)
+        distinct_arr = np.append(distinct_text.to_numpy(dtype=object, na_value=None), None)
+        arr_text = distinct_arr[positions]
         if col.kind in ("date", "datetime"):
             parsed = parse_dates(text, with_time=col.kind == "datetime")
             bad = (~blank) & parsed.isna().to_numpy()
@@ -388,7 +403,7 @@ def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
                         "date", severity)
             typed[col.name] = parsed
         elif col.kind == "code":
-            normalised = pd.Series(each_distinct(lambda v: col.code_list.normalise(v, year), arr_text),
+            normalised = pd.Series(_spread(lambda v: col.code_list.normalise(v, year), distinct_arr, positions),
                                    index=raw.index, dtype="object")
             bad = (normalised.notna() & ~normalised.isin(list(col.code_list.valid(year)))).to_numpy()
             if bad.any():
@@ -397,7 +412,8 @@ def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
                 normalised[bad] = None
             typed[col.name] = normalised
         elif col.kind == "ethnicity":
-            normalised = pd.Series(each_distinct(ethnicity.normalise_code, arr_text), index=raw.index, dtype="object")
+            normalised = pd.Series(_spread(ethnicity.normalise_code, distinct_arr, positions), index=raw.index,
+                                   dtype="object")
             bad = (normalised.notna() & ~normalised.isin(list(ethnicity.VALID_CODES))).to_numpy()
             if bad.any():
                 _report(findings, spec, col, source, rows, np.flatnonzero(bad), arr_text,
