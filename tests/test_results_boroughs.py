@@ -126,6 +126,40 @@ def test_results_read_once_per_process_and_handed_out_as_copies(boroughs, result
     assert str(third.protected["missing"]["headline"]["measure_id"].dtype) == "str"
 
 
+@pytest.mark.xdist_group("hounslow")
+def test_unprotected_tables_are_read_only_when_asked_for(boroughs, results, monkeypatch):
+    """A briefing shows protected figures only: reading a borough's stored results loads none
+    of its unprotected tables until one is asked for, and then the table as it was built. One
+    asked for after the results were rebuilt is refused, never mixed with the earlier ones."""
+    import json
+
+    from safeguarding.issues import InputError
+    from safeguarding.results import store
+    area = resolve_area("hounslow")
+    built = results["hounslow"]
+    store._READ.clear()
+    reads = []
+    real = pd.read_parquet
+    monkeypatch.setattr(pd, "read_parquet", lambda p, *a, **k: reads.append(str(p)) or real(p, *a, **k))
+    stored = load_results(area, "2025-03-31", data_dir=boroughs.root, threshold=T)
+    assert reads and not [r for r in reads if r.endswith(".raw.parquet")]
+    raw = stored.table("missing", "headline", protected=False)
+    assert [r for r in reads if r.endswith(".raw.parquet")] == [str(stored.folder / "missing" / "headline.raw.parquet")]
+    pd.testing.assert_frame_equal(raw, built.table("missing", "headline", protected=False), check_dtype=False)
+    assert set(stored.themes["missing"].tables) == set(built.themes["missing"].tables)
+    manifest = stored.folder / "manifest.json"
+    saved = manifest.read_text()
+    changed = json.loads(saved)
+    changed["key"]["data"] = "rebuilt from other files"
+    manifest.write_text(json.dumps(changed))
+    try:
+        with pytest.raises(InputError, match="rebuilt"):
+            stored.table("missing", "rhi", protected=False)
+    finally:
+        manifest.write_text(saved)
+        store._READ.clear()
+
+
 def test_threshold_below_one_is_refused(tmp_path):
     from safeguarding.issues import InputError
     with pytest.raises(InputError, match="1 or more"):

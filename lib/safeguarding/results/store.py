@@ -26,6 +26,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,39 @@ class ThemeResults:
     quality: list[dict] = field(default_factory=list)
 
 
+class StoredTables(Mapping):
+    """A theme's unprotected tables as stored, each read from its file only when asked for: a
+    briefing shows protected figures only, so its kernel never loads the others (and reads
+    half as many files). A table asked for after the results were rebuilt is refused."""
+
+    def __init__(self, folder: Path, names: list[str], key: str, loaded: dict | None = None):
+        self._folder, self._names, self._key = folder, list(names), key
+        self._loaded: dict[str, pd.DataFrame] = dict(loaded or {})
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._loaded:
+            if name not in self._names:
+                raise KeyError(name)
+            manifest = self._folder.parent / "manifest.json"
+            current = json.loads(manifest.read_text()).get("key") if manifest.exists() else None
+            if json.dumps(current, sort_keys=True) != self._key:
+                raise InputError(f"The results in {self._folder.parent} were rebuilt after these were read; "
+                                 "load the results again (load_results or open_briefing).")
+            with config.small_frame_strings():
+                self._loaded[name] = pd.read_parquet(self._folder / f"{name}.raw.parquet")
+        return self._loaded[name]
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def copy(self) -> "StoredTables":
+        """The same files, with copies of the tables read so far."""
+        return StoredTables(self._folder, self._names, self._key, {n: f.copy() for n, f in self._loaded.items()})
+
+
 @dataclass
 class BoroughResults:
     """Every theme's results for one borough and period, raw and protected."""
@@ -97,7 +131,8 @@ class BoroughResults:
         """A copy whose frames, facts and findings can be changed without touching this one."""
         return BoroughResults(
             self.area, self.period_end, self.threshold, self.folder,
-            {t: ThemeResults({n: f.copy() for n, f in r.tables.items()}, copy.deepcopy(r.meta), copy.deepcopy(r.quality))
+            {t: ThemeResults(r.tables.copy() if isinstance(r.tables, StoredTables) else
+                             {n: f.copy() for n, f in r.tables.items()}, copy.deepcopy(r.meta), copy.deepcopy(r.quality))
              for t, r in self.themes.items()},
             {t: {n: f.copy() for n, f in tables.items()} for t, tables in self.protected.items()},
             dict(self.unavailable), self.audit.copy(), copy.deepcopy(self.manifest))
@@ -351,10 +386,12 @@ _READ: dict = {}
 
 def _read_frames(folder: Path, area: Area, period_end: str, threshold: int, manifest: dict) -> BoroughResults:
     themes, protected = {}, {}
+    key = json.dumps(manifest.get("key"), sort_keys=True)
     for theme in manifest["themes"]:
         sub = folder / theme
-        raw = {p.name.removesuffix(".raw.parquet"): pd.read_parquet(p) for p in sorted(sub.glob("*.raw.parquet"))}
-        prot = {name: pd.read_parquet(sub / f"{name}.parquet") for name in raw}
+        names = [p.name.removesuffix(".raw.parquet") for p in sorted(sub.glob("*.raw.parquet"))]
+        raw = StoredTables(sub, names, key)  # read when asked for (see StoredTables)
+        prot = {name: pd.read_parquet(sub / f"{name}.parquet") for name in names}
         themes[theme] = ThemeResults(raw, json.loads((sub / "meta.json").read_text()),
                                      json.loads((sub / "quality.json").read_text()))
         protected[theme] = prot
