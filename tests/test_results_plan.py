@@ -275,6 +275,17 @@ def test_ranges_read_off_earlier_solutions_equal_ranges_solved_one_by_one(table,
     possible value is not solved again in that direction: the ranges are those of a new
     programme for every cell."""
     from safeguarding.results.plan import _ComponentLP, _components
+    values, equations = _two_way(table)
+    status = primary_cells(values, threshold)
+    for cells, eqs in _components(sorted(status), equations):
+        shared = _ComponentLP(cells, eqs, values, status, threshold)
+        for cell in cells:
+            fresh = _ComponentLP(cells, eqs, values, status, threshold)
+            assert shared.feasible_range(cell) == fresh.feasible_range(cell)  # -0.0 == 0.0
+
+
+def _two_way(table):
+    """Cells of a table with row, column and grand totals, and its equations."""
     width = min(len(row) for row in table)
     table = [row[:width] for row in table]
     values = {k("c", "g", f"{r}-{c}"): float(v) for r, row in enumerate(table) for c, v in enumerate(row)}
@@ -288,12 +299,32 @@ def test_ranges_read_off_earlier_solutions_equal_ranges_solved_one_by_one(table,
     equations += [Equation(tuple(k("c", "g", f"{r}-{c}") for r in range(len(table))), k("c", "col", str(c)), True)
                   for c in range(width)]
     equations += [Equation(tuple(k("c", "row", str(r)) for r in range(len(table))), k("c", "all", "all"), True)]
+    return values, equations
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(min_value=0, max_value=12), min_size=2, max_size=4), min_size=2, max_size=4),
+       st.integers(min_value=2, max_value=5), st.sets(st.integers(min_value=0, max_value=20), max_size=4))
+def test_planning_audit_agrees_with_the_full_audit(table, threshold, also_hidden):
+    """The planning audit (is each cell protected?) gives the full audit's answer for every
+    cell, and the full range of every cell it finds unprotected; stopping at the first
+    unprotected cell gives the same rows up to it."""
+    from safeguarding.results.plan import _audit_component, _components
+    values, equations = _two_way(table)
     status = primary_cells(values, threshold)
+    shown = sorted(set(values) - set(status))
+    status |= {shown[i % len(shown)]: SECONDARY for i in also_hidden if shown}
     for cells, eqs in _components(sorted(status), equations):
-        shared = _ComponentLP(cells, eqs, values, status, threshold)
-        for cell in cells:
-            fresh = _ComponentLP(cells, eqs, values, status, threshold)
-            assert shared.feasible_range(cell) == fresh.feasible_range(cell)  # -0.0 == 0.0
+        full = {r["cell"]: r for r in _audit_component(cells, eqs, values, status, threshold)}
+        quick = _audit_component(cells, eqs, values, status, threshold, ranges=False)
+        assert {r["cell"]: r["protected"] for r in quick} == {c: r["protected"] for c, r in full.items()}
+        for row in quick:
+            if not row["protected"]:
+                assert (row["lowest"], row["highest"]) == (full[row["cell"]]["lowest"], full[row["cell"]]["highest"])
+        stopped = _audit_component(cells, eqs, values, status, threshold, ranges=False, stop_at_failure=True)
+        assert stopped == quick[:len(stopped)]
+        assert all(r["protected"] for r in stopped[:-1])
+        assert len(stopped) == len(quick) or not stopped[-1]["protected"]
 
 
 def test_a_cell_at_its_bound_in_an_earlier_solution_is_not_solved_again():

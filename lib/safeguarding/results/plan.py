@@ -313,8 +313,18 @@ class _ComponentLP:
         raise RuntimeError(f"disclosure audit: HiGHS could not solve for {self.cells[i]} ({status})")
 
     def feasible_range(self, cell: str) -> tuple[float, float]:
+        return self.lowest(cell), self.highest(cell)
+
+    def lowest(self, cell: str) -> float:
+        return self._solve(self.cells.index(cell), self.hs.ObjSense.kMinimize)
+
+    def highest(self, cell: str) -> float:
+        return self._solve(self.cells.index(cell), self.hs.ObjSense.kMaximize)
+
+    def within_bounds(self, cell: str, value: float) -> bool:
+        """Whether ``value`` is within the cell's own bounds (its true count always is)."""
         i = self.cells.index(cell)
-        return self._solve(i, self.hs.ObjSense.kMinimize), self._solve(i, self.hs.ObjSense.kMaximize)
+        return bool(self._lower[i] <= value <= self._upper[i])
 
     def binding_equations(self, cell: str) -> list[Equation]:
         """The equations that bound ``cell`` at its lowest and highest feasible values (a
@@ -328,7 +338,17 @@ class _ComponentLP:
 def _audit_component(cells: list[str], equations: list[Equation], values: dict[str, float],
                      status: dict[str, str], threshold: int, only: set[str] | None = None,
                      exempt: set[str] | frozenset = frozenset(), known: Known | None = None,
-                     blended: set[str] | frozenset = frozenset()) -> list[dict]:
+                     blended: set[str] | frozenset = frozenset(), *, ranges: bool = True,
+                     stop_at_failure: bool = False, first: set[str] | frozenset = frozenset()) -> list[dict]:
+    """One row per hidden cell of a component (``only``: of those cells): its feasible range
+    and whether it is protected.
+
+    While planning, only whether each cell is protected matters: with ``ranges=False`` a cell
+    protected whatever its range (exempt, a hidden zero) is not solved for, and one whose
+    highest possible value is far enough above its true count (which its range holds) needs
+    no lowest; the row's ``lowest`` (or both ends) is then NaN. A cell not protected always
+    has both ends. ``stop_at_failure``: the rows end at the first cell not protected (the
+    caller asks only whether all are), looking first at the cells of ``first``."""
     known = known or {}
     model = _ComponentLP(cells, equations, values, status, threshold, known, blended)
     public_model = None
@@ -339,14 +359,25 @@ def _audit_component(cells: list[str], equations: list[Equation], values: dict[s
             if c in n_eq:
                 n_eq[c] += 1
     out = []
-    for c in cells:
+    for c in [c for c in cells if c in first] + [c for c in cells if c not in first]:
         if only is not None and c not in only:
             continue
-        lowest, highest = model.feasible_range(c)
         public = known.get(c)
         bounds = None if public is None else _bounds(values[c], status[c], threshold, public, c in blended)
-        protected = (c in exempt or (status[c] == SECONDARY and values[c] == 0)
-                     or _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden, bounds))
+        always = c in exempt or (status[c] == SECONDARY and values[c] == 0)
+        if ranges:
+            lowest, highest = model.feasible_range(c)
+            protected = always or _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden, bounds)
+        elif always:
+            lowest = highest = np.nan
+            protected = True
+        else:
+            lowest, highest = np.nan, model.highest(c)
+            protected = model.within_bounds(c, values[c]) and _wide_enough(
+                values[c], highest, status[c], threshold, c in model.only_hidden, bounds)
+            if not protected:
+                lowest = model.lowest(c)
+                protected = _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden, bounds)
         if not protected and public_cells:
             if public_model is None:
                 public_model = _public_model(equations, values, threshold, known)
@@ -358,6 +389,8 @@ def _audit_component(cells: list[str], equations: list[Equation], values: dict[s
                     "protected": protected,
                     "equations": n_eq[c], "exempt": c in exempt,
                     "public": "" if public is None else f"{public[0] + 0.0:g} to {public[1] + 0.0:g}"})
+        if stop_at_failure and not protected:
+            break
     return out
 
 
@@ -445,7 +478,7 @@ def plan_disclosure(values: dict[str, float], equations: list[Equation], thresho
             if changed & cellset:
                 todo = (changed | failing_before) & cellset
                 for row in _audit_component(cells, eqs, values, status, threshold, only=todo, exempt=exempt,
-                                            known=known, blended=blended):
+                                            known=known, blended=blended, ranges=False):
                     results[row["cell"]] = row
         failing = sorted((c for c, r in results.items() if not r["protected"]), key=lambda c: (values[c], c))
         if not failing:
@@ -639,13 +672,15 @@ def _unhide_unneeded(values, equations, eqs_of, status, threshold, cost, exempt=
             del status[x]
         seen: set[str] = set()
         ok = True
-        for start in sorted(_linked(set(group), eqs_of, equations) & status.keys()):
+        near = _linked(set(group), eqs_of, equations)  # the cells likeliest to lose their protection
+        for start in sorted(near & status.keys()):
             if start in seen:
                 continue
             cells, eqs = _component_of(start, status, eqs_of, equations)
             seen.update(cells)
             if not all(r["protected"] for r in _audit_component(cells, eqs, values, status, threshold, exempt=exempt,
-                                                                known=known, blended=blended)):
+                                                                known=known, blended=blended, ranges=False,
+                                                                stop_at_failure=True, first=near)):
                 ok = False
                 break
         if not ok:
@@ -661,6 +696,6 @@ def _unblend_unneeded(values, equations, eqs_of, status, threshold, exempt, know
         if not group:
             continue
         rows = _audit_component(cells, eqs, values, status, threshold, exempt=exempt, known=known,
-                                blended=blended - group)
+                                blended=blended - group, ranges=False, stop_at_failure=True)
         if all(r["protected"] for r in rows):
             blended -= group
