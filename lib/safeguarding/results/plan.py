@@ -614,9 +614,10 @@ def _protector(c, values, equations, eqs_of, status, threshold, cost, current=No
             trial = {**status, **{x: SECONDARY for x in group}}
             cells, eqs = _component_of(c, trial, eqs_of, equations)
             trial_blend = set(blended) | set(group) if set(cells) & set(blended) else blended
-            row = _audit_component(cells, eqs, values, trial, threshold, only={c}, known=known,
-                                   blended=trial_blend)[0]
-            if row["highest"] - row["lowest"] > current[1] - current[0]:
+            # hiding more only widens a range: it is wider if either end has moved (the lowest
+            # is solved for only when the highest has not)
+            model = _ComponentLP(cells, eqs, values, trial, threshold, known, trial_blend)
+            if model.highest(c) > current[1] or model.lowest(c) < current[0]:
                 return m
     return candidates[0]  # no single cell frees c (it takes two or more): the next round goes on
 
