@@ -265,6 +265,7 @@ def test_audit_matches_brute_force(parts, threshold):
     for row in frame.itertuples():
         assert row.lowest == pytest.approx(min(ranges[row.cell]))
         assert row.highest == pytest.approx(max(ranges[row.cell]))
+        assert "-0.0" not in (str(row.lowest), str(row.highest))  # a zero is written 0.0, whatever the solver gave
 
 
 @settings(max_examples=40, deadline=None)
@@ -322,7 +323,7 @@ def test_planning_audit_agrees_with_the_full_audit(table, threshold, also_hidden
             if not row["protected"]:
                 assert (row["lowest"], row["highest"]) == (full[row["cell"]]["lowest"], full[row["cell"]]["highest"])
         stopped = _audit_component(cells, eqs, values, status, threshold, ranges=False, stop_at_failure=True)
-        assert stopped == quick[:len(stopped)]
+        assert pd.DataFrame(stopped).equals(pd.DataFrame(quick[:len(stopped)]))  # NaN where a range was not needed
         assert all(r["protected"] for r in stopped[:-1])
         assert len(stopped) == len(quick) or not stopped[-1]["protected"]
 

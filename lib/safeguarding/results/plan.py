@@ -385,7 +385,9 @@ def _audit_component(cells: list[str], equations: list[Equation], values: dict[s
             protected = bool(highest - lowest >= high - low - 1e-6)  # what we show adds nothing
             if protected:
                 public = (low, high)
-        out.append({"cell": c, "status": status[c], "value": values[c], "lowest": lowest, "highest": highest,
+        # + 0.0: a zero is 0.0, never the -0.0 a solver may give (the audit file is the same every run)
+        out.append({"cell": c, "status": status[c], "value": values[c], "lowest": lowest + 0.0,
+                    "highest": highest + 0.0,
                     "protected": protected,
                     "equations": n_eq[c], "exempt": c in exempt,
                     "public": "" if public is None else f"{public[0] + 0.0:g} to {public[1] + 0.0:g}"})
