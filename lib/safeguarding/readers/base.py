@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from safeguarding.codes import each_distinct, ethnicity
+from safeguarding.codes import each_distinct, ethnicity, spread
 from safeguarding.codes.lists import CodeList
 from safeguarding.issues import InputError, Issue, ReadResult, issues_frame
 from safeguarding.text import plural
@@ -336,14 +336,6 @@ def _blank_mask(values: pd.Series, kind: str = "code") -> pd.Series:
     return pd.Series(blank.astype(bool), index=values.index)
 
 
-def _spread(fn, distinct: np.ndarray, positions: np.ndarray) -> np.ndarray:
-    """``fn`` of each row's value, called once per distinct value (``distinct[positions]`` are
-    the rows' values; a position of -1 is the last of ``distinct``)."""
-    out = np.empty(len(distinct), dtype=object)
-    out[:] = [fn(v) for v in distinct]
-    return out[positions]
-
-
 @dataclass
 class _Findings:
     issues: list[Issue] = field(default_factory=list)
@@ -403,7 +395,7 @@ def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
                         "date", severity)
             typed[col.name] = parsed
         elif col.kind == "code":
-            normalised = pd.Series(_spread(lambda v: col.code_list.normalise(v, year), distinct_arr, positions),
+            normalised = pd.Series(spread(lambda v: col.code_list.normalise(v, year), distinct_arr, positions),
                                    index=raw.index, dtype="object")
             bad = (normalised.notna() & ~normalised.isin(list(col.code_list.valid(year)))).to_numpy()
             if bad.any():
@@ -412,7 +404,7 @@ def validate_frame(raw: pd.DataFrame, spec: TableSpec, source: str, row_numbers,
                 normalised[bad] = None
             typed[col.name] = normalised
         elif col.kind == "ethnicity":
-            normalised = pd.Series(_spread(ethnicity.normalise_code, distinct_arr, positions), index=raw.index,
+            normalised = pd.Series(spread(ethnicity.normalise_code, distinct_arr, positions), index=raw.index,
                                    dtype="object")
             bad = (normalised.notna() & ~normalised.isin(list(ethnicity.VALID_CODES))).to_numpy()
             if bad.any():
@@ -484,7 +476,7 @@ def read_rows(header, rows, numbers, spec: TableSpec, source: str, year: int | N
     width = len(header)
     ragged = []
     short = []
-    if rows and width and all(len(row) == width for row in rows):  # the usual file: one transpose, no row-by-row copying
+    if rows and width and all(len(row) == width for row in rows):  # the usual file: one transpose
         cells = np.array(rows, dtype=object)  # rows of strings, each cell as read (7x quicker than zip(*rows))
         data = {name: cells[:, pos] for pos, name in positions.items()}
     else:

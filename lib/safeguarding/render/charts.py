@@ -662,8 +662,8 @@ def trend_chart(
                     ax.text(*at, name, **words)
                 else:  # the line ends earlier: a thin leader line to its last point
                     ax.annotate(name, xy=(x[last], data[name][last]), xycoords="data", xytext=at, textcoords="data",
-                                annotation_clip=False, arrowprops=dict(arrowstyle="-", color=NEUTRAL_GREY, linewidth=0.6),
-                                **words)
+                                annotation_clip=False,
+                                arrowprops=dict(arrowstyle="-", color=NEUTRAL_GREY, linewidth=0.6), **words)
         else:
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
         gap_symbols = [symbol for marks in gap_marks.values() for symbol, _ in marks]

@@ -194,21 +194,19 @@ def _new_highs():
 
     import highspy
     global _HIGHS_GREETED
-    if _HIGHS_GREETED:
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        return h
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        with open(os.devnull, "wb") as null:
-            os.dup2(null.fileno(), 1)
-            h = highspy.Highs()
-            h.setOptionValue("output_flag", False)
-        _HIGHS_GREETED = True
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
+    if not _HIGHS_GREETED:  # a first instance, made with standard output sent to /dev/null, takes the greeting
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+                highspy.Highs()
+            _HIGHS_GREETED = True
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
     return h
 
 
@@ -221,7 +219,7 @@ class _ComponentLP:
                  blended: set[str] | frozenset = frozenset()):
         import highspy
         self.cells = cells
-        col = {c: i for i, c in enumerate(cells)}
+        self._col = col = {c: i for i, c in enumerate(cells)}
         known = known or {}
         rows, lower, upper, pinned_by_shown = [], [], [], []
         #: the equation behind each row of the programme (equations of shown cells only have none)
@@ -316,20 +314,20 @@ class _ComponentLP:
         return self.lowest(cell), self.highest(cell)
 
     def lowest(self, cell: str) -> float:
-        return self._solve(self.cells.index(cell), self.hs.ObjSense.kMinimize)
+        return self._solve(self._col[cell], self.hs.ObjSense.kMinimize)
 
     def highest(self, cell: str) -> float:
-        return self._solve(self.cells.index(cell), self.hs.ObjSense.kMaximize)
+        return self._solve(self._col[cell], self.hs.ObjSense.kMaximize)
 
     def within_bounds(self, cell: str, value: float) -> bool:
         """Whether ``value`` is within the cell's own bounds (its true count always is)."""
-        i = self.cells.index(cell)
+        i = self._col[cell]
         return bool(self._lower[i] <= value <= self._upper[i])
 
     def binding_equations(self, cell: str) -> list[Equation]:
         """The equations that bound ``cell`` at its lowest and highest feasible values (a
         non-zero dual): hiding a shown cell of one of them is what can widen its range."""
-        i, rows = self.cells.index(cell), set()
+        i, rows = self._col[cell], set()
         for sense in (self.hs.ObjSense.kMinimize, self.hs.ObjSense.kMaximize):
             self._solve(i, sense, binding=rows)
         return [self.row_equation[r] for r in sorted(rows)]
@@ -365,19 +363,21 @@ def _audit_component(cells: list[str], equations: list[Equation], values: dict[s
         public = known.get(c)
         bounds = None if public is None else _bounds(values[c], status[c], threshold, public, c in blended)
         always = c in exempt or (status[c] == SECONDARY and values[c] == 0)
+
+        def wide(lowest, highest, c=c, bounds=bounds):
+            return _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden, bounds)
         if ranges:
             lowest, highest = model.feasible_range(c)
-            protected = always or _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden, bounds)
+            protected = always or wide(lowest, highest)
         elif always:
             lowest = highest = np.nan
             protected = True
-        else:
+        else:  # the true count is in the range: the highest alone may show the range wide enough
             lowest, highest = np.nan, model.highest(c)
-            protected = model.within_bounds(c, values[c]) and _wide_enough(
-                values[c], highest, status[c], threshold, c in model.only_hidden, bounds)
+            protected = model.within_bounds(c, values[c]) and wide(values[c], highest)
             if not protected:
                 lowest = model.lowest(c)
-                protected = _wide_enough(lowest, highest, status[c], threshold, c in model.only_hidden, bounds)
+                protected = wide(lowest, highest)
         if not protected and public_cells:
             if public_model is None:
                 public_model = _public_model(equations, values, threshold, known)

@@ -132,7 +132,8 @@ class BoroughResults:
         return BoroughResults(
             self.area, self.period_end, self.threshold, self.folder,
             {t: ThemeResults(r.tables.copy() if isinstance(r.tables, StoredTables) else
-                             {n: f.copy() for n, f in r.tables.items()}, copy.deepcopy(r.meta), copy.deepcopy(r.quality))
+                             {n: f.copy() for n, f in r.tables.items()},
+                             copy.deepcopy(r.meta), copy.deepcopy(r.quality))
              for t, r in self.themes.items()},
             {t: {n: f.copy() for n, f in tables.items()} for t, tables in self.protected.items()},
             dict(self.unavailable), self.audit.copy(), copy.deepcopy(self.manifest))
